@@ -1,0 +1,39 @@
+# Everyday commands. With no DATABASE_URL, the server and the tests start a
+# private PostgreSQL cluster themselves (internal/pgembed): nothing to set up.
+
+GO ?= go
+# Data folder of the cluster that `make run` starts and keeps between runs.
+DATA_DIR := .data/postgres
+
+.PHONY: run build test clean-data
+
+run:
+	$(GO) run .
+
+build:
+	$(GO) build -o bin/catalogue .
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+# Stop the cluster of `make run` if it runs (as the postgres user when root,
+# as it was started), then delete all local data.
+clean-data:
+	@set -e; dir="$(CURDIR)/$(DATA_DIR)"; \
+	if [ -f "$$dir/postmaster.pid" ]; then \
+		bin="$${PG_BIN:-}"; \
+		if [ -z "$$bin" ]; then \
+			bin=$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1); \
+		fi; \
+		if [ -z "$$bin" ] && command -v pg_config >/dev/null 2>&1; then bin=$$(pg_config --bindir); fi; \
+		if [ -z "$$bin" ] && command -v pg_ctl >/dev/null 2>&1; then bin=$$(dirname "$$(command -v pg_ctl)"); fi; \
+		if [ ! -x "$$bin/pg_ctl" ]; then \
+			echo "pg_ctl not found (set PG_BIN): stop the server of $$dir before removing it" >&2; exit 1; \
+		fi; \
+		as=""; if [ "$$(id -u)" = 0 ]; then as="runuser -u postgres --"; fi; \
+		if $$as "$$bin/pg_ctl" status -D "$$dir" >/dev/null 2>&1; then \
+			$$as "$$bin/pg_ctl" stop -D "$$dir" -m fast -w; \
+		fi; \
+	fi
+	rm -rf .data

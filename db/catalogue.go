@@ -1,0 +1,84 @@
+package db
+
+import "catalogue/graph/model"
+
+// ArtistNode reads artists by ID.
+var ArtistNode = &Node[model.Artist]{
+	Name: "Artist", Select: "a.*", From: "artists a", IDCol: "a.id", ScopePred: tenantScope("a"),
+}
+
+func artistList(name, parent string) *List[model.Artist] {
+	return &List[model.Artist]{ListSpec{
+		Name: name, Select: "a.*", From: "artists a", Parent: parent,
+		ScopePred: tenantScope("a"), Order: newestFirst("a"),
+	}}
+}
+
+// Artist lists by owner.
+var (
+	ArtistsByTenant = artistList("Tenant.artists", "a.tenant_id")
+	ArtistsByBrand  = artistList("Brand.artists", "a.brand_id")
+	ArtistsByUser   = artistList("User.artists", "a.user_id")
+)
+
+// ArtistsByRelease lists a release's primary artists in credit order.
+var ArtistsByRelease = &List[model.ReleaseArtist]{ListSpec{
+	Name: "Release.artists", Select: "a.*, ra.position AS credit_position",
+	From:   "release_artists ra JOIN artists a ON a.id = ra.artist_id",
+	Parent: "ra.release_id", ScopePred: tenantScope("a"), Order: byPosition("ra"),
+}}
+
+// ArtistsByTrack lists a track's credited artists in credit order.
+var ArtistsByTrack = &List[model.TrackArtist]{ListSpec{
+	Name: "Track.artists", Select: "a.*, ta.role AS credit_role, ta.position AS credit_position",
+	From:   "track_artists ta JOIN artists a ON a.id = ta.artist_id",
+	Parent: "ta.track_id", ScopePred: tenantScope("a"), Order: byPosition("ta"),
+}}
+
+// LabelNode reads labels by ID.
+var LabelNode = &Node[model.Label]{
+	Name: "Label", Select: "lb.*", From: "labels lb", IDCol: "lb.id", ScopePred: tenantScope("lb"),
+}
+
+// LabelsByTenant lists a tenant's labels.
+var LabelsByTenant = &List[model.Label]{ListSpec{
+	Name: "Tenant.labels", Select: "lb.*", From: "labels lb", Parent: "lb.tenant_id",
+	ScopePred: tenantScope("lb"), Order: newestFirst("lb"),
+}}
+
+// ReleaseNode reads releases by ID.
+var ReleaseNode = &Node[model.Release]{
+	Name: "Release", Select: "r.*", From: "releases r", IDCol: "r.id", ScopePred: tenantScope("r"),
+}
+
+func releaseList(name, parent string) *List[model.Release] {
+	return &List[model.Release]{ListSpec{
+		Name: name, Select: "r.*", From: "releases r", Parent: parent,
+		ScopePred: tenantScope("r"), Order: newestFirst("r"),
+	}}
+}
+
+// Release lists by owner.
+var (
+	ReleasesByTenant = releaseList("Tenant.releases", "r.tenant_id")
+	ReleasesByBrand  = releaseList("Brand.releases", "r.brand_id")
+	ReleasesByLabel  = releaseList("Label.releases", "r.label_id")
+)
+
+// ReleasesByArtist lists the releases an artist is a primary artist of.
+var ReleasesByArtist = &List[model.Release]{ListSpec{
+	Name: "Artist.releases", Select: "r.*",
+	From:   "release_artists ra JOIN releases r ON r.id = ra.release_id",
+	Parent: "ra.artist_id", ScopePred: tenantScope("r"), Order: newestFirst("r"),
+}}
+
+// TrackNode reads tracks by ID.
+var TrackNode = &Node[model.Track]{
+	Name: "Track", Select: "t.*", From: "tracks t", IDCol: "t.id", ScopePred: tenantScope("t"),
+}
+
+// TracksByRelease lists a release's tracks in running order.
+var TracksByRelease = &List[model.Track]{ListSpec{
+	Name: "Release.tracks", Select: "t.*", From: "tracks t", Parent: "t.release_id",
+	ScopePred: tenantScope("t"), Order: byPosition("t"),
+}}

@@ -1,0 +1,129 @@
+// Package db is the only place that speaks SQL. A Store wraps the connection
+// pool; list and lookup functions take the caller's tenant Scope explicitly
+// and apply it in every statement, loaders included.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Sentinel errors that callers map to GraphQL error codes.
+var (
+	// ErrNotFound means the row does not exist or is outside the scope.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a unique constraint refused the write (SQLSTATE 23505).
+	ErrConflict = errors.New("conflict")
+)
+
+// Store runs the application's SQL over one connection pool.
+type Store struct {
+	x *sqlx.DB
+}
+
+// PoolConfig sizes the connection pool.
+type PoolConfig struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration
+}
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
+	x, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if pc.MaxOpen > 0 {
+		x.SetMaxOpenConns(pc.MaxOpen)
+	}
+	if pc.MaxIdle > 0 {
+		x.SetMaxIdleConns(pc.MaxIdle)
+	}
+	if pc.MaxLifetime > 0 {
+		x.SetConnMaxLifetime(pc.MaxLifetime)
+	}
+	if err := x.PingContext(ctx); err != nil {
+		_ = x.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return x, nil
+}
+
+// NewStore wraps an open pool.
+func NewStore(x *sqlx.DB) *Store { return &Store{x: x} }
+
+// DB exposes the pool for start-up tasks (migrations, seeding, health).
+func (s *Store) DB() *sqlx.DB { return s.x }
+
+// Stats counts the statements one request sent and the time they took. It
+// travels in the request context so that every statement of the request,
+// including those run by loaders, is counted.
+type Stats struct {
+	statements atomic.Int64
+	nanos      atomic.Int64
+}
+
+// Statements is the number of SQL statements sent.
+func (st *Stats) Statements() int64 { return st.statements.Load() }
+
+// Duration is the time spent waiting for PostgreSQL.
+func (st *Stats) Duration() time.Duration { return time.Duration(st.nanos.Load()) }
+
+type statsKey struct{}
+
+// WithStats returns a context that counts the statements run under it.
+func WithStats(ctx context.Context) (context.Context, *Stats) {
+	st := &Stats{}
+	return context.WithValue(ctx, statsKey{}, st), st
+}
+
+// StatsFrom returns the counter of the request, or nil.
+func StatsFrom(ctx context.Context) *Stats {
+	st, _ := ctx.Value(statsKey{}).(*Stats)
+	return st
+}
+
+func record(ctx context.Context, start time.Time) {
+	if st := StatsFrom(ctx); st != nil {
+		st.statements.Add(1)
+		st.nanos.Add(int64(time.Since(start)))
+	}
+}
+
+// selectRows runs a query written with ? placeholders and scans every row.
+func (s *Store) selectRows(ctx context.Context, dest any, query string, args ...any) error {
+	defer record(ctx, time.Now())
+	if err := s.x.SelectContext(ctx, dest, s.x.Rebind(query), args...); err != nil {
+		return mapError(err)
+	}
+	return nil
+}
+
+// getRow runs a query written with ? placeholders and scans one row.
+func (s *Store) getRow(ctx context.Context, dest any, query string, args ...any) error {
+	defer record(ctx, time.Now())
+	if err := s.x.GetContext(ctx, dest, s.x.Rebind(query), args...); err != nil {
+		return mapError(err)
+	}
+	return nil
+}
+
+// mapError turns driver errors into the package's sentinel errors.
+func mapError(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrConflict, pqErr.Constraint)
+	}
+	return err
+}

@@ -1,0 +1,39 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// Node describes how to read rows of T by primary key.
+type Node[T any] struct {
+	Name   string // GraphQL type name, for errors
+	Select string
+	From   string
+	IDCol  string
+	// ScopePred restricts rows to the caller's tenants; its single ?
+	// receives the tenant ID array.
+	ScopePred string
+}
+
+// ByIDs reads the rows with the given IDs that the scope may see, keyed by
+// ID; IDs that do not exist or are out of scope are absent from the map.
+func ByIDs[T any](ctx context.Context, s *Store, n *Node[T], sc Scope, ids []string) (map[string]*T, error) {
+	q := "SELECT " + n.IDCol + "::text AS _key, " + n.Select + " FROM " + n.From + " WHERE " + n.IDCol + " = ANY(?::uuid[])"
+	args := []any{pq.Array(ids)}
+	if !sc.all {
+		q += " AND " + n.ScopePred
+		args = append(args, pq.Array(sc.tenants))
+	}
+	rows, err := scanKeyed[T](ctx, s, q, args)
+	if err != nil {
+		return nil, fmt.Errorf("%s by id: %w", n.Name, err)
+	}
+	out := make(map[string]*T, len(rows))
+	for _, r := range rows {
+		out[r.key] = r.row
+	}
+	return out, nil
+}

@@ -1,0 +1,553 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx/reflectx"
+	"github.com/lib/pq"
+
+	"catalogue/graph/model"
+)
+
+// Page sizes of every connection.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 500
+)
+
+// PageArgs are validated Relay pagination arguments. The struct is
+// comparable so that it can be part of a dataloader key.
+type PageArgs struct {
+	Limit    int    // rows wanted on the page
+	Backward bool   // true for last/before paging
+	After    string // raw cursor, "" when absent
+	Before   string // raw cursor, "" when absent
+}
+
+// NewPageArgs validates first/after/last/before as the Relay spec reads
+// them: first pages forward from after, last pages backward from before.
+func NewPageArgs(first *int, after *string, last *int, before *string) (PageArgs, error) {
+	var pa PageArgs
+	if first != nil && last != nil {
+		return pa, &model.InputError{Arg: "first", Msg: "pass either first or last, not both"}
+	}
+	check := func(name string, n *int) error {
+		if *n < 0 {
+			return &model.InputError{Arg: name, Msg: fmt.Sprintf("must not be negative, got %d", *n)}
+		}
+		if *n > MaxPageSize {
+			return &model.InputError{Arg: name, Msg: fmt.Sprintf("must be at most %d, got %d", MaxPageSize, *n)}
+		}
+		return nil
+	}
+	switch {
+	case first != nil:
+		if err := check("first", first); err != nil {
+			return pa, err
+		}
+		pa.Limit = *first
+	case last != nil:
+		if err := check("last", last); err != nil {
+			return pa, err
+		}
+		pa.Limit, pa.Backward = *last, true
+	default:
+		pa.Limit = DefaultPageSize
+		// A client that passes only before wants the items just before it.
+		pa.Backward = before != nil && after == nil
+	}
+	if after != nil {
+		pa.After = *after
+	}
+	if before != nil {
+		pa.Before = *before
+	}
+	return pa, nil
+}
+
+// OrderKey is one column of an ordering.
+type OrderKey struct {
+	Col      string // SQL expression
+	Type     string // PostgreSQL type the cursor value is cast to: timestamptz, text, int, uuid
+	Desc     bool
+	Nullable bool // NULLs sort last in either direction
+}
+
+// Order is a total order over a list: its last key must be unique.
+type Order struct {
+	Name string // part of every cursor, so a cursor only fits its ordering
+	Keys []OrderKey
+}
+
+// ListSpec describes where the rows of one kind of connection come from.
+type ListSpec struct {
+	Name   string // e.g. "Tenant.artists", used in cursors and errors
+	Select string // select list
+	From   string // FROM clause with joins
+	Parent string // column compared with the parent IDs of a nested list
+	// ScopePred restricts rows to the caller's tenants; its single ?
+	// receives the tenant ID array.
+	ScopePred string
+	Where     string // fixed extra predicate, optional
+	Order     Order
+}
+
+// List is a ListSpec whose rows scan into T, so that callers cannot read a
+// list into the wrong type.
+type List[T any] struct{ ListSpec }
+
+// Page is one page of rows with their cursors.
+type Page[T any] struct {
+	Rows            []*T
+	Cursors         []string
+	HasNextPage     bool
+	HasPreviousPage bool
+}
+
+// cursorPayload is the decoded content of a cursor: the ordering it was
+// made for and the sort values of its row.
+type cursorPayload struct {
+	List  string          `json:"l"`
+	Order string          `json:"o"`
+	Keys  json.RawMessage `json:"k"`
+}
+
+func encodeCursor(list, order string, keys []byte) string {
+	b, _ := json.Marshal(cursorPayload{List: list, Order: order, Keys: keys})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor checks that a cursor was made for this list and ordering and
+// returns its sort values typed for binding.
+func decodeCursor(arg, raw string, spec *ListSpec) ([]any, error) {
+	bad := func(why string) error {
+		return &model.InputError{Arg: arg, Msg: fmt.Sprintf("invalid cursor %q: %s", truncate(raw, 80), why)}
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, bad("not a cursor of this API")
+	}
+	var p cursorPayload
+	if err := json.Unmarshal(b, &p); err != nil || len(p.Keys) == 0 {
+		return nil, bad("not a cursor of this API")
+	}
+	if p.List != spec.Name || p.Order != spec.Order.Name {
+		return nil, bad(fmt.Sprintf("it was made for %s ordered by %s, not for %s ordered by %s",
+			p.List, p.Order, spec.Name, spec.Order.Name))
+	}
+	dec := json.NewDecoder(bytes.NewReader(p.Keys))
+	dec.UseNumber()
+	var vals []any
+	if err := dec.Decode(&vals); err != nil || len(vals) != len(spec.Order.Keys) {
+		return nil, bad("malformed sort values")
+	}
+	out := make([]any, len(vals))
+	for i, k := range spec.Order.Keys {
+		v, err := typedValue(k, vals[i])
+		if err != nil {
+			return nil, bad(err.Error())
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// typedValue converts one JSON sort value to the Go value bound for key k,
+// so that a forged cursor can never reach PostgreSQL as a malformed literal.
+func typedValue(k OrderKey, v any) (any, error) {
+	if v == nil {
+		if !k.Nullable {
+			return nil, fmt.Errorf("missing sort value")
+		}
+		return nil, nil
+	}
+	switch k.Type {
+	case "timestamptz":
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("bad time value")
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, fmt.Errorf("bad time value")
+		}
+		return t, nil
+	case "uuid":
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("bad id value")
+		}
+		u, err := uuid.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("bad id value")
+		}
+		return u.String(), nil
+	case "int":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("bad number value")
+		}
+		i, err := strconv.ParseInt(n.String(), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad number value")
+		}
+		return i, nil
+	case "bool":
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("bad boolean value")
+		}
+		return b, nil
+	default:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("bad text value")
+		}
+		return s, nil
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// keyset builds the predicate selecting rows strictly after (forward) or
+// before the cursor values in the given order. NULLs sort last: a NULL sort
+// value is greater than any value in ascending order and in descending order.
+func keyset(keys []OrderKey, vals []any, after bool) (string, []any) {
+	// Fast path: no NULLs and one direction: a row comparison, which
+	// PostgreSQL matches against a composite index.
+	uniform := true
+	for _, k := range keys {
+		if k.Nullable || k.Desc != keys[0].Desc {
+			uniform = false
+		}
+	}
+	if uniform {
+		cols := make([]string, len(keys))
+		ph := make([]string, len(keys))
+		for i, k := range keys {
+			cols[i] = k.Col
+			ph[i] = "?::" + k.Type
+		}
+		op := ">"
+		if keys[0].Desc == after {
+			op = "<"
+		}
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")", vals
+	}
+	// General form: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
+	var ors []string
+	var args []any
+	var eqs []string
+	var eqArgs []any
+	for i, k := range keys {
+		gt, gtArgs := strictAfter(k, vals[i], after)
+		if gt != "" {
+			term := append(append([]string{}, eqs...), gt)
+			ors = append(ors, "("+strings.Join(term, " AND ")+")")
+			args = append(append(args, eqArgs...), gtArgs...)
+		}
+		if vals[i] == nil {
+			eqs = append(eqs, k.Col+" IS NULL")
+		} else {
+			eqs = append(eqs, k.Col+" = ?::"+k.Type)
+			eqArgs = append(eqArgs, vals[i])
+		}
+	}
+	if len(ors) == 0 {
+		return "false", nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+// strictAfter is the predicate "column comes after v" for one key.
+func strictAfter(k OrderKey, v any, after bool) (string, []any) {
+	// Ascending and after, or descending and before: larger values.
+	op := "<"
+	if k.Desc != after {
+		op = ">"
+	}
+	// With NULLS LAST in both directions, NULL is the last value whichever way.
+	if v == nil {
+		if after {
+			return "", nil // nothing sorts after NULL
+		}
+		return k.Col + " IS NOT NULL", nil
+	}
+	cmp := k.Col + " " + op + " ?::" + k.Type
+	if k.Nullable && after {
+		return "(" + cmp + " OR " + k.Col + " IS NULL)", []any{v}
+	}
+	return cmp, []any{v}
+}
+
+// orderBy renders the ORDER BY list; reverse flips every key for backward paging.
+func orderBy(keys []OrderKey, reverse bool) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		desc := k.Desc != reverse
+		s := k.Col
+		if desc {
+			s += " DESC"
+		} else {
+			s += " ASC"
+		}
+		if k.Nullable {
+			if reverse {
+				s += " NULLS FIRST"
+			} else {
+				s += " NULLS LAST"
+			}
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, ", ")
+}
+
+func cursorExpr(keys []OrderKey) string {
+	cols := make([]string, len(keys))
+	for i, k := range keys {
+		cols[i] = k.Col
+	}
+	return "json_build_array(" + strings.Join(cols, ", ") + ")::text"
+}
+
+// listQuery renders the inner query of a page: rows of spec matching the
+// scope and cursors, limited to one more row than asked so that the caller
+// knows whether another page follows.
+func listQuery(spec *ListSpec, sc Scope, pa PageArgs, parentPred string) (string, []any, error) {
+	var where []string
+	var args []any
+	if parentPred != "" {
+		where = append(where, parentPred)
+	}
+	if !sc.all {
+		where = append(where, spec.ScopePred)
+		args = append(args, pq.Array(sc.tenants))
+	}
+	if spec.Where != "" {
+		where = append(where, spec.Where)
+	}
+	for _, c := range []struct {
+		arg, raw string
+		after    bool
+	}{{"after", pa.After, true}, {"before", pa.Before, false}} {
+		if c.raw == "" {
+			continue
+		}
+		vals, err := decodeCursor(c.arg, c.raw, spec)
+		if err != nil {
+			return "", nil, err
+		}
+		pred, pargs := keyset(spec.Order.Keys, vals, c.after)
+		where = append(where, pred)
+		args = append(args, pargs...)
+	}
+	q := "SELECT " + spec.Select + ", " + cursorExpr(spec.Order.Keys) + " AS _cursor FROM " + spec.From
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY " + orderBy(spec.Order.Keys, pa.Backward) + " LIMIT " + strconv.Itoa(pa.Limit+1)
+	return q, args, nil
+}
+
+// ListPage reads one page of a top-level list.
+func ListPage[T any](ctx context.Context, s *Store, list *List[T], sc Scope, pa PageArgs) (*Page[T], error) {
+	spec := &list.ListSpec
+	q, args, err := listQuery(spec, sc, pa, "")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := scanPages[T](ctx, s, spec, q, args, pa)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	if p, ok := pages[""]; ok {
+		return p, nil
+	}
+	return emptyPage[T](pa), nil
+}
+
+// ListPages reads one page of a nested list for each parent in a single
+// statement: a LATERAL join runs the page query once per parent ID, so each
+// parent gets its own LIMIT and the cost stays one statement per level.
+func ListPages[T any](ctx context.Context, s *Store, list *List[T], sc Scope, parents []string, pa PageArgs) (map[string]*Page[T], error) {
+	spec := &list.ListSpec
+	inner, args, err := listQuery(spec, sc, pa, spec.Parent+" = p.parent")
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT p.parent AS _parent, r.* FROM unnest(?::uuid[]) AS p(parent) CROSS JOIN LATERAL (" + inner + ") r"
+	pages, err := scanPages[T](ctx, s, spec, q, append([]any{pq.Array(parents)}, args...), pa)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	for _, p := range parents {
+		if _, ok := pages[p]; !ok {
+			pages[p] = emptyPage[T](pa)
+		}
+	}
+	return pages, nil
+}
+
+func emptyPage[T any](pa PageArgs) *Page[T] {
+	return &Page[T]{HasNextPage: pa.Backward && pa.Before != "", HasPreviousPage: !pa.Backward && pa.After != ""}
+}
+
+// keyed is a scanned row with the bookkeeping columns read beside it.
+type keyed[T any] struct {
+	key, cursor string
+	row         *T
+}
+
+// scanKeyed runs a query and scans each row into a T, except the columns
+// _parent (or _key) and _cursor, which it returns beside the row. Models
+// stay free of list bookkeeping this way.
+func scanKeyed[T any](ctx context.Context, s *Store, q string, args []any) ([]keyed[T], error) {
+	defer record(ctx, time.Now())
+	rows, err := s.x.QueryxContext(ctx, s.x.Rebind(q), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var zero T
+	trav := s.x.Mapper.TraversalsByName(reflect.TypeOf(zero), cols)
+	var out []keyed[T]
+	for rows.Next() {
+		k := keyed[T]{row: new(T)}
+		v := reflect.ValueOf(k.row).Elem()
+		dest := make([]any, len(cols))
+		for i, c := range cols {
+			switch {
+			case c == "_parent" || c == "_key":
+				dest[i] = &k.key
+			case c == "_cursor":
+				dest[i] = &k.cursor
+			case len(trav[i]) == 0:
+				return nil, fmt.Errorf("column %s has no field in %T", c, zero)
+			default:
+				dest[i] = reflectx.FieldByIndexes(v, trav[i]).Addr().Interface()
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	return out, nil
+}
+
+// scanPages runs a page query and splits its rows by the _parent column
+// ("" for a top-level list), trimming the extra look-ahead row.
+func scanPages[T any](ctx context.Context, s *Store, spec *ListSpec, q string, args []any, pa PageArgs) (map[string]*Page[T], error) {
+	rows, err := scanKeyed[T](ctx, s, q, args)
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*Page[T]{}
+	for _, r := range rows {
+		p := pages[r.key]
+		if p == nil {
+			p = &Page[T]{}
+			pages[r.key] = p
+		}
+		p.Rows = append(p.Rows, r.row)
+		p.Cursors = append(p.Cursors, spec.cursorOf(r.cursor))
+	}
+	for _, p := range pages {
+		finishPage(p, pa)
+	}
+	return pages, nil
+}
+
+// finishPage drops the look-ahead row, restores the requested order of a
+// backward page and sets the page flags.
+func finishPage[T any](p *Page[T], pa PageArgs) {
+	more := len(p.Rows) > pa.Limit
+	if more {
+		p.Rows, p.Cursors = p.Rows[:pa.Limit], p.Cursors[:pa.Limit]
+	}
+	if pa.Backward {
+		for i, j := 0, len(p.Rows)-1; i < j; i, j = i+1, j-1 {
+			p.Rows[i], p.Rows[j] = p.Rows[j], p.Rows[i]
+			p.Cursors[i], p.Cursors[j] = p.Cursors[j], p.Cursors[i]
+		}
+		p.HasPreviousPage, p.HasNextPage = more, pa.Before != ""
+	} else {
+		p.HasNextPage, p.HasPreviousPage = more, pa.After != ""
+	}
+}
+
+// cursorOf wraps the raw sort values read with a row into an opaque cursor.
+func (s *ListSpec) cursorOf(raw string) string {
+	return encodeCursor(s.Name, s.Order.Name, []byte(raw))
+}
+
+// Count counts a top-level list.
+func Count(ctx context.Context, s *Store, spec *ListSpec, sc Scope) (int, error) {
+	q := "SELECT count(*) FROM " + spec.From
+	var where []string
+	var args []any
+	if !sc.all {
+		where = append(where, spec.ScopePred)
+		args = append(args, pq.Array(sc.tenants))
+	}
+	if spec.Where != "" {
+		where = append(where, spec.Where)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	var n int
+	if err := s.getRow(ctx, &n, q, args...); err != nil {
+		return 0, fmt.Errorf("count %s: %w", spec.Name, err)
+	}
+	return n, nil
+}
+
+// CountByParent counts a nested list for many parents in one statement.
+func CountByParent(ctx context.Context, s *Store, spec *ListSpec, sc Scope, parents []string) (map[string]int, error) {
+	where := []string{spec.Parent + " = ANY(?::uuid[])"}
+	args := []any{pq.Array(parents)}
+	if !sc.all {
+		where = append(where, spec.ScopePred)
+		args = append(args, pq.Array(sc.tenants))
+	}
+	if spec.Where != "" {
+		where = append(where, spec.Where)
+	}
+	q := "SELECT " + spec.Parent + " AS parent, count(*) AS n FROM " + spec.From +
+		" WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+	var rows []struct {
+		Parent string `db:"parent"`
+		N      int    `db:"n"`
+	}
+	if err := s.selectRows(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("count %s: %w", spec.Name, err)
+	}
+	out := make(map[string]int, len(parents))
+	for _, r := range rows {
+		out[r.Parent] = r.N
+	}
+	return out, nil
+}

@@ -1,0 +1,95 @@
+package graph
+
+import (
+	"catalogue/db"
+	"catalogue/graph/generated"
+	"catalogue/graph/model"
+	"context"
+)
+
+func (r *artistResolver) Tenant(ctx context.Context, obj *model.Artist) (*model.Tenant, error) {
+	return must(ctx, db.TenantNode, obj.TenantID)
+}
+
+func (r *artistResolver) Brand(ctx context.Context, obj *model.Artist) (*model.Brand, error) {
+	return ref(ctx, db.BrandNode, obj.BrandID)
+}
+
+func (r *artistResolver) User(ctx context.Context, obj *model.Artist) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.UserID)
+}
+
+func (r *artistResolver) Releases(ctx context.Context, obj *model.Artist, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error) {
+	p, c, err := nested(ctx, db.ReleasesByArtist, obj.ID, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReleaseConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+}
+
+func (r *labelResolver) Tenant(ctx context.Context, obj *model.Label) (*model.Tenant, error) {
+	return must(ctx, db.TenantNode, obj.TenantID)
+}
+
+func (r *labelResolver) Releases(ctx context.Context, obj *model.Label, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error) {
+	p, c, err := nested(ctx, db.ReleasesByLabel, obj.ID, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReleaseConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+}
+
+func (r *releaseResolver) Tenant(ctx context.Context, obj *model.Release) (*model.Tenant, error) {
+	return must(ctx, db.TenantNode, obj.TenantID)
+}
+
+func (r *releaseResolver) Label(ctx context.Context, obj *model.Release) (*model.Label, error) {
+	return ref(ctx, db.LabelNode, obj.LabelID)
+}
+
+func (r *releaseResolver) Brand(ctx context.Context, obj *model.Release) (*model.Brand, error) {
+	return ref(ctx, db.BrandNode, obj.BrandID)
+}
+
+func (r *releaseResolver) Artists(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string) (*model.ReleaseArtistConnection, error) {
+	p, c, err := nested(ctx, db.ArtistsByRelease, obj.ID, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReleaseArtistConnection{Conn: c, Edges: edges(p, releaseArtistEdge)}, nil
+}
+
+func (r *releaseResolver) Tracks(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string) (*model.TrackConnection, error) {
+	p, c, err := nested(ctx, db.TracksByRelease, obj.ID, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TrackConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+}
+
+func (r *trackResolver) Release(ctx context.Context, obj *model.Track) (*model.Release, error) {
+	return must(ctx, db.ReleaseNode, obj.ReleaseID)
+}
+
+func (r *trackResolver) Artists(ctx context.Context, obj *model.Track, first *int, after *string, last *int, before *string) (*model.TrackArtistConnection, error) {
+	p, c, err := nested(ctx, db.ArtistsByTrack, obj.ID, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TrackArtistConnection{Conn: c, Edges: edges(p, trackArtistEdge)}, nil
+}
+
+func (r *Resolver) Artist() generated.ArtistResolver { return &artistResolver{r} }
+
+func (r *Resolver) Label() generated.LabelResolver { return &labelResolver{r} }
+
+func (r *Resolver) Release() generated.ReleaseResolver { return &releaseResolver{r} }
+
+func (r *Resolver) Track() generated.TrackResolver { return &trackResolver{r} }
+
+type (
+	artistResolver  struct{ *Resolver }
+	labelResolver   struct{ *Resolver }
+	releaseResolver struct{ *Resolver }
+	trackResolver   struct{ *Resolver }
+)

@@ -1,0 +1,103 @@
+// Package loader batches the reads of one GraphQL request. A fresh Loaders
+// is made for every request by Middleware: dataloader v7 runs a batch with
+// the context of its first caller, so a loader shared between requests
+// would mix their tenant scopes.
+package loader
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"catalogue/db"
+)
+
+// Options tune batching.
+type Options struct {
+	// Wait is how long a loader collects keys before it runs a batch.
+	Wait time.Duration
+	// MaxBatch caps the keys of one statement.
+	MaxBatch int
+}
+
+// Loaders holds the request's loaders, created on first use.
+type Loaders struct {
+	store *db.Store
+	scope db.Scope
+	opts  Options
+
+	mu     sync.Mutex
+	pages  map[*db.ListSpec]any
+	counts map[*db.ListSpec]*dataloader.Loader[string, int]
+	nodes  map[any]any
+}
+
+// New makes the loaders of one request reading store within scope.
+func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
+	if opts.Wait <= 0 {
+		opts.Wait = 2 * time.Millisecond
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1000
+	}
+	return &Loaders{
+		store: store, scope: scope, opts: opts,
+		pages:  map[*db.ListSpec]any{},
+		counts: map[*db.ListSpec]*dataloader.Loader[string, int]{},
+		nodes:  map[any]any{},
+	}
+}
+
+// Scope is the tenant scope the loaders read within.
+func (l *Loaders) Scope() db.Scope { return l.scope }
+
+// Store is the store the loaders read from.
+func (l *Loaders) Store() *db.Store { return l.store }
+
+type ctxKey struct{}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the loaders of the request. Middleware always installs them;
+// a missing set is a wiring bug, so it panics (and the panic is recovered
+// into an internal error).
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loader: no loaders in context; is loader.Middleware installed?")
+	}
+	return l
+}
+
+// Middleware installs new loaders in every request, within the scope that
+// scopeOf derives from the request.
+func Middleware(store *db.Store, opts Options, scopeOf func(*http.Request) db.Scope, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := New(store, scopeOf(r), opts)
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), l)))
+	})
+}
+
+func options[K comparable, V any](o Options) []dataloader.Option[K, V] {
+	return []dataloader.Option[K, V]{
+		dataloader.WithWait[K, V](o.Wait),
+		dataloader.WithBatchCapacity[K, V](o.MaxBatch),
+		// Each request has its own loaders, so caching for the request's
+		// life is both safe and what dedupes repeated keys.
+	}
+}
+
+// errorsFor answers every key with the same error, as a failed batch must.
+func errorsFor[V any](n int, err error) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], n)
+	for i := range out {
+		out[i] = &dataloader.Result[V]{Error: err}
+	}
+	return out
+}

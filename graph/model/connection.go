@@ -1,0 +1,164 @@
+package model
+
+import "context"
+
+// PageInfo is the Relay page information of a connection.
+type PageInfo struct {
+	HasNextPage     bool
+	HasPreviousPage bool
+	StartCursor     *string
+	EndCursor       *string
+}
+
+// Counter counts the whole list behind a connection. It runs only when a
+// client selects totalCount, so a plain page costs no count query.
+type Counter func(ctx context.Context) (int, error)
+
+// Conn is what every connection type shares.
+type Conn struct {
+	PageInfo *PageInfo
+	Count    Counter
+}
+
+// TotalCount resolves the totalCount field lazily.
+func (c *Conn) TotalCount(ctx context.Context) (int, error) { return c.Count(ctx) }
+
+// Edge pairs a node with its cursor.
+type Edge[T any] struct {
+	Cursor string
+	Node   *T
+}
+
+// TenantConnection is a page of tenants.
+type TenantConnection struct {
+	Conn
+	Edges []*TenantEdge
+}
+
+// TenantEdge is one tenant of a page.
+type TenantEdge = Edge[Tenant]
+
+// BrandConnection is a page of brands.
+type BrandConnection struct {
+	Conn
+	Edges []*BrandEdge
+}
+
+// BrandEdge is one brand of a page.
+type BrandEdge = Edge[Brand]
+
+// GroupConnection is a page of groups.
+type GroupConnection struct {
+	Conn
+	Edges []*GroupEdge
+}
+
+// GroupEdge is one group of a page.
+type GroupEdge = Edge[Group]
+
+// MembershipConnection is a page of memberships.
+type MembershipConnection struct {
+	Conn
+	Edges []*MembershipEdge
+}
+
+// MembershipEdge is one membership of a page.
+type MembershipEdge = Edge[Membership]
+
+// BrandAccessConnection is a page of brand access grants.
+type BrandAccessConnection struct {
+	Conn
+	Edges []*BrandAccessEdge
+}
+
+// BrandAccessEdge is one brand access grant of a page.
+type BrandAccessEdge = Edge[BrandAccess]
+
+// ArtistConnection is a page of artists.
+type ArtistConnection struct {
+	Conn
+	Edges []*ArtistEdge
+}
+
+// ArtistEdge is one artist of a page.
+type ArtistEdge = Edge[Artist]
+
+// LabelConnection is a page of labels.
+type LabelConnection struct {
+	Conn
+	Edges []*LabelEdge
+}
+
+// LabelEdge is one label of a page.
+type LabelEdge = Edge[Label]
+
+// ReleaseConnection is a page of releases.
+type ReleaseConnection struct {
+	Conn
+	Edges []*ReleaseEdge
+}
+
+// ReleaseEdge is one release of a page.
+type ReleaseEdge = Edge[Release]
+
+// TrackConnection is a page of tracks.
+type TrackConnection struct {
+	Conn
+	Edges []*TrackEdge
+}
+
+// TrackEdge is one track of a page.
+type TrackEdge = Edge[Track]
+
+// TenantMemberConnection is a page of a tenant's users with their memberships.
+type TenantMemberConnection struct {
+	Conn
+	Edges []*TenantMemberEdge
+}
+
+// TenantMemberEdge is one member: the user and the membership.
+type TenantMemberEdge struct {
+	Cursor     string
+	Node       *User
+	Membership *Membership
+}
+
+// BrandMemberConnection is a page of users with access to a brand.
+type BrandMemberConnection struct {
+	Conn
+	Edges []*BrandMemberEdge
+}
+
+// BrandMemberEdge is one user with their access grant.
+type BrandMemberEdge struct {
+	Cursor string
+	Node   *User
+	Access *BrandAccess
+}
+
+// ReleaseArtistConnection is a page of a release's primary artists.
+type ReleaseArtistConnection struct {
+	Conn
+	Edges []*ReleaseArtistEdge
+}
+
+// ReleaseArtistEdge is one credited artist and its position.
+type ReleaseArtistEdge struct {
+	Cursor   string
+	Node     *Artist
+	Position int
+}
+
+// TrackArtistConnection is a page of a track's credited artists.
+type TrackArtistConnection struct {
+	Conn
+	Edges []*TrackArtistEdge
+}
+
+// TrackArtistEdge is one credited artist with role and position.
+type TrackArtistEdge struct {
+	Cursor   string
+	Node     *Artist
+	Role     TrackArtistRole
+	Position int
+}

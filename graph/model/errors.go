@@ -1,0 +1,10 @@
+package model
+
+// InputError is a problem with a client-supplied argument; the API shows it
+// as BAD_USER_INPUT naming the argument.
+type InputError struct {
+	Arg string
+	Msg string
+}
+
+func (e *InputError) Error() string { return e.Arg + ": " + e.Msg }

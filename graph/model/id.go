@@ -1,0 +1,115 @@
+package model
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// NodeType names an object type that has a global ID.
+type NodeType string
+
+// The node types. The string is the GraphQL type name and part of every
+// global ID, so it must never change once clients hold IDs.
+const (
+	TypeTenant      NodeType = "Tenant"
+	TypeBrand       NodeType = "Brand"
+	TypeGroup       NodeType = "Group"
+	TypeUser        NodeType = "User"
+	TypeMembership  NodeType = "Membership"
+	TypeBrandAccess NodeType = "BrandAccess"
+	TypeArtist      NodeType = "Artist"
+	TypeLabel       NodeType = "Label"
+	TypeRelease     NodeType = "Release"
+	TypeTrack       NodeType = "Track"
+)
+
+var nodeTypes = map[NodeType]bool{
+	TypeTenant: true, TypeBrand: true, TypeGroup: true, TypeUser: true, TypeMembership: true,
+	TypeBrandAccess: true, TypeArtist: true, TypeLabel: true, TypeRelease: true, TypeTrack: true,
+}
+
+// EncodeID builds the opaque global ID of a row: base64url("Type:uuid"), the
+// Relay convention, so clients treat it as opaque and IDs of different types
+// never collide.
+func EncodeID(t NodeType, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(string(t) + ":" + id))
+}
+
+// InvalidIDError reports a global ID that cannot be decoded or names the
+// wrong type; it is shown to the client as BAD_USER_INPUT.
+type InvalidIDError struct {
+	Value  string
+	Reason string
+}
+
+func (e *InvalidIDError) Error() string {
+	return fmt.Sprintf("invalid ID %q: %s", e.Value, e.Reason)
+}
+
+// DecodeID splits a global ID into its type and UUID.
+func DecodeID(gid string) (NodeType, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(gid)
+	if err != nil {
+		return "", "", &InvalidIDError{Value: gid, Reason: "not a global ID"}
+	}
+	typ, id, ok := strings.Cut(string(raw), ":")
+	if !ok || !nodeTypes[NodeType(typ)] {
+		return "", "", &InvalidIDError{Value: gid, Reason: "not a global ID"}
+	}
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", "", &InvalidIDError{Value: gid, Reason: "Invalid UUID string: " + id}
+	}
+	return NodeType(typ), u.String(), nil
+}
+
+// DecodeIDOf decodes a global ID that must be of type want.
+func DecodeIDOf(want NodeType, gid string) (string, error) {
+	typ, id, err := DecodeID(gid)
+	if err != nil {
+		return "", err
+	}
+	if typ != want {
+		return "", &InvalidIDError{Value: gid, Reason: fmt.Sprintf("is a %s ID, expected a %s ID", typ, want)}
+	}
+	return id, nil
+}
+
+// GlobalID is the Relay ID of the tenant.
+func (t *Tenant) GlobalID() string { return EncodeID(TypeTenant, t.ID) }
+
+// GlobalID is the Relay ID of the brand.
+func (b *Brand) GlobalID() string { return EncodeID(TypeBrand, b.ID) }
+
+// GlobalID is the Relay ID of the group.
+func (g *Group) GlobalID() string { return EncodeID(TypeGroup, g.ID) }
+
+// GlobalID is the Relay ID of the user.
+func (u *User) GlobalID() string { return EncodeID(TypeUser, u.ID) }
+
+// GlobalID is the Relay ID of the membership.
+func (m *Membership) GlobalID() string { return EncodeID(TypeMembership, m.ID) }
+
+// GlobalID is the Relay ID of the brand access grant.
+func (b *BrandAccess) GlobalID() string { return EncodeID(TypeBrandAccess, b.ID) }
+
+// GlobalID is the Relay ID of the artist.
+func (a *Artist) GlobalID() string { return EncodeID(TypeArtist, a.ID) }
+
+// GlobalID is the Relay ID of the label.
+func (l *Label) GlobalID() string { return EncodeID(TypeLabel, l.ID) }
+
+// GlobalID is the Relay ID of the release.
+func (r *Release) GlobalID() string { return EncodeID(TypeRelease, r.ID) }
+
+// GlobalID is the Relay ID of the track.
+func (t *Track) GlobalID() string { return EncodeID(TypeTrack, t.ID) }
+
+// Node is implemented by every type with a global ID; the GraphQL Node
+// interface binds to it.
+type Node interface {
+	GlobalID() string
+}

@@ -1,0 +1,46 @@
+package model
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Date is a calendar date without time zone, read from a PostgreSQL date.
+type Date struct{ time.Time }
+
+const dateLayout = "2006-01-02"
+
+// MarshalGQL writes the date as "YYYY-MM-DD".
+func (d Date) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(d.Format(dateLayout)))
+}
+
+// UnmarshalGQL reads "YYYY-MM-DD".
+func (d *Date) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return &InputError{Arg: "Date", Msg: fmt.Sprintf("must be a string in the form YYYY-MM-DD, got %v", v)}
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return &InputError{Arg: "Date", Msg: fmt.Sprintf("invalid date %q, want YYYY-MM-DD", s)}
+	}
+	d.Time = t
+	return nil
+}
+
+// Scan reads a date column.
+func (d *Date) Scan(src any) error {
+	t, ok := src.(time.Time)
+	if !ok {
+		return fmt.Errorf("cannot scan %T into Date", src)
+	}
+	d.Time = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return nil
+}
+
+// Value writes the date as text so PostgreSQL never shifts it by a time zone.
+func (d Date) Value() (driver.Value, error) { return d.Format(dateLayout), nil }

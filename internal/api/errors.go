@@ -1,0 +1,81 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"catalogue/db"
+	"catalogue/graph/model"
+)
+
+// The extensions.code values of the API's errors.
+const (
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeInternal        = "INTERNAL"
+	CodeTimeout         = "TIMEOUT"
+)
+
+// presentError maps the errors resolvers return to GraphQL errors with an
+// extensions.code. Anything unknown is logged with the request ID and shown
+// only as "internal error": database text never reaches a client.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if gqlErr.Extensions != nil && gqlErr.Extensions["code"] != nil {
+			return gqlErr // gqlgen's own parse and validation errors
+		}
+		var inputErr *model.InputError
+		var idErr *model.InvalidIDError
+		switch {
+		case errors.As(err, &inputErr):
+			gqlErr.Message = inputErr.Error()
+			setCode(gqlErr, CodeBadUserInput, "argument", inputErr.Arg)
+		case errors.As(err, &idErr):
+			gqlErr.Message = idErr.Error()
+			setCode(gqlErr, CodeBadUserInput)
+		case errors.Is(err, db.ErrNotFound):
+			gqlErr.Message = "not found"
+			setCode(gqlErr, CodeNotFound)
+		case errors.Is(err, context.DeadlineExceeded):
+			gqlErr.Message = "the request took too long and was stopped"
+			setCode(gqlErr, CodeTimeout)
+		case errors.Is(err, context.Canceled):
+			gqlErr.Message = "the request was cancelled"
+			setCode(gqlErr, CodeInternal)
+		default:
+			log.ErrorContext(ctx, "resolver error", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "internal error"
+			setCode(gqlErr, CodeInternal, "requestId", RequestID(ctx))
+		}
+		return gqlErr
+	}
+}
+
+func setCode(e *gqlerror.Error, code string, kv ...string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+	for i := 0; i+1 < len(kv); i += 2 {
+		e.Extensions[kv[i]] = kv[i+1]
+	}
+}
+
+// recoverPanic turns a resolver panic into an internal error and logs the
+// panic with the request ID; the client never sees a stack.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(p))
+		err := gqlerror.Errorf("internal error")
+		setCode(err, CodeInternal, "requestId", RequestID(ctx))
+		return err
+	}
+}

@@ -1,0 +1,115 @@
+// Package api assembles the HTTP side of the server: the GraphQL endpoint
+// with its transports, limits and error presenter, the playground, health
+// checks and the middleware every request passes through.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"catalogue/db"
+	"catalogue/graph"
+	"catalogue/graph/generated"
+	"catalogue/graph/loader"
+)
+
+// Config tunes the handler; zero values take the defaults in the README.
+type Config struct {
+	RequestTimeout time.Duration // whole-request deadline, passed to every SQL statement
+	MaxDepth       int
+	MaxCost        int
+	MaxBodyBytes   int64
+	SQLStats       bool // report statements and database time in each response's extensions
+	Playground     bool
+	LoaderWait     time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 15 * time.Second
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = 20
+	}
+	if c.MaxCost <= 0 {
+		c.MaxCost = 250_000
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+}
+
+// New returns the server's HTTP handler.
+func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
+	cfg.defaults()
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+		Resolvers: &graph.Resolver{Store: store},
+	}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
+	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	if cfg.SQLStats {
+		srv.AroundResponses(reportSQL)
+	}
+
+	scopeOf := func(*http.Request) db.Scope { return db.AllTenants() }
+	gql := loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", gql)
+	mux.HandleFunc("GET /healthz", health(store))
+	if cfg.Playground {
+		mux.Handle("GET /{$}", playground.Handler("Catalogue graph", "/graphql"))
+	}
+	return requestContext(log, cfg, mux)
+}
+
+// reportSQL adds the request's statement count and database time to the
+// response extensions: the figure the dataloaders are judged by.
+func reportSQL(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil {
+		return nil
+	}
+	if st := db.StatsFrom(ctx); st != nil {
+		if resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		resp.Extensions["sql"] = map[string]any{
+			"statements": st.Statements(),
+			"durationMs": float64(st.Duration().Microseconds()) / 1000,
+		}
+	}
+	return resp
+}
+
+// health answers 200 when the database answers, 503 otherwise.
+func health(store *db.Store) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := store.DB().PingContext(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"unavailable"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	}
+}

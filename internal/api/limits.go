@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"catalogue/db"
+)
+
+// Limits rejects operations that are too deep or would produce too many
+// objects before any of them is resolved. Cost estimates the objects a
+// query can return: a connection multiplies the cost of its selection by
+// its page size (first/last, or the default), so the cost of
+// tenants → artists(first: 20) → releases(first: 10) is 20 × 10 × … .
+type Limits struct {
+	MaxDepth int
+	MaxCost  int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = Limits{}
+
+// ExtensionName names the extension in gqlgen's registry.
+func (Limits) ExtensionName() string { return "QueryLimits" }
+
+// Validate accepts every schema.
+func (Limits) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext measures the operation and refuses it when it
+// exceeds a limit; the client gets the measured value and the limit.
+func (l Limits) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	depth, cost := measure(op.Operation.SelectionSet, op.Variables, 1)
+	if l.MaxDepth > 0 && depth > l.MaxDepth {
+		err := gqlerror.Errorf("query is nested %d levels deep, more than the limit of %d", depth, l.MaxDepth)
+		err.Extensions = map[string]any{"code": CodeBadUserInput, "depth": depth, "maxDepth": l.MaxDepth}
+		return err
+	}
+	if l.MaxCost > 0 && cost > l.MaxCost {
+		err := gqlerror.Errorf("query could return about %d objects, more than the limit of %d; ask for smaller pages", cost, l.MaxCost)
+		err.Extensions = map[string]any{"code": CodeBadUserInput, "cost": cost, "maxCost": l.MaxCost}
+		return err
+	}
+	return nil
+}
+
+// measure returns the depth and the estimated object count of a selection.
+// Introspection is exempt: tools send deep but cheap introspection queries.
+func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost int) {
+	for _, sel := range set {
+		var d, c int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				continue
+			}
+			d, c = 1, 1
+			if len(s.SelectionSet) > 0 {
+				cd, cc := measure(s.SelectionSet, vars, level+1)
+				d += cd
+				c += pageSize(s, vars) * cc
+			}
+		case *ast.InlineFragment:
+			d, c = measure(s.SelectionSet, vars, level)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d, c = measure(s.Definition.SelectionSet, vars, level)
+			}
+		}
+		depth = max(depth, d)
+		cost += c
+	}
+	return depth, cost
+}
+
+// pageSize is the multiplier of a field: the page size of a connection
+// field, the number of IDs of nodes(), and 1 otherwise.
+func pageSize(f *ast.Field, vars map[string]any) int {
+	if f.Definition == nil || len(f.Definition.Arguments) == 0 {
+		return 1
+	}
+	args := f.ArgumentMap(vars)
+	if ids, ok := args["ids"].([]any); ok {
+		return max(1, len(ids))
+	}
+	if f.Definition.Arguments.ForName("first") == nil {
+		return 1
+	}
+	for _, name := range []string{"first", "last"} {
+		if v, ok := args[name]; ok && v != nil {
+			if n, err := toInt(v); err == nil && n > 0 {
+				return n
+			}
+			return 1 // invalid values are refused later with a clear error
+		}
+	}
+	return db.DefaultPageSize
+}
+
+func toInt(v any) (int, error) {
+	switch n := v.(type) {
+	case int:
+		return n, nil
+	case int64:
+		return int(n), nil
+	case float64:
+		return int(n), nil
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return int(i), err
+	}
+	return 0, fmt.Errorf("not an integer: %v", v)
+}
