@@ -1,6 +1,10 @@
 package db
 
-import "strings"
+import (
+	"reflect"
+	"slices"
+	"strings"
+)
 
 // newestFirst is the default order of every list: created_at descending,
 // id as the tie-break that makes the order total.
@@ -39,3 +43,32 @@ func prefixed(alias string, cols ...string) string {
 
 // tenantScope is the scope predicate of a table with a tenant_id column.
 func tenantScope(alias string) string { return alias + ".tenant_id = ANY(?::uuid[])" }
+
+// columns lists the columns of alias that the struct v scans, from its db
+// tags (embedded structs included, nested ones not), skipping the named
+// ones that come from joins. Selecting named columns instead of alias.*
+// keeps generated helper columns such as search_text off the wire.
+func columns(alias string, v any, skip ...string) string {
+	t := reflect.TypeOf(v)
+	var names []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			tag := f.Tag.Get("db")
+			if tag == "" || tag == "-" || f.Type.Kind() == reflect.Struct && f.Type.Name() != "Time" && f.Type.Name() != "Date" {
+				continue
+			}
+			if slices.Contains(skip, tag) {
+				continue
+			}
+			names = append(names, alias+"."+tag)
+		}
+	}
+	walk(t)
+	return strings.Join(names, ", ")
+}

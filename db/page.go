@@ -31,12 +31,34 @@ type PageArgs struct {
 	Backward bool   // true for last/before paging
 	After    string // raw cursor, "" when absent
 	Before   string // raw cursor, "" when absent
+	Offset   int    // rows skipped after the cursor, for page-number UIs
 }
+
+// MaxOffset bounds offset: deep offsets make PostgreSQL read and discard
+// every skipped row, which cursors avoid.
+const MaxOffset = 100_000
 
 // NewPageArgs validates first/after/last/before as the Relay spec reads
 // them: first pages forward from after, last pages backward from before.
 func NewPageArgs(first *int, after *string, last *int, before *string) (PageArgs, error) {
+	return NewPageArgsOffset(first, after, last, before, nil)
+}
+
+// NewPageArgsOffset is NewPageArgs with an offset, which skips rows after
+// the cursor (or the start) when paging forward.
+func NewPageArgsOffset(first *int, after *string, last *int, before *string, offset *int) (PageArgs, error) {
 	var pa PageArgs
+	if offset != nil {
+		switch {
+		case *offset < 0:
+			return pa, &model.InputError{Arg: "offset", Msg: fmt.Sprintf("must not be negative, got %d", *offset)}
+		case *offset > MaxOffset:
+			return pa, &model.InputError{Arg: "offset", Msg: fmt.Sprintf("must be at most %d, got %d; use cursors to go deeper", MaxOffset, *offset)}
+		case last != nil || before != nil:
+			return pa, &model.InputError{Arg: "offset", Msg: "offset pages forward; it cannot be combined with last or before"}
+		}
+		pa.Offset = *offset
+	}
 	if first != nil && last != nil {
 		return pa, &model.InputError{Arg: "first", Msg: "pass either first or last, not both"}
 	}
@@ -98,7 +120,13 @@ type ListSpec struct {
 	// receives the tenant ID array.
 	ScopePred string
 	Where     string // fixed extra predicate, optional
-	Order     Order
+	Order     Order  // default order
+	// TenantTree marks a list whose parent is a tenant, where the client
+	// may include the rows of the tenant's subsidiaries.
+	TenantTree bool
+	// Fields are the filterable and sortable fields; nil for a list that
+	// only pages.
+	Fields *Fields
 }
 
 // List is a ListSpec whose rows scan into T, so that callers cannot read a
@@ -116,19 +144,21 @@ type Page[T any] struct {
 // cursorPayload is the decoded content of a cursor: the ordering it was
 // made for and the sort values of its row.
 type cursorPayload struct {
-	List  string          `json:"l"`
-	Order string          `json:"o"`
-	Keys  json.RawMessage `json:"k"`
+	List   string          `json:"l"`
+	Order  string          `json:"o"`
+	Filter string          `json:"f,omitempty"`
+	Keys   json.RawMessage `json:"k"`
 }
 
-func encodeCursor(list, order string, keys []byte) string {
-	b, _ := json.Marshal(cursorPayload{List: list, Order: order, Keys: keys})
+func (c *Compiled) cursorOf(keys string) string {
+	b, _ := json.Marshal(cursorPayload{List: c.spec.Name, Order: c.order.Name, Filter: c.filterHash, Keys: json.RawMessage(keys)})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // decodeCursor checks that a cursor was made for this list and ordering and
 // returns its sort values typed for binding.
-func decodeCursor(arg, raw string, spec *ListSpec) ([]any, error) {
+func decodeCursor(arg, raw string, c *Compiled) ([]any, error) {
+	spec, order := c.spec, c.order
 	bad := func(why string) error {
 		return &model.InputError{Arg: arg, Msg: fmt.Sprintf("invalid cursor %q: %s", truncate(raw, 80), why)}
 	}
@@ -140,18 +170,21 @@ func decodeCursor(arg, raw string, spec *ListSpec) ([]any, error) {
 	if err := json.Unmarshal(b, &p); err != nil || len(p.Keys) == 0 {
 		return nil, bad("not a cursor of this API")
 	}
-	if p.List != spec.Name || p.Order != spec.Order.Name {
+	if p.List != spec.Name || p.Order != order.Name {
 		return nil, bad(fmt.Sprintf("it was made for %s ordered by %s, not for %s ordered by %s",
-			p.List, p.Order, spec.Name, spec.Order.Name))
+			p.List, p.Order, spec.Name, order.Name))
+	}
+	if p.Filter != c.filterHash {
+		return nil, bad("it was made for another filter; start again without after/before when the filter changes")
 	}
 	dec := json.NewDecoder(bytes.NewReader(p.Keys))
 	dec.UseNumber()
 	var vals []any
-	if err := dec.Decode(&vals); err != nil || len(vals) != len(spec.Order.Keys) {
+	if err := dec.Decode(&vals); err != nil || len(vals) != len(order.Keys) {
 		return nil, bad("malformed sort values")
 	}
 	out := make([]any, len(vals))
-	for i, k := range spec.Order.Keys {
+	for i, k := range order.Keys {
 		v, err := typedValue(k, vals[i])
 		if err != nil {
 			return nil, bad(err.Error())
@@ -201,6 +234,15 @@ func typedValue(k OrderKey, v any) (any, error) {
 			return nil, fmt.Errorf("bad number value")
 		}
 		return i, nil
+	case "date":
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("bad date value")
+		}
+		if _, err := time.Parse("2006-01-02", s); err != nil {
+			return nil, fmt.Errorf("bad date value")
+		}
+		return s, nil
 	case "bool":
 		b, ok := v.(bool)
 		if !ok {
@@ -325,55 +367,83 @@ func cursorExpr(keys []OrderKey) string {
 	return "json_build_array(" + strings.Join(cols, ", ") + ")::text"
 }
 
-// listQuery renders the inner query of a page: rows of spec matching the
-// scope and cursors, limited to one more row than asked so that the caller
-// knows whether another page follows.
-func listQuery(spec *ListSpec, sc Scope, pa PageArgs, parentPred string) (string, []any, error) {
+// listQuery renders the inner query of a page: rows of the compiled list
+// matching the scope, filter and cursors, limited to one more row than
+// asked so that the caller knows whether another page follows.
+func listQuery(c *Compiled, sc Scope, pa PageArgs, parentPred string) (string, []any, error) {
+	where, args := c.predicates(sc, parentPred)
+	for _, cur := range []struct {
+		arg, raw string
+		after    bool
+	}{{"after", pa.After, true}, {"before", pa.Before, false}} {
+		if cur.raw == "" {
+			continue
+		}
+		vals, err := decodeCursor(cur.arg, cur.raw, c)
+		if err != nil {
+			return "", nil, err
+		}
+		pred, pargs := keyset(c.order.Keys, vals, cur.after)
+		where = append(where, pred)
+		args = append(args, pargs...)
+	}
+	spec := c.spec
+	q := "SELECT " + spec.Select + ", " + cursorExpr(c.order.Keys) + " AS _cursor FROM " + spec.From
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY " + orderBy(c.order.Keys, pa.Backward) + " LIMIT " + strconv.Itoa(pa.Limit+1)
+	if pa.Offset > 0 {
+		q += " OFFSET " + strconv.Itoa(pa.Offset)
+	}
+	return q, args, nil
+}
+
+// predicates are the conditions every statement over the list applies:
+// parent, tenant scope, the list's fixed predicate and the client's filter.
+func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 	var where []string
 	var args []any
 	if parentPred != "" {
 		where = append(where, parentPred)
 	}
 	if !sc.all {
-		where = append(where, spec.ScopePred)
+		where = append(where, c.spec.ScopePred)
 		args = append(args, pq.Array(sc.tenants))
 	}
-	if spec.Where != "" {
-		where = append(where, spec.Where)
+	if c.spec.Where != "" {
+		where = append(where, c.spec.Where)
 	}
-	for _, c := range []struct {
-		arg, raw string
-		after    bool
-	}{{"after", pa.After, true}, {"before", pa.Before, false}} {
-		if c.raw == "" {
-			continue
-		}
-		vals, err := decodeCursor(c.arg, c.raw, spec)
-		if err != nil {
-			return "", nil, err
-		}
-		pred, pargs := keyset(spec.Order.Keys, vals, c.after)
-		where = append(where, pred)
-		args = append(args, pargs...)
+	if c.where != "" {
+		where = append(where, c.where)
+		args = append(args, c.args...)
 	}
-	q := "SELECT " + spec.Select + ", " + cursorExpr(spec.Order.Keys) + " AS _cursor FROM " + spec.From
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	return where, args
+}
+
+// parents renders the relation p(parent, tree) of a nested statement and
+// the predicate tying a row to its parent: the parent itself, or with
+// subsidiaries the parent tenant's whole subtree.
+func (c *Compiled) parents() (from, pred string) {
+	if c.tree {
+		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS u(parent)) p",
+			c.spec.Parent + " = ANY(p.tree)"
 	}
-	q += " ORDER BY " + orderBy(spec.Order.Keys, pa.Backward) + " LIMIT " + strconv.Itoa(pa.Limit+1)
-	return q, args, nil
+	return "unnest(?::uuid[]) AS p(parent)", c.spec.Parent + " = p.parent"
 }
 
 // ListPage reads one page of a top-level list.
-func ListPage[T any](ctx context.Context, s *Store, list *List[T], sc Scope, pa PageArgs) (*Page[T], error) {
-	spec := &list.ListSpec
-	q, args, err := listQuery(spec, sc, pa, "")
+func ListPage[T any](ctx context.Context, s *Store, list *List[T], c *Compiled, sc Scope, pa PageArgs) (*Page[T], error) {
+	if c.spec != &list.ListSpec {
+		return nil, fmt.Errorf("query compiled for %s used on %s", c.spec.Name, list.Name)
+	}
+	q, args, err := listQuery(c, sc, pa, "")
 	if err != nil {
 		return nil, err
 	}
-	pages, err := scanPages[T](ctx, s, spec, q, args, pa)
+	pages, err := scanPages[T](ctx, s, c, q, args, pa)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+		return nil, fmt.Errorf("%s: %w", list.Name, err)
 	}
 	if p, ok := pages[""]; ok {
 		return p, nil
@@ -384,16 +454,19 @@ func ListPage[T any](ctx context.Context, s *Store, list *List[T], sc Scope, pa 
 // ListPages reads one page of a nested list for each parent in a single
 // statement: a LATERAL join runs the page query once per parent ID, so each
 // parent gets its own LIMIT and the cost stays one statement per level.
-func ListPages[T any](ctx context.Context, s *Store, list *List[T], sc Scope, parents []string, pa PageArgs) (map[string]*Page[T], error) {
-	spec := &list.ListSpec
-	inner, args, err := listQuery(spec, sc, pa, spec.Parent+" = p.parent")
+func ListPages[T any](ctx context.Context, s *Store, list *List[T], c *Compiled, sc Scope, parents []string, pa PageArgs) (map[string]*Page[T], error) {
+	if c.spec != &list.ListSpec {
+		return nil, fmt.Errorf("query compiled for %s used on %s", c.spec.Name, list.Name)
+	}
+	from, pred := c.parents()
+	inner, args, err := listQuery(c, sc, pa, pred)
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT p.parent AS _parent, r.* FROM unnest(?::uuid[]) AS p(parent) CROSS JOIN LATERAL (" + inner + ") r"
-	pages, err := scanPages[T](ctx, s, spec, q, append([]any{pq.Array(parents)}, args...), pa)
+	q := "SELECT p.parent AS _parent, r.* FROM " + from + " CROSS JOIN LATERAL (" + inner + ") r"
+	pages, err := scanPages[T](ctx, s, c, q, append([]any{pq.Array(parents)}, args...), pa)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+		return nil, fmt.Errorf("%s: %w", list.Name, err)
 	}
 	for _, p := range parents {
 		if _, ok := pages[p]; !ok {
@@ -404,7 +477,7 @@ func ListPages[T any](ctx context.Context, s *Store, list *List[T], sc Scope, pa
 }
 
 func emptyPage[T any](pa PageArgs) *Page[T] {
-	return &Page[T]{HasNextPage: pa.Backward && pa.Before != "", HasPreviousPage: !pa.Backward && pa.After != ""}
+	return &Page[T]{HasNextPage: pa.Backward && pa.Before != "", HasPreviousPage: !pa.Backward && (pa.After != "" || pa.Offset > 0)}
 }
 
 // keyed is a scanned row with the bookkeeping columns read beside it.
@@ -459,7 +532,7 @@ func scanKeyed[T any](ctx context.Context, s *Store, q string, args []any) ([]ke
 
 // scanPages runs a page query and splits its rows by the _parent column
 // ("" for a top-level list), trimming the extra look-ahead row.
-func scanPages[T any](ctx context.Context, s *Store, spec *ListSpec, q string, args []any, pa PageArgs) (map[string]*Page[T], error) {
+func scanPages[T any](ctx context.Context, s *Store, c *Compiled, q string, args []any, pa PageArgs) (map[string]*Page[T], error) {
 	rows, err := scanKeyed[T](ctx, s, q, args)
 	if err != nil {
 		return nil, err
@@ -472,7 +545,7 @@ func scanPages[T any](ctx context.Context, s *Store, spec *ListSpec, q string, a
 			pages[r.key] = p
 		}
 		p.Rows = append(p.Rows, r.row)
-		p.Cursors = append(p.Cursors, spec.cursorOf(r.cursor))
+		p.Cursors = append(p.Cursors, c.cursorOf(r.cursor))
 	}
 	for _, p := range pages {
 		finishPage(p, pa)
@@ -494,60 +567,77 @@ func finishPage[T any](p *Page[T], pa PageArgs) {
 		}
 		p.HasPreviousPage, p.HasNextPage = more, pa.Before != ""
 	} else {
-		p.HasNextPage, p.HasPreviousPage = more, pa.After != ""
+		p.HasNextPage, p.HasPreviousPage = more, pa.After != "" || pa.Offset > 0
 	}
-}
-
-// cursorOf wraps the raw sort values read with a row into an opaque cursor.
-func (s *ListSpec) cursorOf(raw string) string {
-	return encodeCursor(s.Name, s.Order.Name, []byte(raw))
 }
 
 // Count counts a top-level list.
-func Count(ctx context.Context, s *Store, spec *ListSpec, sc Scope) (int, error) {
-	q := "SELECT count(*) FROM " + spec.From
-	var where []string
-	var args []any
-	if !sc.all {
-		where = append(where, spec.ScopePred)
-		args = append(args, pq.Array(sc.tenants))
-	}
-	if spec.Where != "" {
-		where = append(where, spec.Where)
-	}
+func Count(ctx context.Context, s *Store, c *Compiled, sc Scope) (int, error) {
+	where, args := c.predicates(sc, "")
+	q := "SELECT count(*) FROM " + c.spec.From
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	var n int
 	if err := s.getRow(ctx, &n, q, args...); err != nil {
-		return 0, fmt.Errorf("count %s: %w", spec.Name, err)
+		return 0, fmt.Errorf("count %s: %w", c.spec.Name, err)
 	}
 	return n, nil
 }
 
 // CountByParent counts a nested list for many parents in one statement.
-func CountByParent(ctx context.Context, s *Store, spec *ListSpec, sc Scope, parents []string) (map[string]int, error) {
-	where := []string{spec.Parent + " = ANY(?::uuid[])"}
-	args := []any{pq.Array(parents)}
-	if !sc.all {
-		where = append(where, spec.ScopePred)
-		args = append(args, pq.Array(sc.tenants))
-	}
-	if spec.Where != "" {
-		where = append(where, spec.Where)
-	}
-	q := "SELECT " + spec.Parent + " AS parent, count(*) AS n FROM " + spec.From +
-		" WHERE " + strings.Join(where, " AND ") + " GROUP BY 1"
+func CountByParent(ctx context.Context, s *Store, c *Compiled, sc Scope, parents []string) (map[string]int, error) {
+	from, pred := c.parents()
+	where, args := c.predicates(sc, pred)
+	q := "SELECT p.parent AS parent, n.n FROM " + from + " CROSS JOIN LATERAL (SELECT count(*) AS n FROM " +
+		c.spec.From + " WHERE " + strings.Join(where, " AND ") + ") n"
 	var rows []struct {
 		Parent string `db:"parent"`
 		N      int    `db:"n"`
 	}
-	if err := s.selectRows(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("count %s: %w", spec.Name, err)
+	if err := s.selectRows(ctx, &rows, q, append([]any{pq.Array(parents)}, args...)...); err != nil {
+		return nil, fmt.Errorf("count %s: %w", c.spec.Name, err)
 	}
 	out := make(map[string]int, len(parents))
 	for _, r := range rows {
 		out[r.Parent] = r.N
 	}
 	return out, nil
+}
+
+// Bucket is one value of a facet and the number of rows that have it.
+type Bucket = model.FacetBucket
+
+// FacetsByParent counts the filtered rows of a nested list grouped by one
+// facet, for many parents in one statement, ignoring pagination. Buckets
+// come most frequent first, then by value.
+func FacetsByParent(ctx context.Context, s *Store, c *Compiled, sc Scope, facet string, parents []string) (map[string][]Bucket, error) {
+	expr, ok := c.spec.facet(facet)
+	if !ok {
+		return nil, fmt.Errorf("%s has no facet %q", c.spec.Name, facet)
+	}
+	from, pred := c.parents()
+	where, args := c.predicates(sc, pred)
+	q := "SELECT p.parent AS parent, f.value, f.n FROM " + from + " CROSS JOIN LATERAL (SELECT (" + expr + ")::text AS value, count(*) AS n FROM " +
+		c.spec.From + " WHERE " + strings.Join(where, " AND ") + " GROUP BY 1) f ORDER BY 1, f.n DESC, f.value NULLS LAST"
+	var rows []struct {
+		Parent string `db:"parent"`
+		Bucket
+	}
+	if err := s.selectRows(ctx, &rows, q, append([]any{pq.Array(parents)}, args...)...); err != nil {
+		return nil, fmt.Errorf("facet %s of %s: %w", facet, c.spec.Name, err)
+	}
+	out := make(map[string][]Bucket, len(parents))
+	for _, r := range rows {
+		out[r.Parent] = append(out[r.Parent], r.Bucket)
+	}
+	return out, nil
+}
+
+func (s *ListSpec) facet(name string) (string, bool) {
+	if s.Fields == nil {
+		return "", false
+	}
+	e, ok := s.Fields.facets[name]
+	return e, ok
 }

@@ -3,10 +3,9 @@ package db
 import "catalogue/graph/model"
 
 // userSelect reads a user with the name of its language.
-const (
-	userSelect = "u.*, l.name AS language_name"
-	userFrom   = "users u LEFT JOIN languages l ON l.code = u.language_code"
-)
+var userSelect = columns("u", model.User{}, "language_name") + ", l.name AS language_name"
+
+const userFrom = "users u LEFT JOIN languages l ON l.code = u.language_code"
 
 // membershipCols are the columns of a membership read beside its user.
 var membershipCols = prefixed("m", "id", "tenant_id", "user_id", "role", "status", "last_seen_at", "created_at", "updated_at")
@@ -25,6 +24,7 @@ var MembersByTenant = &List[model.Member]{ListSpec{
 	Select: userSelect + ", " + membershipCols,
 	From:   "memberships m JOIN users u ON u.id = m.user_id LEFT JOIN languages l ON l.code = u.language_code",
 	Parent: "m.tenant_id", ScopePred: tenantScope("m"), Order: newestFirst("m"),
+	TenantTree: true, Fields: memberFields,
 }}
 
 // MembershipNode reads memberships by ID.
@@ -55,6 +55,7 @@ var BrandAccessByMembership = &List[model.BrandAccess]{ListSpec{
 var BrandMembersByBrand = &List[model.BrandMember]{ListSpec{
 	Name:   "Brand.members",
 	Select: userSelect + ", " + prefixed("ba", "id", "tenant_id", "brand_id", "user_id", "role", "created_at", "updated_at"),
-	From:   "brand_access ba JOIN users u ON u.id = ba.user_id LEFT JOIN languages l ON l.code = u.language_code",
-	Parent: "ba.brand_id", ScopePred: tenantScope("ba"), Order: newestFirst("ba"),
+	From: "brand_access ba JOIN memberships m ON m.tenant_id = ba.tenant_id AND m.user_id = ba.user_id" +
+		" JOIN users u ON u.id = ba.user_id LEFT JOIN languages l ON l.code = u.language_code",
+	Parent: "ba.brand_id", ScopePred: tenantScope("ba"), Order: newestFirst("ba"), Fields: memberFields,
 }}

@@ -19,24 +19,24 @@ func (r *artistResolver) User(ctx context.Context, obj *model.Artist) (*model.Us
 	return ref(ctx, db.UserNode, obj.UserID)
 }
 
-func (r *artistResolver) Releases(ctx context.Context, obj *model.Artist, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error) {
-	p, c, err := nested(ctx, db.ReleasesByArtist, obj.ID, first, after, last, before)
+func (r *artistResolver) Releases(ctx context.Context, obj *model.Artist, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ReleaseConnection, error) {
+	res, err := nested(ctx, db.ReleasesByArtist, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ReleaseConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *labelResolver) Tenant(ctx context.Context, obj *model.Label) (*model.Tenant, error) {
 	return must(ctx, db.TenantNode, obj.TenantID)
 }
 
-func (r *labelResolver) Releases(ctx context.Context, obj *model.Label, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error) {
-	p, c, err := nested(ctx, db.ReleasesByLabel, obj.ID, first, after, last, before)
+func (r *labelResolver) Releases(ctx context.Context, obj *model.Label, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ReleaseConnection, error) {
+	res, err := nested(ctx, db.ReleasesByLabel, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ReleaseConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *releaseResolver) Tenant(ctx context.Context, obj *model.Release) (*model.Tenant, error) {
@@ -52,19 +52,19 @@ func (r *releaseResolver) Brand(ctx context.Context, obj *model.Release) (*model
 }
 
 func (r *releaseResolver) Artists(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string) (*model.ReleaseArtistConnection, error) {
-	p, c, err := nested(ctx, db.ArtistsByRelease, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.ArtistsByRelease, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.ReleaseArtistConnection{Conn: c, Edges: edges(p, releaseArtistEdge)}, nil
+	return &model.ReleaseArtistConnection{Conn: res.conn, Edges: edges(res.page, releaseArtistEdge)}, nil
 }
 
-func (r *releaseResolver) Tracks(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string) (*model.TrackConnection, error) {
-	p, c, err := nested(ctx, db.TracksByRelease, obj.ID, first, after, last, before)
+func (r *releaseResolver) Tracks(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.TrackConnection, error) {
+	res, err := nested(ctx, db.TracksByRelease, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.TrackConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.TrackConnection{Conn: res.conn, Facets: &model.TrackFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *trackResolver) Release(ctx context.Context, obj *model.Track) (*model.Release, error) {
@@ -72,11 +72,11 @@ func (r *trackResolver) Release(ctx context.Context, obj *model.Track) (*model.R
 }
 
 func (r *trackResolver) Artists(ctx context.Context, obj *model.Track, first *int, after *string, last *int, before *string) (*model.TrackArtistConnection, error) {
-	p, c, err := nested(ctx, db.ArtistsByTrack, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.ArtistsByTrack, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.TrackArtistConnection{Conn: c, Edges: edges(p, trackArtistEdge)}, nil
+	return &model.TrackArtistConnection{Conn: res.conn, Edges: edges(res.page, trackArtistEdge)}, nil
 }
 
 func (r *Resolver) Artist() generated.ArtistResolver { return &artistResolver{r} }

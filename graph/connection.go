@@ -2,11 +2,120 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"catalogue/db"
 	"catalogue/graph/loader"
 	"catalogue/graph/model"
+	"catalogue/internal/filter"
 )
+
+// listArgs are the arguments a list field may take; nil means absent.
+type listArgs struct {
+	first, last   *int
+	after, before *string
+	offset        *int
+	filter        map[string]any
+	query         *string
+	orderBy       []map[string]any
+	subsidiaries  *bool
+}
+
+// pageOnly are the arguments of a list that only pages.
+func pageOnly(first *int, after *string, last *int, before *string) listArgs {
+	return listArgs{first: first, after: after, last: last, before: before}
+}
+
+// compile checks the filter, query and order arguments against the list
+// and renders them; both filter syntaxes end in the same tree.
+func compile(spec *db.ListSpec, a listArgs) (*db.Compiled, error) {
+	q := db.Query{Subsidiaries: a.subsidiaries == nil || *a.subsidiaries}
+	if a.filter != nil || a.query != nil {
+		if spec.Fields == nil {
+			return nil, &model.InputError{Arg: "filter", Msg: spec.Name + " cannot be filtered"}
+		}
+	}
+	if a.filter != nil {
+		e, err := filter.FromInput(a.filter, spec.Fields.Set())
+		if err != nil {
+			return nil, err
+		}
+		q.Filter = e
+	}
+	if a.query != nil {
+		e, err := filter.Parse(*a.query, spec.Fields.Set())
+		if err != nil {
+			return nil, err
+		}
+		q.Filter = filter.All(q.Filter, e)
+	}
+	for _, o := range a.orderBy {
+		// The schema guarantees both keys; their values are gqlgen's enum types.
+		field, dir := fmt.Sprint(o["field"]), fmt.Sprint(o["direction"])
+		q.OrderBy = append(q.OrderBy, db.OrderTerm{Field: field, Desc: dir == "DESC"})
+	}
+	return spec.Compile(q)
+}
+
+// result is a page of a list with what its connection needs besides edges.
+type result[T any] struct {
+	page   *db.Page[T]
+	conn   model.Conn
+	facets model.Facets
+}
+
+// nested reads a page of a nested list through the request's loaders and
+// returns it with a lazy total count and lazy facets, batched the same way.
+func nested[T any](ctx context.Context, list *db.List[T], parent string, a listArgs) (*result[T], error) {
+	args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
+	if err != nil {
+		return nil, err
+	}
+	c, err := compile(&list.ListSpec, a)
+	if err != nil {
+		return nil, err
+	}
+	p, err := loader.Page(ctx, list, c, parent, args)
+	if err != nil {
+		return nil, err
+	}
+	count := func(ctx context.Context) (int, error) { return loader.Count(ctx, c, parent) }
+	facets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
+		buckets, err := loader.Facet(ctx, c, parent, name)
+		return bucketPtrs(buckets), err
+	}
+	return &result[T]{page: p, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: facets}}, nil
+}
+
+// topLevel reads a page of a top-level list within the request's scope.
+func topLevel[T any](ctx context.Context, store *db.Store, list *db.List[T], a listArgs) (*result[T], error) {
+	args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
+	if err != nil {
+		return nil, err
+	}
+	c, err := compile(&list.ListSpec, a)
+	if err != nil {
+		return nil, err
+	}
+	scope := loader.For(ctx).Scope()
+	p, err := db.ListPage(ctx, store, list, c, scope, args)
+	if err != nil {
+		return nil, err
+	}
+	count := func(ctx context.Context) (int, error) { return db.Count(ctx, store, c, scope) }
+	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
+		return nil, fmt.Errorf("%s has no facets", list.Name)
+	}
+	return &result[T]{page: p, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: noFacets}}, nil
+}
+
+func bucketPtrs(b []db.Bucket) []*model.FacetBucket {
+	out := make([]*model.FacetBucket, len(b))
+	for i := range b {
+		out[i] = &b[i]
+	}
+	return out
+}
 
 // pageInfo converts a db page's flags and cursors into Relay PageInfo.
 func pageInfo[T any](p *db.Page[T]) *model.PageInfo {
@@ -29,40 +138,6 @@ func edges[T, E any](p *db.Page[T], mk func(cursor string, row *T) E) []E {
 // nodeEdge is the edge of a list whose node is the row itself.
 func nodeEdge[T any](cursor string, row *T) *model.Edge[T] {
 	return &model.Edge[T]{Cursor: cursor, Node: row}
-}
-
-// nested reads a page of a nested list through the request's loaders and
-// returns it with a lazy total count that is batched the same way.
-func nested[T any](ctx context.Context, list *db.List[T], parent string,
-	first *int, after *string, last *int, before *string,
-) (*db.Page[T], model.Conn, error) {
-	args, err := db.NewPageArgs(first, after, last, before)
-	if err != nil {
-		return nil, model.Conn{}, err
-	}
-	p, err := loader.Page(ctx, list, parent, args)
-	if err != nil {
-		return nil, model.Conn{}, err
-	}
-	count := func(ctx context.Context) (int, error) { return loader.Count(ctx, &list.ListSpec, parent) }
-	return p, model.Conn{PageInfo: pageInfo(p), Count: count}, nil
-}
-
-// topLevel reads a page of a top-level list within the request's scope.
-func topLevel[T any](ctx context.Context, store *db.Store, list *db.List[T],
-	first *int, after *string, last *int, before *string,
-) (*db.Page[T], model.Conn, error) {
-	args, err := db.NewPageArgs(first, after, last, before)
-	if err != nil {
-		return nil, model.Conn{}, err
-	}
-	scope := loader.For(ctx).Scope()
-	p, err := db.ListPage(ctx, store, list, scope, args)
-	if err != nil {
-		return nil, model.Conn{}, err
-	}
-	count := func(ctx context.Context) (int, error) { return db.Count(ctx, store, &list.ListSpec, scope) }
-	return p, model.Conn{PageInfo: pageInfo(p), Count: count}, nil
 }
 
 // ref loads the row a nullable foreign key points to.

@@ -24,11 +24,11 @@ func (r *queryResolver) Tenant(ctx context.Context, slug string) (*model.Tenant,
 }
 
 func (r *queryResolver) Tenants(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TenantConnection, error) {
-	p, c, err := topLevel(ctx, r.Store, db.Tenants, first, after, last, before)
+	res, err := topLevel(ctx, r.Store, db.Tenants, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.TenantConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.TenantConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }

@@ -11,28 +11,28 @@ func (r *brandResolver) Tenant(ctx context.Context, obj *model.Brand) (*model.Te
 	return must(ctx, db.TenantNode, obj.TenantID)
 }
 
-func (r *brandResolver) Members(ctx context.Context, obj *model.Brand, first *int, after *string, last *int, before *string) (*model.BrandMemberConnection, error) {
-	p, c, err := nested(ctx, db.BrandMembersByBrand, obj.ID, first, after, last, before)
+func (r *brandResolver) Members(ctx context.Context, obj *model.Brand, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.BrandMemberConnection, error) {
+	res, err := nested(ctx, db.BrandMembersByBrand, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.BrandMemberConnection{Conn: c, Edges: edges(p, brandMemberEdge)}, nil
+	return &model.BrandMemberConnection{Conn: res.conn, Facets: &model.UserFacets{Facets: res.facets}, Edges: edges(res.page, brandMemberEdge)}, nil
 }
 
-func (r *brandResolver) Artists(ctx context.Context, obj *model.Brand, first *int, after *string, last *int, before *string) (*model.ArtistConnection, error) {
-	p, c, err := nested(ctx, db.ArtistsByBrand, obj.ID, first, after, last, before)
+func (r *brandResolver) Artists(ctx context.Context, obj *model.Brand, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ArtistConnection, error) {
+	res, err := nested(ctx, db.ArtistsByBrand, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ArtistConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ArtistConnection{Conn: res.conn, Facets: &model.ArtistFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *brandResolver) Releases(ctx context.Context, obj *model.Brand, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error) {
-	p, c, err := nested(ctx, db.ReleasesByBrand, obj.ID, first, after, last, before)
+func (r *brandResolver) Releases(ctx context.Context, obj *model.Brand, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ReleaseConnection, error) {
+	res, err := nested(ctx, db.ReleasesByBrand, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ReleaseConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *groupResolver) Tenant(ctx context.Context, obj *model.Group) (*model.Tenant, error) {
@@ -44,59 +44,59 @@ func (r *tenantResolver) Parent(ctx context.Context, obj *model.Tenant) (*model.
 }
 
 func (r *tenantResolver) Subsidiaries(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.TenantConnection, error) {
-	p, c, err := nested(ctx, db.TenantsByParent, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.TenantsByParent, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.TenantConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.TenantConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Brands(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.BrandConnection, error) {
-	p, c, err := nested(ctx, db.BrandsByTenant, obj.ID, first, after, last, before)
+func (r *tenantResolver) Brands(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) (*model.BrandConnection, error) {
+	res, err := nested(ctx, db.BrandsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}
-	return &model.BrandConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.BrandConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Members(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.TenantMemberConnection, error) {
-	p, c, err := nested(ctx, db.MembersByTenant, obj.ID, first, after, last, before)
+func (r *tenantResolver) Members(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) (*model.TenantMemberConnection, error) {
+	res, err := nested(ctx, db.MembersByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}
-	return &model.TenantMemberConnection{Conn: c, Edges: edges(p, tenantMemberEdge)}, nil
+	return &model.TenantMemberConnection{Conn: res.conn, Facets: &model.UserFacets{Facets: res.facets}, Edges: edges(res.page, tenantMemberEdge)}, nil
 }
 
 func (r *tenantResolver) Groups(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.GroupConnection, error) {
-	p, c, err := nested(ctx, db.GroupsByTenant, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.GroupsByTenant, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.GroupConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.GroupConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Artists(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.ArtistConnection, error) {
-	p, c, err := nested(ctx, db.ArtistsByTenant, obj.ID, first, after, last, before)
+func (r *tenantResolver) Artists(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) (*model.ArtistConnection, error) {
+	res, err := nested(ctx, db.ArtistsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ArtistConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ArtistConnection{Conn: res.conn, Facets: &model.ArtistFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Labels(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.LabelConnection, error) {
-	p, c, err := nested(ctx, db.LabelsByTenant, obj.ID, first, after, last, before)
+func (r *tenantResolver) Labels(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) (*model.LabelConnection, error) {
+	res, err := nested(ctx, db.LabelsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}
-	return &model.LabelConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.LabelConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Releases(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error) {
-	p, c, err := nested(ctx, db.ReleasesByTenant, obj.ID, first, after, last, before)
+func (r *tenantResolver) Releases(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) (*model.ReleaseConnection, error) {
+	res, err := nested(ctx, db.ReleasesByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ReleaseConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *Resolver) Brand() generated.BrandResolver { return &brandResolver{r} }

@@ -24,19 +24,19 @@ func (r *membershipResolver) User(ctx context.Context, obj *model.Membership) (*
 }
 
 func (r *membershipResolver) Groups(ctx context.Context, obj *model.Membership, first *int, after *string, last *int, before *string) (*model.GroupConnection, error) {
-	p, c, err := nested(ctx, db.GroupsByMembership, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.GroupsByMembership, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.GroupConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.GroupConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *membershipResolver) BrandAccess(ctx context.Context, obj *model.Membership, first *int, after *string, last *int, before *string) (*model.BrandAccessConnection, error) {
-	p, c, err := nested(ctx, db.BrandAccessByMembership, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.BrandAccessByMembership, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.BrandAccessConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.BrandAccessConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *userResolver) CreatedBy(ctx context.Context, obj *model.User) (*model.User, error) {
@@ -48,19 +48,19 @@ func (r *userResolver) UpdatedBy(ctx context.Context, obj *model.User) (*model.U
 }
 
 func (r *userResolver) Memberships(ctx context.Context, obj *model.User, first *int, after *string, last *int, before *string) (*model.MembershipConnection, error) {
-	p, c, err := nested(ctx, db.MembershipsByUser, obj.ID, first, after, last, before)
+	res, err := nested(ctx, db.MembershipsByUser, obj.ID, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	return &model.MembershipConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.MembershipConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *userResolver) Artists(ctx context.Context, obj *model.User, first *int, after *string, last *int, before *string) (*model.ArtistConnection, error) {
-	p, c, err := nested(ctx, db.ArtistsByUser, obj.ID, first, after, last, before)
+func (r *userResolver) Artists(ctx context.Context, obj *model.User, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ArtistConnection, error) {
+	res, err := nested(ctx, db.ArtistsByUser, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
-	return &model.ArtistConnection{Conn: c, Edges: edges(p, nodeEdge)}, nil
+	return &model.ArtistConnection{Conn: res.conn, Facets: &model.ArtistFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
 func (r *Resolver) BrandAccess() generated.BrandAccessResolver { return &brandAccessResolver{r} }

@@ -21,18 +21,18 @@ type ArtistResolver interface {
 	Brand(ctx context.Context, obj *model.Artist) (*model.Brand, error)
 	User(ctx context.Context, obj *model.Artist) (*model.User, error)
 
-	Releases(ctx context.Context, obj *model.Artist, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error)
+	Releases(ctx context.Context, obj *model.Artist, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ReleaseConnection, error)
 }
 type LabelResolver interface {
 	Tenant(ctx context.Context, obj *model.Label) (*model.Tenant, error)
-	Releases(ctx context.Context, obj *model.Label, first *int, after *string, last *int, before *string) (*model.ReleaseConnection, error)
+	Releases(ctx context.Context, obj *model.Label, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ReleaseConnection, error)
 }
 type ReleaseResolver interface {
 	Tenant(ctx context.Context, obj *model.Release) (*model.Tenant, error)
 	Label(ctx context.Context, obj *model.Release) (*model.Label, error)
 	Brand(ctx context.Context, obj *model.Release) (*model.Brand, error)
 	Artists(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string) (*model.ReleaseArtistConnection, error)
-	Tracks(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string) (*model.TrackConnection, error)
+	Tracks(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.TrackConnection, error)
 }
 type TrackResolver interface {
 	Release(ctx context.Context, obj *model.Track) (*model.Release, error)
@@ -78,6 +78,38 @@ func (ec *executionContext) field_Artist_releases_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOReleaseFilter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalOReleaseOrder2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -116,6 +148,38 @@ func (ec *executionContext) field_Label_releases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOReleaseFilter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalOReleaseOrder2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -192,6 +256,38 @@ func (ec *executionContext) field_Release_tracks_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTrackFilter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalOTrackOrder2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -550,7 +646,7 @@ func (ec *executionContext) _Artist_releases(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Artist().Releases(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Artist().Releases(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["offset"].(*int), fc.Args["filter"].(map[string]any), fc.Args["query"].(*string), fc.Args["orderBy"].([]map[string]any))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
@@ -628,6 +724,38 @@ func (ec *executionContext) _Artist_updatedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Artist_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Artist", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ArtistConnection_facets(ctx context.Context, field graphql.CollectedField, obj *model.ArtistConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArtistConnection_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistFacets) graphql.Marshaler {
+			return ec.marshalNArtistFacets2ᚖcatalogueᚋgraphᚋmodelᚐArtistFacets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArtistConnection_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArtistConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArtistFacets(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ArtistConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ArtistConnection) (ret graphql.Marshaler) {
@@ -860,7 +988,7 @@ func (ec *executionContext) _Label_releases(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Label().Releases(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Label().Releases(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["offset"].(*int), fc.Args["filter"].(map[string]any), fc.Args["query"].(*string), fc.Args["orderBy"].([]map[string]any))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
@@ -1439,7 +1567,7 @@ func (ec *executionContext) _Release_tracks(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Release().Tracks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Release().Tracks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["offset"].(*int), fc.Args["filter"].(map[string]any), fc.Args["query"].(*string), fc.Args["orderBy"].([]map[string]any))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackConnection) graphql.Marshaler {
@@ -1682,6 +1810,38 @@ func (ec *executionContext) _ReleaseArtistEdge_position(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_ReleaseArtistEdge_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReleaseArtistEdge", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReleaseConnection_facets(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseConnection_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseFacets) graphql.Marshaler {
+			return ec.marshalNReleaseFacets2ᚖcatalogueᚋgraphᚋmodelᚐReleaseFacets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseConnection_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseFacets(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReleaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseConnection) (ret graphql.Marshaler) {
@@ -2274,6 +2434,38 @@ func (ec *executionContext) fieldContext_TrackArtistEdge_position(_ context.Cont
 	return graphql.NewScalarFieldContext("TrackArtistEdge", field, false, false, "Int")
 }
 
+func (ec *executionContext) _TrackConnection_facets(ctx context.Context, field graphql.CollectedField, obj *model.TrackConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackConnection_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackFacets) graphql.Marshaler {
+			return ec.marshalNTrackFacets2ᚖcatalogueᚋgraphᚋmodelᚐTrackFacets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackConnection_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackFacets(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TrackConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TrackConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2546,6 +2738,11 @@ func (ec *executionContext) _ArtistConnection(ctx context.Context, sel ast.Selec
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ArtistConnection")
+		case "facets":
+			out.Values[i] = ec._ArtistConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._ArtistConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2970,6 +3167,11 @@ func (ec *executionContext) _ReleaseConnection(ctx context.Context, sel ast.Sele
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ReleaseConnection")
+		case "facets":
+			out.Values[i] = ec._ReleaseConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._ReleaseConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3224,6 +3426,11 @@ func (ec *executionContext) _TrackConnection(ctx context.Context, sel ast.Select
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TrackConnection")
+		case "facets":
+			out.Values[i] = ec._TrackConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._TrackConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3558,6 +3765,110 @@ func (ec *executionContext) marshalOLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(c
 		return graphql.Null
 	}
 	return ec._Label(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodelᚐReleaseStatusᚄ(ctx context.Context, v any) ([]model.ReleaseStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ReleaseStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodelᚐReleaseStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodelᚐReleaseStatus(ctx context.Context, v any) (*model.ReleaseStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ReleaseStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodelᚐReleaseStatus(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐReleaseTypeᚄ(ctx context.Context, v any) ([]model.ReleaseType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ReleaseType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐReleaseTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReleaseType2ᚖcatalogueᚋgraphᚋmodelᚐReleaseType(ctx context.Context, v any) (*model.ReleaseType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ReleaseType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReleaseType2ᚖcatalogueᚋgraphᚋmodelᚐReleaseType(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 // endregion ***************************** type.gotpl *****************************

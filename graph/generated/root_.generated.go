@@ -48,7 +48,7 @@ type ComplexityRoot struct {
 		GlobalID     func(childComplexity int) int
 		ImageURL     func(childComplexity int) int
 		Name         func(childComplexity int) int
-		Releases     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Releases     func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		SoundCloudID func(childComplexity int) int
 		SpotifyID    func(childComplexity int) int
 		Tenant       func(childComplexity int) int
@@ -58,6 +58,7 @@ type ComplexityRoot struct {
 
 	ArtistConnection struct {
 		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -67,13 +68,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ArtistFacets struct {
+		Country func(childComplexity int) int
+		Genre   func(childComplexity int) int
+	}
+
 	Brand struct {
-		Artists   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Artists   func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		CreatedAt func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
-		Members   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Members   func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Name      func(childComplexity int) int
-		Releases  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Releases  func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Tenant    func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 	}
@@ -110,6 +116,7 @@ type ComplexityRoot struct {
 
 	BrandMemberConnection struct {
 		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -118,6 +125,11 @@ type ComplexityRoot struct {
 		Access func(childComplexity int) int
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	FacetBucket struct {
+		Count func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Group struct {
@@ -143,7 +155,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
-		Releases  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Releases  func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Tenant    func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 	}
@@ -216,7 +228,7 @@ type ComplexityRoot struct {
 		Status        func(childComplexity int) int
 		Tenant        func(childComplexity int) int
 		Title         func(childComplexity int) int
-		Tracks        func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Tracks        func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Type          func(childComplexity int) int
 		Upc           func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -236,6 +248,7 @@ type ComplexityRoot struct {
 
 	ReleaseConnection struct {
 		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -245,17 +258,23 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReleaseFacets struct {
+		Genre  func(childComplexity int) int
+		Status func(childComplexity int) int
+		Type   func(childComplexity int) int
+	}
+
 	Tenant struct {
-		Artists      func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Brands       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Artists      func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
+		Brands       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) int
 		CreatedAt    func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
 		Groups       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Labels       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Members      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Labels       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) int
+		Members      func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Name         func(childComplexity int) int
 		Parent       func(childComplexity int) int
-		Releases     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Releases     func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Slug         func(childComplexity int) int
 		Subsidiaries func(childComplexity int, first *int, after *string, last *int, before *string) int
 		UpdatedAt    func(childComplexity int) int
@@ -274,6 +293,7 @@ type ComplexityRoot struct {
 
 	TenantMemberConnection struct {
 		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -312,6 +332,7 @@ type ComplexityRoot struct {
 
 	TrackConnection struct {
 		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -321,10 +342,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TrackFacets struct {
+		Explicit func(childComplexity int) int
+	}
+
 	User struct {
 		AdminRoles        func(childComplexity int) int
 		AppleMusicProfile func(childComplexity int) int
-		Artists           func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Artists           func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		BannerURL         func(childComplexity int) int
 		Biography         func(childComplexity int) int
 		CompanyIPRights   func(childComplexity int) int
@@ -358,6 +383,14 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 		UpdatedBy         func(childComplexity int) int
 		WebsiteURL        func(childComplexity int) int
+	}
+
+	UserFacets struct {
+		Genre            func(childComplexity int) int
+		Language         func(childComplexity int) int
+		MembershipRole   func(childComplexity int) int
+		MembershipStatus func(childComplexity int) int
+		Role             func(childComplexity int) int
 	}
 }
 
@@ -439,7 +472,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Artist.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Artist.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Artist.soundCloudId":
 		if e.ComplexityRoot.Artist.SoundCloudID == nil {
 			break
@@ -477,6 +510,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ArtistConnection.Edges(childComplexity), true
+	case "ArtistConnection.facets":
+		if e.ComplexityRoot.ArtistConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistConnection.Facets(childComplexity), true
 	case "ArtistConnection.pageInfo":
 		if e.ComplexityRoot.ArtistConnection.PageInfo == nil {
 			break
@@ -503,6 +542,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ArtistEdge.Node(childComplexity), true
 
+	case "ArtistFacets.country":
+		if e.ComplexityRoot.ArtistFacets.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistFacets.Country(childComplexity), true
+	case "ArtistFacets.genre":
+		if e.ComplexityRoot.ArtistFacets.Genre == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistFacets.Genre(childComplexity), true
+
 	case "Brand.artists":
 		if e.ComplexityRoot.Brand.Artists == nil {
 			break
@@ -513,7 +565,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Brand.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Brand.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Brand.createdAt":
 		if e.ComplexityRoot.Brand.CreatedAt == nil {
 			break
@@ -536,7 +588,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Brand.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Brand.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Brand.name":
 		if e.ComplexityRoot.Brand.Name == nil {
 			break
@@ -553,7 +605,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Brand.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Brand.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Brand.tenant":
 		if e.ComplexityRoot.Brand.Tenant == nil {
 			break
@@ -668,6 +720,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandMemberConnection.Edges(childComplexity), true
+	case "BrandMemberConnection.facets":
+		if e.ComplexityRoot.BrandMemberConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandMemberConnection.Facets(childComplexity), true
 	case "BrandMemberConnection.pageInfo":
 		if e.ComplexityRoot.BrandMemberConnection.PageInfo == nil {
 			break
@@ -699,6 +757,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandMemberEdge.Node(childComplexity), true
+
+	case "FacetBucket.count":
+		if e.ComplexityRoot.FacetBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacetBucket.Count(childComplexity), true
+	case "FacetBucket.value":
+		if e.ComplexityRoot.FacetBucket.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacetBucket.Value(childComplexity), true
 
 	case "Group.createdAt":
 		if e.ComplexityRoot.Group.CreatedAt == nil {
@@ -791,7 +862,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Label.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Label.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Label.tenant":
 		if e.ComplexityRoot.Label.Tenant == nil {
 			break
@@ -1116,7 +1187,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Release.Tracks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Release.Tracks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Release.type":
 		if e.ComplexityRoot.Release.Type == nil {
 			break
@@ -1180,6 +1251,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseConnection.Edges(childComplexity), true
+	case "ReleaseConnection.facets":
+		if e.ComplexityRoot.ReleaseConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseConnection.Facets(childComplexity), true
 	case "ReleaseConnection.pageInfo":
 		if e.ComplexityRoot.ReleaseConnection.PageInfo == nil {
 			break
@@ -1206,6 +1283,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
 
+	case "ReleaseFacets.genre":
+		if e.ComplexityRoot.ReleaseFacets.Genre == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseFacets.Genre(childComplexity), true
+	case "ReleaseFacets.status":
+		if e.ComplexityRoot.ReleaseFacets.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseFacets.Status(childComplexity), true
+	case "ReleaseFacets.type":
+		if e.ComplexityRoot.ReleaseFacets.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseFacets.Type(childComplexity), true
+
 	case "Tenant.artists":
 		if e.ComplexityRoot.Tenant.Artists == nil {
 			break
@@ -1216,7 +1312,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Tenant.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.brands":
 		if e.ComplexityRoot.Tenant.Brands == nil {
 			break
@@ -1227,7 +1323,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Brands(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Tenant.Brands(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.createdAt":
 		if e.ComplexityRoot.Tenant.CreatedAt == nil {
 			break
@@ -1261,7 +1357,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Labels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Tenant.Labels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.members":
 		if e.ComplexityRoot.Tenant.Members == nil {
 			break
@@ -1272,7 +1368,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Tenant.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.name":
 		if e.ComplexityRoot.Tenant.Name == nil {
 			break
@@ -1295,7 +1391,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Tenant.Releases(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.slug":
 		if e.ComplexityRoot.Tenant.Slug == nil {
 			break
@@ -1358,6 +1454,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantMemberConnection.Edges(childComplexity), true
+	case "TenantMemberConnection.facets":
+		if e.ComplexityRoot.TenantMemberConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantMemberConnection.Facets(childComplexity), true
 	case "TenantMemberConnection.pageInfo":
 		if e.ComplexityRoot.TenantMemberConnection.PageInfo == nil {
 			break
@@ -1506,6 +1608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackConnection.Edges(childComplexity), true
+	case "TrackConnection.facets":
+		if e.ComplexityRoot.TrackConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackConnection.Facets(childComplexity), true
 	case "TrackConnection.pageInfo":
 		if e.ComplexityRoot.TrackConnection.PageInfo == nil {
 			break
@@ -1532,6 +1640,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackEdge.Node(childComplexity), true
 
+	case "TrackFacets.explicit":
+		if e.ComplexityRoot.TrackFacets.Explicit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackFacets.Explicit(childComplexity), true
+
 	case "User.adminRoles":
 		if e.ComplexityRoot.User.AdminRoles == nil {
 			break
@@ -1554,7 +1669,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.User.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "User.bannerUrl":
 		if e.ComplexityRoot.User.BannerURL == nil {
 			break
@@ -1759,6 +1874,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.WebsiteURL(childComplexity), true
 
+	case "UserFacets.genre":
+		if e.ComplexityRoot.UserFacets.Genre == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserFacets.Genre(childComplexity), true
+	case "UserFacets.language":
+		if e.ComplexityRoot.UserFacets.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserFacets.Language(childComplexity), true
+	case "UserFacets.membershipRole":
+		if e.ComplexityRoot.UserFacets.MembershipRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserFacets.MembershipRole(childComplexity), true
+	case "UserFacets.membershipStatus":
+		if e.ComplexityRoot.UserFacets.MembershipStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserFacets.MembershipStatus(childComplexity), true
+	case "UserFacets.role":
+		if e.ComplexityRoot.UserFacets.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserFacets.Role(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1767,7 +1913,25 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ArtistFilter", ec.unmarshalInputArtistFilter),
+			graphql.NewInputUnmarshaler("ArtistOrder", ec.unmarshalInputArtistOrder),
+			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
+			graphql.NewInputUnmarshaler("DateTimeFilter", ec.unmarshalInputDateTimeFilter),
+			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
+			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
+			graphql.NewInputUnmarshaler("MembershipRoleFilter", ec.unmarshalInputMembershipRoleFilter),
+			graphql.NewInputUnmarshaler("MembershipStatusFilter", ec.unmarshalInputMembershipStatusFilter),
+			graphql.NewInputUnmarshaler("ReleaseFilter", ec.unmarshalInputReleaseFilter),
+			graphql.NewInputUnmarshaler("ReleaseOrder", ec.unmarshalInputReleaseOrder),
+			graphql.NewInputUnmarshaler("ReleaseStatusFilter", ec.unmarshalInputReleaseStatusFilter),
+			graphql.NewInputUnmarshaler("ReleaseTypeFilter", ec.unmarshalInputReleaseTypeFilter),
+			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TrackFilter", ec.unmarshalInputTrackFilter),
+			graphql.NewInputUnmarshaler("TrackOrder", ec.unmarshalInputTrackOrder),
+			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
+			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
+		)
 	}
 	first := true
 
@@ -1845,12 +2009,14 @@ type Artist implements Node {
   appleMusicId: String
   soundCloudId: String
   "Releases on which this artist is a primary artist, newest first."
-  releases(first: Int, after: String, last: Int, before: String): ReleaseConnection!
+  releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!]): ReleaseConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
 
 type ArtistConnection {
+  "Counts over the whole filtered list, computed only when selected."
+  facets: ArtistFacets!
   edges: [ArtistEdge!]!
   pageInfo: PageInfo!
   "Number of items in the whole list, ignoring pagination. Computed only when selected."
@@ -1868,7 +2034,7 @@ type Label implements Node {
   name: String!
   tenant: Tenant!
   "Releases on this label, newest first."
-  releases(first: Int, after: String, last: Int, before: String): ReleaseConnection!
+  releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!]): ReleaseConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -1920,12 +2086,14 @@ type Release implements Node {
   "Primary artists in credit order."
   artists(first: Int, after: String, last: Int, before: String): ReleaseArtistConnection!
   "Tracks in running order."
-  tracks(first: Int, after: String, last: Int, before: String): TrackConnection!
+  tracks(first: Int, after: String, last: Int, before: String, offset: Int, filter: TrackFilter, query: String, orderBy: [TrackOrder!]): TrackConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
 
 type ReleaseConnection {
+  "Counts over the whole filtered list, computed only when selected."
+  facets: ReleaseFacets!
   edges: [ReleaseEdge!]!
   pageInfo: PageInfo!
   "Number of items in the whole list, ignoring pagination. Computed only when selected."
@@ -1977,6 +2145,8 @@ type Track implements Node {
 }
 
 type TrackConnection {
+  "Counts over the whole filtered list, computed only when selected."
+  facets: TrackFacets!
   edges: [TrackEdge!]!
   pageInfo: PageInfo!
   "Number of items in the whole list, ignoring pagination. Computed only when selected."
@@ -2001,6 +2171,293 @@ type TrackArtistEdge {
   role: TrackArtistRole!
   "1-based credit position on the track."
   position: Int!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/filter.graphqls", Input: `# Filter, order and facet types shared by the lists. Every filter input
+# combines with and / or / not; several conditions in one input must all
+# hold. The ` + "`" + `query` + "`" + ` argument beside each ` + "`" + `filter` + "`" + ` accepts the same
+# conditions in a search-box syntax (see the README).
+
+"Conditions on a text field. Pattern operations ignore case."
+input StringFilter {
+  eq: String
+  "Not equal; rows where the field is null match."
+  ne: String
+  "Any of the values (seed 002 ` + "`" + `+value` + "`" + ` lists)."
+  in: [String!]
+  "None of the values (seed 002 ` + "`" + `-value` + "`" + ` lists); rows where the field is null match."
+  notIn: [String!]
+  contains: String
+  startsWith: String
+  "Wildcard pattern: ` + "`" + `*` + "`" + ` matches any characters, e.g. ` + "`" + `Jo*` + "`" + ` or ` + "`" + `*@company.fr` + "`" + ` (seed 004)."
+  like: String
+  isNull: Boolean
+}
+
+"Conditions on a reference. IDs are global IDs; plain UUIDs are accepted too."
+input IDFilter {
+  eq: ID
+  ne: ID
+  in: [ID!]
+  notIn: [ID!]
+  "Wildcard pattern over the UUID text, e.g. ` + "`" + `5ec2c050-*` + "`" + ` (seed 004 ` + "`" + `id=` + "`" + `)."
+  like: String
+  isNull: Boolean
+}
+
+"A date-time range. Bounds are RFC 3339 date-times."
+input DateTimeFilter {
+  gt: DateTime
+  gte: DateTime
+  lt: DateTime
+  lte: DateTime
+  isNull: Boolean
+}
+
+"A date range."
+input DateFilter {
+  eq: Date
+  gt: Date
+  gte: Date
+  lt: Date
+  lte: Date
+  isNull: Boolean
+}
+
+"Conditions on a whole number."
+input IntFilter {
+  eq: Int
+  ne: Int
+  in: [Int!]
+  gt: Int
+  gte: Int
+  lt: Int
+  lte: Int
+  isNull: Boolean
+}
+
+input MembershipRoleFilter {
+  eq: MembershipRole
+  ne: MembershipRole
+  in: [MembershipRole!]
+  notIn: [MembershipRole!]
+}
+
+input MembershipStatusFilter {
+  eq: MembershipStatus
+  ne: MembershipStatus
+  in: [MembershipStatus!]
+  notIn: [MembershipStatus!]
+}
+
+input ReleaseStatusFilter {
+  eq: ReleaseStatus
+  ne: ReleaseStatus
+  in: [ReleaseStatus!]
+  notIn: [ReleaseStatus!]
+}
+
+input ReleaseTypeFilter {
+  eq: ReleaseType
+  ne: ReleaseType
+  in: [ReleaseType!]
+  notIn: [ReleaseType!]
+}
+
+"One value of a facet and how many rows of the filtered list have it."
+type FacetBucket {
+  "The value; null counts the rows where the field is empty."
+  value: String
+  count: Int!
+}
+
+"""
+Filter of users in a member list. Seed parameters: ` + "`" + `searchText` + "`" + `/` + "`" + `search` + "`" + ` → ` + "`" + `search` + "`" + `;
+` + "`" + `firstname` + "`" + `, ` + "`" + `lastname` + "`" + `, ` + "`" + `email` + "`" + `, ` + "`" + `id` + "`" + `, ` + "`" + `created_by` + "`" + `, ` + "`" + `updated_by` + "`" + ` with ` + "`" + `*` + "`" + ` → the
+field's ` + "`" + `like` + "`" + `; ` + "`" + `ids` + "`" + `, ` + "`" + `roles` + "`" + `, ` + "`" + `genres` + "`" + ` with ` + "`" + `+` + "`" + `/` + "`" + `-` + "`" + ` → ` + "`" + `in` + "`" + `/` + "`" + `notIn` + "`" + `;
+` + "`" + `fromDate` + "`" + `/` + "`" + `toDate` + "`" + `, ` + "`" + `newerThan` + "`" + `/` + "`" + `olderThan` + "`" + ` → ` + "`" + `createdAt { gte / lte }` + "`" + `;
+` + "`" + `brand_ids` + "`" + ` → ` + "`" + `brand { in }` + "`" + `.
+"""
+input UserFilter {
+  and: [UserFilter!]
+  or: [UserFilter!]
+  not: UserFilter
+  "Free text over first name, last name, nickname and email; every word must occur, ignoring case and accents."
+  search: String
+  id: IDFilter
+  email: StringFilter
+  firstName: StringFilter
+  lastName: StringFilter
+  nickname: StringFilter
+  phone: StringFilter
+  "Creative role such as ` + "`" + `Producer` + "`" + `."
+  role: StringFilter
+  genre: StringFilter
+  location: StringFilter
+  companyName: StringFilter
+  "Language code, e.g. ` + "`" + `fr` + "`" + `."
+  language: StringFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+  lastLoginAt: DateTimeFilter
+  expiresAt: DateTimeFilter
+  createdBy: IDFilter
+  updatedBy: IDFilter
+  isDeleted: Boolean
+  dspPlanSubscribed: Boolean
+  "Role of the membership in the list's tenant."
+  membershipRole: MembershipRoleFilter
+  membershipStatus: MembershipStatusFilter
+  lastSeenAt: DateTimeFilter
+  "When the user joined the tenant."
+  joinedAt: DateTimeFilter
+  "Users with explicit access to these brands (seed 003 ` + "`" + `brand_ids` + "`" + `)."
+  brand: IDFilter
+}
+
+enum UserOrderField {
+  "When the user joined the tenant (the default, newest first)."
+  JOINED_AT
+  CREATED_AT
+  UPDATED_AT
+  EMAIL
+  FIRST_NAME
+  LAST_NAME
+  NICKNAME
+  ROLE
+  GENRE
+  LOCATION
+  LAST_LOGIN_AT
+  LAST_SEEN_AT
+  MEMBERSHIP_ROLE
+  MEMBERSHIP_STATUS
+}
+
+"One key of a user ordering; later keys break ties of earlier ones, the id breaks the rest."
+input UserOrder {
+  field: UserOrderField!
+  direction: OrderDirection! = ASC
+}
+
+"Counts over the filtered members, ignoring pagination (seed 000 ` + "`" + `additionalCounters` + "`" + `, seed 003 ` + "`" + `include_aggregations` + "`" + `)."
+type UserFacets {
+  membershipRole: [FacetBucket!]!
+  membershipStatus: [FacetBucket!]!
+  "Creative roles."
+  role: [FacetBucket!]!
+  genre: [FacetBucket!]!
+  language: [FacetBucket!]!
+}
+
+input ArtistFilter {
+  and: [ArtistFilter!]
+  or: [ArtistFilter!]
+  not: ArtistFilter
+  "Free text over the name, ignoring case and accents."
+  search: String
+  id: IDFilter
+  name: StringFilter
+  genre: StringFilter
+  country: StringFilter
+  brand: IDFilter
+  "The linked user account."
+  user: IDFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+}
+
+enum ArtistOrderField {
+  CREATED_AT
+  UPDATED_AT
+  NAME
+  GENRE
+  COUNTRY
+}
+
+input ArtistOrder {
+  field: ArtistOrderField!
+  direction: OrderDirection! = ASC
+}
+
+type ArtistFacets {
+  genre: [FacetBucket!]!
+  country: [FacetBucket!]!
+}
+
+input ReleaseFilter {
+  and: [ReleaseFilter!]
+  or: [ReleaseFilter!]
+  not: ReleaseFilter
+  "Free text over title, UPC and catalog number, ignoring case and accents."
+  search: String
+  id: IDFilter
+  title: StringFilter
+  status: ReleaseStatusFilter
+  type: ReleaseTypeFilter
+  genre: StringFilter
+  upc: StringFilter
+  catalogNumber: StringFilter
+  releaseDate: DateFilter
+  label: IDFilter
+  brand: IDFilter
+  "Releases with these primary artists."
+  artist: IDFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+}
+
+enum ReleaseOrderField {
+  CREATED_AT
+  UPDATED_AT
+  TITLE
+  RELEASE_DATE
+  STATUS
+  TYPE
+  GENRE
+}
+
+input ReleaseOrder {
+  field: ReleaseOrderField!
+  direction: OrderDirection! = ASC
+}
+
+type ReleaseFacets {
+  status: [FacetBucket!]!
+  type: [FacetBucket!]!
+  genre: [FacetBucket!]!
+}
+
+input TrackFilter {
+  and: [TrackFilter!]
+  or: [TrackFilter!]
+  not: TrackFilter
+  "Free text over title and ISRC, ignoring case and accents."
+  search: String
+  id: IDFilter
+  title: StringFilter
+  isrc: StringFilter
+  explicit: Boolean
+  durationSeconds: IntFilter
+  position: IntFilter
+  "Tracks crediting these artists."
+  artist: IDFilter
+  createdAt: DateTimeFilter
+}
+
+enum TrackOrderField {
+  POSITION
+  TITLE
+  DURATION
+  CREATED_AT
+}
+
+input TrackOrder {
+  field: TrackOrderField!
+  direction: OrderDirection! = ASC
+}
+
+type TrackFacets {
+  explicit: [FacetBucket!]!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `"""
@@ -2067,18 +2524,22 @@ type Tenant implements Node {
   parent: Tenant
   "Direct subsidiaries, newest first."
   subsidiaries(first: Int, after: String, last: Int, before: String): TenantConnection!
-  "Brands of this tenant, newest first."
-  brands(first: Int, after: String, last: Int, before: String): BrandConnection!
-  "The tenant's users with their membership, newest membership first."
-  members(first: Int, after: String, last: Int, before: String): TenantMemberConnection!
+  "Brands of this tenant (and of its subsidiaries unless includeSubsidiaries is false), newest first."
+  brands(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): BrandConnection!
+  """
+  The tenant's users with their membership, newest membership first. With
+  includeSubsidiaries (the default, as seed 004) the members of its subsidiaries too.
+  ` + "`" + `query` + "`" + ` takes the search syntax of the README, e.g. ` + "`" + `role:Producer -status:DEACTIVATED` + "`" + `.
+  """
+  members(first: Int, after: String, last: Int, before: String, offset: Int, filter: UserFilter, query: String, orderBy: [UserOrder!], includeSubsidiaries: Boolean = true): TenantMemberConnection!
   "Member groups of this tenant."
   groups(first: Int, after: String, last: Int, before: String): GroupConnection!
-  "Artists of the tenant's catalogue, newest first."
-  artists(first: Int, after: String, last: Int, before: String): ArtistConnection!
-  "Record labels of the tenant, newest first."
-  labels(first: Int, after: String, last: Int, before: String): LabelConnection!
-  "Releases of the tenant, newest first."
-  releases(first: Int, after: String, last: Int, before: String): ReleaseConnection!
+  "Artists of the tenant's catalogue (and its subsidiaries' unless includeSubsidiaries is false), newest first."
+  artists(first: Int, after: String, last: Int, before: String, offset: Int, filter: ArtistFilter, query: String, orderBy: [ArtistOrder!], includeSubsidiaries: Boolean = true): ArtistConnection!
+  "Record labels of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first."
+  labels(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): LabelConnection!
+  "Releases of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first."
+  releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!], includeSubsidiaries: Boolean = true): ReleaseConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2101,11 +2562,11 @@ type Brand implements Node {
   name: String!
   tenant: Tenant!
   "Users with explicit access to this brand, newest grant first."
-  members(first: Int, after: String, last: Int, before: String): BrandMemberConnection!
+  members(first: Int, after: String, last: Int, before: String, offset: Int, filter: UserFilter, query: String, orderBy: [UserOrder!]): BrandMemberConnection!
   "Artists of this brand, newest first."
-  artists(first: Int, after: String, last: Int, before: String): ArtistConnection!
+  artists(first: Int, after: String, last: Int, before: String, offset: Int, filter: ArtistFilter, query: String, orderBy: [ArtistOrder!]): ArtistConnection!
   "Releases of this brand, newest first."
-  releases(first: Int, after: String, last: Int, before: String): ReleaseConnection!
+  releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!]): ReleaseConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2210,7 +2671,7 @@ type User implements Node {
   "The tenants this user belongs to, newest membership first."
   memberships(first: Int, after: String, last: Int, before: String): MembershipConnection!
   "Artists linked to this user account, newest first."
-  artists(first: Int, after: String, last: Int, before: String): ArtistConnection!
+  artists(first: Int, after: String, last: Int, before: String, offset: Int, filter: ArtistFilter, query: String, orderBy: [ArtistOrder!]): ArtistConnection!
 }
 
 "A language (seed 003 ` + "`" + `DTO_translation_language` + "`" + `)."
@@ -2287,6 +2748,8 @@ type MembershipEdge {
 
 "Users of a tenant; each edge carries the user's membership."
 type TenantMemberConnection {
+  "Counts over the whole filtered list, computed only when selected."
+  facets: UserFacets!
   edges: [TenantMemberEdge!]!
   pageInfo: PageInfo!
   "Number of items in the whole list, ignoring pagination. Computed only when selected."
@@ -2314,6 +2777,8 @@ type BrandAccessEdge {
 
 "Users with explicit access to a brand; each edge carries the access grant."
 type BrandMemberConnection {
+  "Counts over the whole filtered list, computed only when selected."
+  facets: UserFacets!
   edges: [BrandMemberEdge!]!
   pageInfo: PageInfo!
   "Number of items in the whole list, ignoring pagination. Computed only when selected."
@@ -2371,6 +2836,8 @@ func (ec *executionContext) childFields_Artist(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_ArtistConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "facets":
+		return ec.fieldContext_ArtistConnection_facets(ctx, field)
 	case "edges":
 		return ec.fieldContext_ArtistConnection_edges(ctx, field)
 	case "pageInfo":
@@ -2389,6 +2856,16 @@ func (ec *executionContext) childFields_ArtistEdge(ctx context.Context, field gr
 		return ec.fieldContext_ArtistEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArtistEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ArtistFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "genre":
+		return ec.fieldContext_ArtistFacets_genre(ctx, field)
+	case "country":
+		return ec.fieldContext_ArtistFacets_country(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArtistFacets", field.Name)
 }
 
 func (ec *executionContext) childFields_Brand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2475,6 +2952,8 @@ func (ec *executionContext) childFields_BrandEdge(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_BrandMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "facets":
+		return ec.fieldContext_BrandMemberConnection_facets(ctx, field)
 	case "edges":
 		return ec.fieldContext_BrandMemberConnection_edges(ctx, field)
 	case "pageInfo":
@@ -2495,6 +2974,16 @@ func (ec *executionContext) childFields_BrandMemberEdge(ctx context.Context, fie
 		return ec.fieldContext_BrandMemberEdge_access(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FacetBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_FacetBucket_value(ctx, field)
+	case "count":
+		return ec.fieldContext_FacetBucket_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FacetBucket", field.Name)
 }
 
 func (ec *executionContext) childFields_Group(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2711,6 +3200,8 @@ func (ec *executionContext) childFields_ReleaseArtistEdge(ctx context.Context, f
 
 func (ec *executionContext) childFields_ReleaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "facets":
+		return ec.fieldContext_ReleaseConnection_facets(ctx, field)
 	case "edges":
 		return ec.fieldContext_ReleaseConnection_edges(ctx, field)
 	case "pageInfo":
@@ -2729,6 +3220,18 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_ReleaseFacets_status(ctx, field)
+	case "type":
+		return ec.fieldContext_ReleaseFacets_type(ctx, field)
+	case "genre":
+		return ec.fieldContext_ReleaseFacets_genre(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseFacets", field.Name)
 }
 
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2787,6 +3290,8 @@ func (ec *executionContext) childFields_TenantEdge(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_TenantMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "facets":
+		return ec.fieldContext_TenantMemberConnection_facets(ctx, field)
 	case "edges":
 		return ec.fieldContext_TenantMemberConnection_edges(ctx, field)
 	case "pageInfo":
@@ -2863,6 +3368,8 @@ func (ec *executionContext) childFields_TrackArtistEdge(ctx context.Context, fie
 
 func (ec *executionContext) childFields_TrackConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "facets":
+		return ec.fieldContext_TrackConnection_facets(ctx, field)
 	case "edges":
 		return ec.fieldContext_TrackConnection_edges(ctx, field)
 	case "pageInfo":
@@ -2881,6 +3388,14 @@ func (ec *executionContext) childFields_TrackEdge(ctx context.Context, field gra
 		return ec.fieldContext_TrackEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "explicit":
+		return ec.fieldContext_TrackFacets_explicit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackFacets", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2959,6 +3474,22 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_artists(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_UserFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membershipRole":
+		return ec.fieldContext_UserFacets_membershipRole(ctx, field)
+	case "membershipStatus":
+		return ec.fieldContext_UserFacets_membershipStatus(ctx, field)
+	case "role":
+		return ec.fieldContext_UserFacets_role(ctx, field)
+	case "genre":
+		return ec.fieldContext_UserFacets_genre(ctx, field)
+	case "language":
+		return ec.fieldContext_UserFacets_language(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserFacets", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

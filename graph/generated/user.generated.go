@@ -32,7 +32,7 @@ type UserResolver interface {
 	UpdatedBy(ctx context.Context, obj *model.User) (*model.User, error)
 
 	Memberships(ctx context.Context, obj *model.User, first *int, after *string, last *int, before *string) (*model.MembershipConnection, error)
-	Artists(ctx context.Context, obj *model.User, first *int, after *string, last *int, before *string) (*model.ArtistConnection, error)
+	Artists(ctx context.Context, obj *model.User, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.ArtistConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -150,6 +150,38 @@ func (ec *executionContext) field_User_artists_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOArtistFilter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalOArtistOrder2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg7
 	return args, nil
 }
 
@@ -465,6 +497,38 @@ func (ec *executionContext) fieldContext_BrandAccessEdge_node(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BrandAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrandMemberConnection_facets(ctx context.Context, field graphql.CollectedField, obj *model.BrandMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandMemberConnection_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserFacets) graphql.Marshaler {
+			return ec.marshalNUserFacets2ᚖcatalogueᚋgraphᚋmodelᚐUserFacets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandMemberConnection_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrandMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserFacets(ctx, field)
 		},
 	}
 	return fc, nil
@@ -1117,6 +1181,38 @@ func (ec *executionContext) fieldContext_MembershipEdge_node(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TenantMemberConnection_facets(ctx context.Context, field graphql.CollectedField, obj *model.TenantMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantMemberConnection_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserFacets) graphql.Marshaler {
+			return ec.marshalNUserFacets2ᚖcatalogueᚋgraphᚋmodelᚐUserFacets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantMemberConnection_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TenantMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserFacets(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2159,7 +2255,7 @@ func (ec *executionContext) _User_artists(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Artists(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.User().Artists(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["offset"].(*int), fc.Args["filter"].(map[string]any), fc.Args["query"].(*string), fc.Args["orderBy"].([]map[string]any))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistConnection) graphql.Marshaler {
@@ -2353,6 +2449,11 @@ func (ec *executionContext) _BrandMemberConnection(ctx context.Context, sel ast.
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("BrandMemberConnection")
+		case "facets":
+			out.Values[i] = ec._BrandMemberConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._BrandMemberConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2642,6 +2743,11 @@ func (ec *executionContext) _TenantMemberConnection(ctx context.Context, sel ast
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TenantMemberConnection")
+		case "facets":
+			out.Values[i] = ec._TenantMemberConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._TenantMemberConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3161,6 +3267,110 @@ func (ec *executionContext) marshalOLanguage2ᚖcatalogueᚋgraphᚋmodelᚐLang
 		return graphql.Null
 	}
 	return ec._Language(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodelᚐMembershipRoleᚄ(ctx context.Context, v any) ([]model.MembershipRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MembershipRole, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodelᚐMembershipRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MembershipRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx context.Context, v any) (*model.MembershipRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MembershipRole)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx context.Context, sel ast.SelectionSet, v *model.MembershipRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmodelᚐMembershipStatusᚄ(ctx context.Context, v any) ([]model.MembershipStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MembershipStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmodelᚐMembershipStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MembershipStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx context.Context, v any) (*model.MembershipStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MembershipStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx context.Context, sel ast.SelectionSet, v *model.MembershipStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

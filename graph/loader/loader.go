@@ -29,10 +29,11 @@ type Loaders struct {
 	scope db.Scope
 	opts  Options
 
-	mu     sync.Mutex
-	pages  map[*db.ListSpec]any
-	counts map[*db.ListSpec]*dataloader.Loader[string, int]
-	nodes  map[any]any
+	mu       sync.Mutex
+	pages    map[*db.ListSpec]any
+	aggs     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]
+	nodes    map[any]any
+	compiled map[string]*db.Compiled
 }
 
 // New makes the loaders of one request reading store within scope.
@@ -45,9 +46,10 @@ func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
 	}
 	return &Loaders{
 		store: store, scope: scope, opts: opts,
-		pages:  map[*db.ListSpec]any{},
-		counts: map[*db.ListSpec]*dataloader.Loader[string, int]{},
-		nodes:  map[any]any{},
+		pages:    map[*db.ListSpec]any{},
+		aggs:     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{},
+		nodes:    map[any]any{},
+		compiled: map[string]*db.Compiled{},
 	}
 }
 

@@ -8,17 +8,43 @@ import (
 	"catalogue/db"
 )
 
-// PageKey identifies one page of a nested list: the parent and the page
-// arguments. Keys with equal arguments are read in one statement.
+// PageKey identifies one page of a nested list: the parent, the page
+// arguments and the compiled filter and order (by signature). Keys that
+// differ only in Parent are read in one statement.
 type PageKey struct {
 	Parent string
 	Args   db.PageArgs
+	Sig    string
+}
+
+// group is the part of a key shared by the keys of one statement.
+type group struct {
+	args db.PageArgs
+	sig  string
+}
+
+// remember records a compiled query under its signature so that a batch
+// can find it again from the keys.
+func (l *Loaders) remember(c *db.Compiled) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.compiled[c.Sig]; !ok {
+		l.compiled[c.Sig] = c
+	}
+}
+
+func (l *Loaders) compiledFor(sig string) *db.Compiled {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.compiled[sig]
 }
 
 // Page loads a page of list for parent, batched with the same list's pages
 // of other parents.
-func Page[T any](ctx context.Context, list *db.List[T], parent string, args db.PageArgs) (*db.Page[T], error) {
-	return pageLoader(For(ctx), list).Load(ctx, PageKey{Parent: parent, Args: args})()
+func Page[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) (*db.Page[T], error) {
+	l := For(ctx)
+	l.remember(c)
+	return pageLoader(l, list).Load(ctx, PageKey{Parent: parent, Args: args, Sig: c.Sig})()
 }
 
 func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey, *db.Page[T]] {
@@ -34,32 +60,33 @@ func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey,
 	return ld
 }
 
-// loadPages groups the keys by page arguments, runs one statement per
-// group and answers in key order.
+// loadPages groups the keys by page arguments and query, runs one
+// statement per group and answers in key order.
 func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []PageKey) []*dataloader.Result[*db.Page[T]] {
-	groups := map[db.PageArgs][]string{}
-	var argOrder []db.PageArgs
+	groups := map[group][]string{}
+	var order []group
 	for _, k := range keys {
-		if _, ok := groups[k.Args]; !ok {
-			argOrder = append(argOrder, k.Args)
+		g := group{k.Args, k.Sig}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
 		}
-		groups[k.Args] = append(groups[k.Args], k.Parent)
+		groups[g] = append(groups[g], k.Parent)
 	}
 	pages := map[PageKey]*db.Page[T]{}
-	errs := map[db.PageArgs]error{}
-	for _, args := range argOrder {
-		got, err := db.ListPages(ctx, l.store, list, l.scope, groups[args], args)
+	errs := map[group]error{}
+	for _, g := range order {
+		got, err := db.ListPages(ctx, l.store, list, l.compiledFor(g.sig), l.scope, groups[g], g.args)
 		if err != nil {
-			errs[args] = err
+			errs[g] = err
 			continue
 		}
 		for parent, p := range got {
-			pages[PageKey{Parent: parent, Args: args}] = p
+			pages[PageKey{Parent: parent, Args: g.args, Sig: g.sig}] = p
 		}
 	}
 	out := make([]*dataloader.Result[*db.Page[T]], len(keys))
 	for i, k := range keys {
-		if err := errs[k.Args]; err != nil {
+		if err := errs[group{k.Args, k.Sig}]; err != nil {
 			out[i] = &dataloader.Result[*db.Page[T]]{Error: err}
 			continue
 		}
@@ -68,29 +95,90 @@ func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []
 	return out
 }
 
-// Count loads the total size of spec's list under parent, batched with the
-// counts of other parents.
-func Count(ctx context.Context, spec *db.ListSpec, parent string) (int, error) {
-	return countLoader(For(ctx), spec).Load(ctx, parent)()
+// aggKey identifies an aggregate over a nested list: a count (Facet "")
+// or one facet's buckets, for one parent under one compiled query.
+type aggKey struct {
+	Parent string
+	Sig    string
+	Facet  string
 }
 
-func countLoader(l *Loaders, spec *db.ListSpec) *dataloader.Loader[string, int] {
+// Count loads the total size of the compiled list under parent, batched
+// with the counts of other parents.
+func Count(ctx context.Context, c *db.Compiled, parent string) (int, error) {
+	l := For(ctx)
+	l.remember(c)
+	buckets, err := aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig})()
+	if err != nil || len(buckets) == 0 {
+		return 0, err
+	}
+	return buckets[0].Count, nil
+}
+
+// Facet loads the buckets of one facet of the compiled list under parent,
+// batched with the same facet of other parents.
+func Facet(ctx context.Context, c *db.Compiled, parent, facet string) ([]db.Bucket, error) {
+	l := For(ctx)
+	l.remember(c)
+	return aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig, Facet: facet})()
+}
+
+func aggLoader(l *Loaders, spec *db.ListSpec) *dataloader.Loader[aggKey, []db.Bucket] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if ld, ok := l.counts[spec]; ok {
+	if ld, ok := l.aggs[spec]; ok {
 		return ld
 	}
-	ld := dataloader.NewBatchedLoader(func(ctx context.Context, parents []string) []*dataloader.Result[int] {
-		counts, err := db.CountByParent(ctx, l.store, spec, l.scope, parents)
-		if err != nil {
-			return errorsFor[int](len(parents), err)
-		}
-		out := make([]*dataloader.Result[int], len(parents))
-		for i, p := range parents {
-			out[i] = &dataloader.Result[int]{Data: counts[p]}
-		}
-		return out
-	}, options[string, int](l.opts)...)
-	l.counts[spec] = ld
+	ld := dataloader.NewBatchedLoader(func(ctx context.Context, keys []aggKey) []*dataloader.Result[[]db.Bucket] {
+		return loadAggs(ctx, l, keys)
+	}, options[aggKey, []db.Bucket](l.opts)...)
+	l.aggs[spec] = ld
 	return ld
+}
+
+// loadAggs runs one statement per (query, facet) group of the keys.
+func loadAggs(ctx context.Context, l *Loaders, keys []aggKey) []*dataloader.Result[[]db.Bucket] {
+	type aggGroup struct{ sig, facet string }
+	groups := map[aggGroup][]string{}
+	var order []aggGroup
+	for _, k := range keys {
+		g := aggGroup{k.Sig, k.Facet}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], k.Parent)
+	}
+	results := map[aggKey][]db.Bucket{}
+	errs := map[aggGroup]error{}
+	for _, g := range order {
+		c := l.compiledFor(g.sig)
+		if g.facet == "" {
+			counts, err := db.CountByParent(ctx, l.store, c, l.scope, groups[g])
+			if err != nil {
+				errs[g] = err
+				continue
+			}
+			for _, p := range groups[g] {
+				results[aggKey{p, g.sig, ""}] = []db.Bucket{{Count: counts[p]}}
+			}
+			continue
+		}
+		buckets, err := db.FacetsByParent(ctx, l.store, c, l.scope, g.facet, groups[g])
+		if err != nil {
+			errs[g] = err
+			continue
+		}
+		for _, p := range groups[g] {
+			results[aggKey{p, g.sig, g.facet}] = buckets[p]
+		}
+	}
+	out := make([]*dataloader.Result[[]db.Bucket], len(keys))
+	for i, k := range keys {
+		if err := errs[aggGroup{k.Sig, k.Facet}]; err != nil {
+			out[i] = &dataloader.Result[[]db.Bucket]{Error: err}
+			continue
+		}
+		out[i] = &dataloader.Result[[]db.Bucket]{Data: results[k]}
+	}
+	return out
 }

@@ -77,6 +77,7 @@ type BrandAccessEdge = Edge[BrandAccess]
 // ArtistConnection is a page of artists.
 type ArtistConnection struct {
 	Conn
+	Facets *ArtistFacets
 	Edges []*ArtistEdge
 }
 
@@ -95,6 +96,7 @@ type LabelEdge = Edge[Label]
 // ReleaseConnection is a page of releases.
 type ReleaseConnection struct {
 	Conn
+	Facets *ReleaseFacets
 	Edges []*ReleaseEdge
 }
 
@@ -104,6 +106,7 @@ type ReleaseEdge = Edge[Release]
 // TrackConnection is a page of tracks.
 type TrackConnection struct {
 	Conn
+	Facets *TrackFacets
 	Edges []*TrackEdge
 }
 
@@ -113,6 +116,7 @@ type TrackEdge = Edge[Track]
 // TenantMemberConnection is a page of a tenant's users with their memberships.
 type TenantMemberConnection struct {
 	Conn
+	Facets *UserFacets
 	Edges []*TenantMemberEdge
 }
 
@@ -126,6 +130,7 @@ type TenantMemberEdge struct {
 // BrandMemberConnection is a page of users with access to a brand.
 type BrandMemberConnection struct {
 	Conn
+	Facets *UserFacets
 	Edges []*BrandMemberEdge
 }
 

@@ -70,6 +70,67 @@ func (e AdminRole) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ArtistOrderField string
+
+const (
+	ArtistOrderFieldCreatedAt ArtistOrderField = "CREATED_AT"
+	ArtistOrderFieldUpdatedAt ArtistOrderField = "UPDATED_AT"
+	ArtistOrderFieldName      ArtistOrderField = "NAME"
+	ArtistOrderFieldGenre     ArtistOrderField = "GENRE"
+	ArtistOrderFieldCountry   ArtistOrderField = "COUNTRY"
+)
+
+var AllArtistOrderField = []ArtistOrderField{
+	ArtistOrderFieldCreatedAt,
+	ArtistOrderFieldUpdatedAt,
+	ArtistOrderFieldName,
+	ArtistOrderFieldGenre,
+	ArtistOrderFieldCountry,
+}
+
+func (e ArtistOrderField) IsValid() bool {
+	switch e {
+	case ArtistOrderFieldCreatedAt, ArtistOrderFieldUpdatedAt, ArtistOrderFieldName, ArtistOrderFieldGenre, ArtistOrderFieldCountry:
+		return true
+	}
+	return false
+}
+
+func (e ArtistOrderField) String() string {
+	return string(e)
+}
+
+func (e *ArtistOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ArtistOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ArtistOrderField", str)
+	}
+	return nil
+}
+
+func (e ArtistOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ArtistOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ArtistOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A user's role on one brand (seed 003 `brand_user_role`).
 type BrandAccessRole string
 
@@ -296,6 +357,71 @@ func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ReleaseOrderField string
+
+const (
+	ReleaseOrderFieldCreatedAt   ReleaseOrderField = "CREATED_AT"
+	ReleaseOrderFieldUpdatedAt   ReleaseOrderField = "UPDATED_AT"
+	ReleaseOrderFieldTitle       ReleaseOrderField = "TITLE"
+	ReleaseOrderFieldReleaseDate ReleaseOrderField = "RELEASE_DATE"
+	ReleaseOrderFieldStatus      ReleaseOrderField = "STATUS"
+	ReleaseOrderFieldType        ReleaseOrderField = "TYPE"
+	ReleaseOrderFieldGenre       ReleaseOrderField = "GENRE"
+)
+
+var AllReleaseOrderField = []ReleaseOrderField{
+	ReleaseOrderFieldCreatedAt,
+	ReleaseOrderFieldUpdatedAt,
+	ReleaseOrderFieldTitle,
+	ReleaseOrderFieldReleaseDate,
+	ReleaseOrderFieldStatus,
+	ReleaseOrderFieldType,
+	ReleaseOrderFieldGenre,
+}
+
+func (e ReleaseOrderField) IsValid() bool {
+	switch e {
+	case ReleaseOrderFieldCreatedAt, ReleaseOrderFieldUpdatedAt, ReleaseOrderFieldTitle, ReleaseOrderFieldReleaseDate, ReleaseOrderFieldStatus, ReleaseOrderFieldType, ReleaseOrderFieldGenre:
+		return true
+	}
+	return false
+}
+
+func (e ReleaseOrderField) String() string {
+	return string(e)
+}
+
+func (e *ReleaseOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReleaseOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReleaseOrderField", str)
+	}
+	return nil
+}
+
+func (e ReleaseOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReleaseOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReleaseOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Where a release stands in the distribution workflow.
 type ReleaseStatus string
 
@@ -470,6 +596,145 @@ func (e *TrackArtistRole) UnmarshalJSON(b []byte) error {
 }
 
 func (e TrackArtistRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TrackOrderField string
+
+const (
+	TrackOrderFieldPosition  TrackOrderField = "POSITION"
+	TrackOrderFieldTitle     TrackOrderField = "TITLE"
+	TrackOrderFieldDuration  TrackOrderField = "DURATION"
+	TrackOrderFieldCreatedAt TrackOrderField = "CREATED_AT"
+)
+
+var AllTrackOrderField = []TrackOrderField{
+	TrackOrderFieldPosition,
+	TrackOrderFieldTitle,
+	TrackOrderFieldDuration,
+	TrackOrderFieldCreatedAt,
+}
+
+func (e TrackOrderField) IsValid() bool {
+	switch e {
+	case TrackOrderFieldPosition, TrackOrderFieldTitle, TrackOrderFieldDuration, TrackOrderFieldCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e TrackOrderField) String() string {
+	return string(e)
+}
+
+func (e *TrackOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TrackOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TrackOrderField", str)
+	}
+	return nil
+}
+
+func (e TrackOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TrackOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TrackOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type UserOrderField string
+
+const (
+	// When the user joined the tenant (the default, newest first).
+	UserOrderFieldJoinedAt         UserOrderField = "JOINED_AT"
+	UserOrderFieldCreatedAt        UserOrderField = "CREATED_AT"
+	UserOrderFieldUpdatedAt        UserOrderField = "UPDATED_AT"
+	UserOrderFieldEmail            UserOrderField = "EMAIL"
+	UserOrderFieldFirstName        UserOrderField = "FIRST_NAME"
+	UserOrderFieldLastName         UserOrderField = "LAST_NAME"
+	UserOrderFieldNickname         UserOrderField = "NICKNAME"
+	UserOrderFieldRole             UserOrderField = "ROLE"
+	UserOrderFieldGenre            UserOrderField = "GENRE"
+	UserOrderFieldLocation         UserOrderField = "LOCATION"
+	UserOrderFieldLastLoginAt      UserOrderField = "LAST_LOGIN_AT"
+	UserOrderFieldLastSeenAt       UserOrderField = "LAST_SEEN_AT"
+	UserOrderFieldMembershipRole   UserOrderField = "MEMBERSHIP_ROLE"
+	UserOrderFieldMembershipStatus UserOrderField = "MEMBERSHIP_STATUS"
+)
+
+var AllUserOrderField = []UserOrderField{
+	UserOrderFieldJoinedAt,
+	UserOrderFieldCreatedAt,
+	UserOrderFieldUpdatedAt,
+	UserOrderFieldEmail,
+	UserOrderFieldFirstName,
+	UserOrderFieldLastName,
+	UserOrderFieldNickname,
+	UserOrderFieldRole,
+	UserOrderFieldGenre,
+	UserOrderFieldLocation,
+	UserOrderFieldLastLoginAt,
+	UserOrderFieldLastSeenAt,
+	UserOrderFieldMembershipRole,
+	UserOrderFieldMembershipStatus,
+}
+
+func (e UserOrderField) IsValid() bool {
+	switch e {
+	case UserOrderFieldJoinedAt, UserOrderFieldCreatedAt, UserOrderFieldUpdatedAt, UserOrderFieldEmail, UserOrderFieldFirstName, UserOrderFieldLastName, UserOrderFieldNickname, UserOrderFieldRole, UserOrderFieldGenre, UserOrderFieldLocation, UserOrderFieldLastLoginAt, UserOrderFieldLastSeenAt, UserOrderFieldMembershipRole, UserOrderFieldMembershipStatus:
+		return true
+	}
+	return false
+}
+
+func (e UserOrderField) String() string {
+	return string(e)
+}
+
+func (e *UserOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserOrderField", str)
+	}
+	return nil
+}
+
+func (e UserOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

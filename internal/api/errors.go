@@ -11,6 +11,7 @@ import (
 
 	"catalogue/db"
 	"catalogue/graph/model"
+	"catalogue/internal/filter"
 )
 
 // The extensions.code values of the API's errors.
@@ -34,7 +35,16 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var inputErr *model.InputError
 		var idErr *model.InvalidIDError
+		var filterErr *filter.InputError
+		var syntaxErr *filter.SyntaxError
 		switch {
+		case errors.As(err, &filterErr):
+			gqlErr.Message = filterErr.Error()
+			setCode(gqlErr, CodeBadUserInput, "argument", filterErr.Path)
+		case errors.As(err, &syntaxErr):
+			gqlErr.Message = "query: " + syntaxErr.Error()
+			setCode(gqlErr, CodeBadUserInput, "argument", "query")
+			gqlErr.Extensions["position"] = syntaxErr.Pos
 		case errors.As(err, &inputErr):
 			gqlErr.Message = inputErr.Error()
 			setCode(gqlErr, CodeBadUserInput, "argument", inputErr.Arg)

@@ -1,0 +1,419 @@
+package db
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"catalogue/graph/model"
+	"catalogue/internal/filter"
+)
+
+// Column is how one filterable field of a list reads in SQL.
+type Column struct {
+	filter.Field
+	// Expr is the SQL expression of the field, e.g. "u.email".
+	Expr string
+	// Type is the PostgreSQL type values are cast to: text, uuid,
+	// timestamptz, date, int, bool.
+	Type string
+	// Exists, when set, makes the field a relation: a condition on it holds
+	// when a row of the subquery (which must reference the outer row) has
+	// Expr matching; isNull asks whether no such row exists.
+	Exists string
+}
+
+// Fields is the table of a list's filterable, sortable and facetable fields.
+type Fields struct {
+	set     *filter.FieldSet
+	cols    map[string]Column
+	search  string              // folded text column that `search` matches
+	sorts   map[string]OrderKey // orderBy field (enum value) → key
+	idKey   OrderKey            // the unique tie-break
+	facets  map[string]string   // facet name → SQL expression grouped by
+	listing []string            // orderBy field names, for error messages
+}
+
+// NewFields builds a field table. search is the folded text column of the
+// list's free-text search.
+func NewFields(search string, idKey OrderKey, cols ...Column) *Fields {
+	f := &Fields{cols: map[string]Column{}, search: search, sorts: map[string]OrderKey{}, idKey: idKey, facets: map[string]string{}}
+	fields := make([]filter.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = c.Field
+		f.cols[c.Name] = c
+	}
+	f.set = filter.NewFieldSet(fields...)
+	return f
+}
+
+// Sort adds a sortable field under its orderBy enum name.
+func (f *Fields) Sort(name string, k OrderKey) *Fields {
+	f.sorts[name] = k
+	f.listing = append(f.listing, name)
+	return f
+}
+
+// Facet adds a facet: counts of rows grouped by expr.
+func (f *Fields) Facet(name, expr string) *Fields {
+	f.facets[name] = expr
+	return f
+}
+
+// Set is the field table the query syntax parser resolves names with.
+func (f *Fields) Set() *filter.FieldSet { return f.set }
+
+// compiler turns a filter tree into a SQL predicate with ? placeholders.
+type compiler struct {
+	fields *Fields
+	args   []any
+	conds  int
+}
+
+func (c *compiler) expr(e *filter.Expr, depth int) (string, error) {
+	if depth > filter.MaxDepth {
+		return "", &model.InputError{Arg: "filter", Msg: fmt.Sprintf("nested more than %d levels deep", filter.MaxDepth)}
+	}
+	switch {
+	case e.Cond != nil:
+		c.conds++
+		if c.conds > filter.MaxConditions {
+			return "", &model.InputError{Arg: "filter", Msg: fmt.Sprintf("more than %d conditions", filter.MaxConditions)}
+		}
+		return c.cond(e.Cond)
+	case e.Not != nil:
+		inner, err := c.expr(e.Not, depth+1)
+		if err != nil {
+			return "", err
+		}
+		// COALESCE: a condition on a NULL field is unknown, and NOT of
+		// unknown would drop the row; "not Pop" must keep a row with no genre.
+		return "NOT COALESCE(" + inner + ", false)", nil
+	case e.And != nil || e.Or != nil:
+		parts, joiner := e.And, " AND "
+		if e.Or != nil {
+			parts, joiner = e.Or, " OR "
+		}
+		if len(parts) == 0 {
+			return "true", nil
+		}
+		out := make([]string, 0, len(parts))
+		for _, p := range parts {
+			s, err := c.expr(p, depth+1)
+			if err != nil {
+				return "", err
+			}
+			out = append(out, s)
+		}
+		return "(" + strings.Join(out, joiner) + ")", nil
+	}
+	return "true", nil
+}
+
+func (c *compiler) bind(v any) string {
+	c.args = append(c.args, v)
+	return "?"
+}
+
+// badValue is the BAD_USER_INPUT error naming the field and the value.
+func badValue(cond *filter.Cond, format string, args ...any) error {
+	arg := "filter." + cond.Field
+	if cond.Pos >= 0 {
+		arg = fmt.Sprintf("query (position %d)", cond.Pos)
+	}
+	return &model.InputError{Arg: arg, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *compiler) cond(cond *filter.Cond) (string, error) {
+	if cond.Op == filter.OpSearch {
+		return c.search(cond)
+	}
+	col, ok := c.fields.cols[cond.Field]
+	if !ok {
+		return "", badValue(cond, "unknown field %q", cond.Field)
+	}
+	if col.Exists != "" {
+		return c.relation(col, cond)
+	}
+	return c.compare(col, col.Expr, cond)
+}
+
+// compare renders one condition on a plain column.
+func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, error) {
+	one := func() (any, error) {
+		if len(cond.Values) != 1 {
+			return nil, badValue(cond, "%s takes one value", cond.Op)
+		}
+		return c.value(col, cond, cond.Values[0])
+	}
+	many := func() (any, error) {
+		if len(cond.Values) == 0 {
+			return nil, badValue(cond, "%s needs at least one value", cond.Op)
+		}
+		if len(cond.Values) > filter.MaxValues {
+			return nil, badValue(cond, "%s takes at most %d values", cond.Op, filter.MaxValues)
+		}
+		vals := make([]string, len(cond.Values))
+		for i, v := range cond.Values {
+			tv, err := c.value(col, cond, v)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = sqlText(tv)
+		}
+		return pq.Array(vals), nil
+	}
+	cast := "::" + col.Type
+	switch cond.Op {
+	case filter.OpEq, filter.OpNe, filter.OpGt, filter.OpGte, filter.OpLt, filter.OpLte:
+		if (cond.Op != filter.OpEq && cond.Op != filter.OpNe) && !ordered(col.Kind) {
+			return "", badValue(cond, "%s cannot be compared with %s", cond.Field, cond.Op)
+		}
+		v, err := one()
+		if err != nil {
+			return "", err
+		}
+		op := map[filter.Op]string{filter.OpEq: "=", filter.OpNe: "IS DISTINCT FROM", filter.OpGt: ">",
+			filter.OpGte: ">=", filter.OpLt: "<", filter.OpLte: "<="}[cond.Op]
+		return expr + " " + op + " " + c.bind(v) + cast, nil
+	case filter.OpIn:
+		v, err := many()
+		if err != nil {
+			return "", err
+		}
+		return expr + " = ANY(" + c.bind(v) + cast + "[])", nil
+	case filter.OpNotIn:
+		v, err := many()
+		if err != nil {
+			return "", err
+		}
+		return "(" + expr + " IS NULL OR " + expr + " <> ALL(" + c.bind(v) + cast + "[]))", nil
+	case filter.OpContains, filter.OpStartsWith, filter.OpLike:
+		if col.Kind != filter.KindText && col.Kind != filter.KindID {
+			return "", badValue(cond, "%s does not take text patterns", cond.Field)
+		}
+		if len(cond.Values) != 1 {
+			return "", badValue(cond, "%s takes one value", cond.Op)
+		}
+		s, ok := cond.Values[0].(string)
+		if !ok {
+			return "", badValue(cond, "%s takes a string", cond.Op)
+		}
+		if len(s) > filter.MaxPatternLen {
+			return "", badValue(cond, "pattern longer than %d characters", filter.MaxPatternLen)
+		}
+		var pattern string
+		switch cond.Op {
+		case filter.OpContains:
+			pattern = "%" + escapeLike(s) + "%"
+		case filter.OpStartsWith:
+			pattern = escapeLike(s) + "%"
+		default:
+			pattern = strings.ReplaceAll(escapeLike(s), "*", "%")
+		}
+		if col.Kind == filter.KindID {
+			expr += "::text"
+		}
+		return expr + " ILIKE " + c.bind(pattern), nil
+	case filter.OpIsNull:
+		isNull, err := boolValue(cond)
+		if err != nil {
+			return "", err
+		}
+		if isNull {
+			return expr + " IS NULL", nil
+		}
+		return expr + " IS NOT NULL", nil
+	}
+	return "", badValue(cond, "unknown operation %q", cond.Op)
+}
+
+// relation renders a condition on a related row through EXISTS.
+func (c *compiler) relation(col Column, cond *filter.Cond) (string, error) {
+	switch cond.Op {
+	case filter.OpIsNull:
+		isNull, err := boolValue(cond)
+		if err != nil {
+			return "", err
+		}
+		if isNull {
+			return "NOT EXISTS (" + col.Exists + ")", nil
+		}
+		return "EXISTS (" + col.Exists + ")", nil
+	case filter.OpNe, filter.OpNotIn:
+		pos := *cond
+		pos.Op = filter.OpIn
+		inner, err := c.compare(col, col.Expr, &pos)
+		if err != nil {
+			return "", err
+		}
+		return "NOT EXISTS (" + col.Exists + " AND " + inner + ")", nil
+	}
+	inner, err := c.compare(col, col.Expr, cond)
+	if err != nil {
+		return "", err
+	}
+	return "EXISTS (" + col.Exists + " AND " + inner + ")", nil
+}
+
+// search renders free text: every word must occur in the list's folded
+// search column, which a trigram index serves.
+func (c *compiler) search(cond *filter.Cond) (string, error) {
+	if c.fields.search == "" {
+		return "", badValue(cond, "this list has no free-text search")
+	}
+	var words []string
+	for _, v := range cond.Values {
+		s, ok := v.(string)
+		if !ok {
+			return "", badValue(cond, "search takes a string")
+		}
+		if len(s) > filter.MaxPatternLen {
+			return "", badValue(cond, "search text longer than %d characters", filter.MaxPatternLen)
+		}
+		words = append(words, strings.Fields(s)...)
+	}
+	if len(words) == 0 {
+		return "true", nil
+	}
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = c.fields.search + " LIKE '%' || catalogue_fold(" + c.bind(escapeLike(w)) + ") || '%'"
+	}
+	return "(" + strings.Join(parts, " AND ") + ")", nil
+}
+
+func ordered(k filter.Kind) bool {
+	return k == filter.KindText || k == filter.KindTime || k == filter.KindDate || k == filter.KindInt
+}
+
+func boolValue(cond *filter.Cond) (bool, error) {
+	if len(cond.Values) == 1 {
+		switch v := cond.Values[0].(type) {
+		case bool:
+			return v, nil
+		case string:
+			if b, err := strconv.ParseBool(v); err == nil {
+				return b, nil
+			}
+		}
+	}
+	return false, badValue(cond, "isNull takes true or false")
+}
+
+// escapeLike makes LIKE metacharacters in user text literal.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// value reads one filter value for a column: typed input arrives as Go
+// values, the query syntax as strings; both are checked here so that only
+// well-formed values are bound.
+func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
+	switch col.Kind {
+	case filter.KindText:
+		s, ok := v.(string)
+		if !ok {
+			return nil, badValue(cond, "expected a string, got %v", v)
+		}
+		if len(s) > filter.MaxPatternLen {
+			return nil, badValue(cond, "value longer than %d characters", filter.MaxPatternLen)
+		}
+		return s, nil
+	case filter.KindID:
+		s, ok := v.(string)
+		if !ok {
+			return nil, badValue(cond, "expected an ID, got %v", v)
+		}
+		if u, err := uuid.Parse(s); err == nil && len(s) == 36 {
+			return u.String(), nil
+		}
+		id, err := model.DecodeIDOf(model.NodeType(col.IDType), s)
+		if err != nil {
+			if _, _, err2 := model.DecodeID(s); err2 != nil {
+				return nil, badValue(cond, "Invalid UUID string: %s", s)
+			}
+			return nil, badValue(cond, "%v", err)
+		}
+		return id, nil
+	case filter.KindTime:
+		switch t := v.(type) {
+		case time.Time:
+			return t, nil
+		case string:
+			for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+				if tt, err := time.Parse(layout, t); err == nil {
+					return tt, nil
+				}
+			}
+		}
+		return nil, badValue(cond, "invalid date-time %v, want RFC 3339 such as 2025-01-31T12:00:00Z or a date 2025-01-31", v)
+	case filter.KindDate:
+		switch t := v.(type) {
+		case model.Date:
+			return t.Format("2006-01-02"), nil
+		case *model.Date:
+			return t.Format("2006-01-02"), nil
+		case string:
+			if tt, err := time.Parse("2006-01-02", t); err == nil {
+				return tt.Format("2006-01-02"), nil
+			}
+		}
+		return nil, badValue(cond, "invalid date %v, want YYYY-MM-DD", v)
+	case filter.KindEnum:
+		s, ok := v.(string)
+		if ok {
+			s = strings.ToUpper(s)
+			for _, e := range col.Enum {
+				if e == s {
+					return s, nil
+				}
+			}
+		}
+		return nil, badValue(cond, "invalid value %v for %s, want one of %s", v, cond.Field, strings.Join(col.Enum, ", "))
+	case filter.KindBool:
+		switch b := v.(type) {
+		case bool:
+			return b, nil
+		case string:
+			if bb, err := strconv.ParseBool(b); err == nil {
+				return bb, nil
+			}
+		}
+		return nil, badValue(cond, "invalid boolean %v", v)
+	case filter.KindInt:
+		switch n := v.(type) {
+		case int:
+			return int64(n), nil
+		case int64:
+			return n, nil
+		case interface{ Int64() (int64, error) }:
+			if i, err := n.Int64(); err == nil {
+				return i, nil
+			}
+		case string:
+			if i, err := strconv.ParseInt(n, 10, 64); err == nil {
+				return i, nil
+			}
+		}
+		return nil, badValue(cond, "invalid integer %v", v)
+	}
+	return nil, badValue(cond, "unsupported field")
+}
+
+// sqlText renders a checked value as the text PostgreSQL casts from, for
+// array parameters.
+func sqlText(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.Format(time.RFC3339Nano)
+	case string:
+		return t
+	default:
+		return fmt.Sprint(t)
+	}
+}
