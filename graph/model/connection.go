@@ -78,7 +78,7 @@ type BrandAccessEdge = Edge[BrandAccess]
 type ArtistConnection struct {
 	Conn
 	Facets *ArtistFacets
-	Edges []*ArtistEdge
+	Edges  []*ArtistEdge
 }
 
 // ArtistEdge is one artist of a page.
@@ -97,7 +97,7 @@ type LabelEdge = Edge[Label]
 type ReleaseConnection struct {
 	Conn
 	Facets *ReleaseFacets
-	Edges []*ReleaseEdge
+	Edges  []*ReleaseEdge
 }
 
 // ReleaseEdge is one release of a page.
@@ -107,7 +107,7 @@ type ReleaseEdge = Edge[Release]
 type TrackConnection struct {
 	Conn
 	Facets *TrackFacets
-	Edges []*TrackEdge
+	Edges  []*TrackEdge
 }
 
 // TrackEdge is one track of a page.
@@ -117,7 +117,7 @@ type TrackEdge = Edge[Track]
 type TenantMemberConnection struct {
 	Conn
 	Facets *UserFacets
-	Edges []*TenantMemberEdge
+	Edges  []*TenantMemberEdge
 }
 
 // TenantMemberEdge is one member: the user and the membership.
@@ -131,7 +131,7 @@ type TenantMemberEdge struct {
 type BrandMemberConnection struct {
 	Conn
 	Facets *UserFacets
-	Edges []*BrandMemberEdge
+	Edges  []*BrandMemberEdge
 }
 
 // BrandMemberEdge is one user with their access grant.

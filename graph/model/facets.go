@@ -42,7 +42,9 @@ func (f *UserFacets) Language(ctx context.Context) ([]*FacetBucket, error) {
 type ArtistFacets struct{ Facets }
 
 // Genre counts artists by genre.
-func (f *ArtistFacets) Genre(ctx context.Context) ([]*FacetBucket, error) { return f.Load(ctx, "genre") }
+func (f *ArtistFacets) Genre(ctx context.Context) ([]*FacetBucket, error) {
+	return f.Load(ctx, "genre")
+}
 
 // Country counts artists by country.
 func (f *ArtistFacets) Country(ctx context.Context) ([]*FacetBucket, error) {
