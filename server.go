@@ -4,6 +4,8 @@
 //	catalogue [serve]        serve the API (default)
 //	catalogue migrate        apply database migrations and exit
 //	catalogue seed [flags]   load deterministic demo data into an empty database
+//	catalogue token [flags]  print a bearer token for a user (HS256 secret needed)
+//	catalogue apikey [flags] create an API key for a tenant and print it once
 //
 // With no DATABASE_URL the server starts a private PostgreSQL in DATA_DIR,
 // migrates it and loads demo data on first start.
@@ -28,6 +30,7 @@ import (
 
 	"catalogue/db"
 	"catalogue/internal/api"
+	"catalogue/internal/auth"
 	"catalogue/internal/config"
 	"catalogue/internal/pgembed"
 )
@@ -59,8 +62,20 @@ func run(args []string) error {
 		return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error { return migrate(ctx, x, log) })
 	case "seed":
 		return seed(ctx, cfg, log, args)
+	case "token":
+		return token(ctx, cfg, log, args)
+	case "apikey":
+		return apiKey(ctx, cfg, log, args)
 	case "help", "-h", "--help":
-		fmt.Println("usage: catalogue [serve | migrate | seed [-users N] [-tenants N] [-artists N] [-releases N] [-tracks-per-release N]]")
+		fmt.Println(`usage: catalogue [command]
+  serve                    serve the API (default)
+  migrate                  apply database migrations
+  seed [-users N] [-tenants N] [-artists N] [-releases N] [-tracks-per-release N]
+                           load deterministic data into an empty database
+  token -user EMAIL|UUID [-tenant SLUG] [-ttl 24h]
+                           print a bearer token signed with the HS256 secret
+  apikey -tenant SLUG [-name NAME] [-role USER|ADMIN|OWNER]
+                           create an API key and print its Authorization value once`)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q; want serve, migrate or seed", cmd)
@@ -92,11 +107,13 @@ func withDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, fn f
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if err := cluster.Stop(); err != nil {
-				log.Warn("stop embedded PostgreSQL", "err", err)
-			}
-		}()
+		if !cluster.Reused {
+			defer func() {
+				if err := cluster.Stop(); err != nil {
+					log.Warn("stop embedded PostgreSQL", "err", err)
+				}
+			}()
+		}
 		url = cluster.URL("postgres")
 	}
 	log.Info("connecting to database", "url", config.MaskURL(url))
@@ -159,13 +176,33 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 				log.Info("empty database: demo data loaded", "took", time.Since(start).Round(time.Millisecond))
 			}
 		}
-		handler := api.New(db.NewStore(x), log, api.Config{
-			RequestTimeout: cfg.RequestTimeout,
-			MaxDepth:       cfg.MaxDepth,
-			MaxCost:        cfg.MaxCost,
-			SQLStats:       cfg.SQLStats,
-			Playground:     cfg.Playground,
-			LoaderWait:     cfg.LoaderWait,
+		store := db.NewStore(x)
+		secret, err := jwtSecret(cfg)
+		if err != nil {
+			return err
+		}
+		verifier, err := auth.NewTokenVerifier(auth.TokenConfig{
+			HS256Secret: secret, PublicKeyFile: cfg.JWTPublicKeyFile, JWKSFile: cfg.JWTJWKSFile,
+			Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway,
+		})
+		if err != nil {
+			return err
+		}
+		var headers map[string]string
+		if cfg.DevAuth && secret != nil {
+			if headers, err = devCredentials(ctx, store, secret, log); err != nil {
+				return err
+			}
+		}
+		handler := api.New(store, log, api.Config{
+			RequestTimeout:    cfg.RequestTimeout,
+			MaxDepth:          cfg.MaxDepth,
+			MaxCost:           cfg.MaxCost,
+			SQLStats:          cfg.SQLStats,
+			Playground:        cfg.Playground,
+			LoaderWait:        cfg.LoaderWait,
+			Auth:              auth.NewAuthenticator(store, verifier),
+			PlaygroundHeaders: headers,
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -68,11 +69,17 @@ func (s *Store) DB() *sqlx.DB { return s.x }
 // including those run by loaders, is counted.
 type Stats struct {
 	statements atomic.Int64
+	overhead   atomic.Int64
 	nanos      atomic.Int64
 }
 
-// Statements is the number of SQL statements sent.
+// Statements is the number of SQL queries sent: the reads that resolve
+// the request, the figure dataloaders keep to one per level.
 func (st *Stats) Statements() int64 { return st.statements.Load() }
+
+// Overhead is the number of statements sent to authenticate the request
+// and to open and close its transaction.
+func (st *Stats) Overhead() int64 { return st.overhead.Load() }
 
 // Duration is the time spent waiting for PostgreSQL.
 func (st *Stats) Duration() time.Duration { return time.Duration(st.nanos.Load()) }
@@ -98,22 +105,64 @@ func record(ctx context.Context, start time.Time) {
 	}
 }
 
+func recordOverhead(ctx context.Context, start time.Time) {
+	if st := StatsFrom(ctx); st != nil {
+		st.overhead.Add(1)
+		st.nanos.Add(int64(time.Since(start)))
+	}
+}
+
 // selectRows runs a query written with ? placeholders and scans every row.
-func (s *Store) selectRows(ctx context.Context, dest any, query string, args ...any) error {
+func selectRows(ctx context.Context, q Querier, dest any, query string, args ...any) error {
 	defer record(ctx, time.Now())
-	if err := s.x.SelectContext(ctx, dest, s.x.Rebind(query), args...); err != nil {
+	rows, release, err := q.query(ctx, query, args...)
+	if err != nil {
+		return mapError(err)
+	}
+	defer release()
+	defer rows.Close()
+	if err := sqlx.StructScan(rows, dest); err != nil {
 		return mapError(err)
 	}
 	return nil
 }
 
 // getRow runs a query written with ? placeholders and scans one row.
-func (s *Store) getRow(ctx context.Context, dest any, query string, args ...any) error {
+func getRow(ctx context.Context, q Querier, dest any, query string, args ...any) error {
 	defer record(ctx, time.Now())
-	if err := s.x.GetContext(ctx, dest, s.x.Rebind(query), args...); err != nil {
+	rows, release, err := q.query(ctx, query, args...)
+	if err != nil {
 		return mapError(err)
 	}
-	return nil
+	defer release()
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return mapError(err)
+		}
+		return ErrNotFound
+	}
+	if scalar(dest) {
+		err = rows.Scan(dest)
+	} else {
+		err = rows.StructScan(dest)
+	}
+	if err != nil {
+		return mapError(err)
+	}
+	return rows.Err()
+}
+
+// scalar reports whether dest receives one column rather than a row.
+func scalar(dest any) bool {
+	if _, ok := dest.(sql.Scanner); ok {
+		return true
+	}
+	t := reflect.TypeOf(dest)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() != reflect.Struct || t == reflect.TypeOf(time.Time{})
 }
 
 // mapError turns driver errors into the package's sentinel errors.

@@ -39,6 +39,11 @@ func related(name, exists, expr, idType string, aliases ...string) Column {
 	return c
 }
 
+func sensitive(c Column) Column {
+	c.Sensitive = true
+	return c
+}
+
 func key(col, typ string, nullable bool) OrderKey {
 	return OrderKey{Col: col, Type: typ, Nullable: nullable}
 }
@@ -47,11 +52,11 @@ func key(col, typ string, nullable bool) OrderKey {
 // (u), the membership in the list's tenant (m).
 var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	ref("id", "u.id", "User", "ids", "user_id"),
-	text("email", "u.email", "mail"),
+	sensitive(text("email", "u.email", "mail")),
 	text("firstName", "u.first_name", "firstname", "first_name", "given_name", "givenName"),
 	text("lastName", "u.last_name", "lastname", "last_name", "family_name", "familyName"),
 	text("nickname", "u.nickname"),
-	text("phone", "u.phone"),
+	sensitive(text("phone", "u.phone")),
 	text("role", "u.role", "roles", "creativeRole"),
 	text("genre", "u.genre", "genres"),
 	text("location", "u.location"),
@@ -75,7 +80,7 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	Sort("JOINED_AT", key("m.created_at", "timestamptz", false)).
 	Sort("CREATED_AT", key("u.created_at", "timestamptz", false)).
 	Sort("UPDATED_AT", key("u.updated_at", "timestamptz", false)).
-	Sort("EMAIL", key("u.email", "text", false)).
+	Sort("EMAIL", OrderKey{Col: "u.email", Type: "text", Sensitive: true}).
 	Sort("FIRST_NAME", key("u.first_name", "text", true)).
 	Sort("LAST_NAME", key("u.last_name", "text", true)).
 	Sort("NICKNAME", key("u.nickname", "text", true)).
@@ -86,6 +91,7 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	Sort("LAST_SEEN_AT", key("m.last_seen_at", "timestamptz", true)).
 	Sort("MEMBERSHIP_ROLE", key("m.role", "text", false)).
 	Sort("MEMBERSHIP_STATUS", key("m.status", "text", false)).
+	PublicSearch("catalogue_fold(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || coalesce(u.nickname, ''))").
 	Facet("membershipRole", "m.role").
 	Facet("membershipStatus", "m.status").
 	Facet("role", "u.role").

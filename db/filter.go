@@ -25,17 +25,23 @@ type Column struct {
 	// when a row of the subquery (which must reference the outer row) has
 	// Expr matching; isNull asks whether no such row exists.
 	Exists string
+	// Sensitive fields (email, phone) can be filtered and sorted on only by
+	// callers who may read them; otherwise a filter would reveal them.
+	Sensitive bool
 }
 
 // Fields is the table of a list's filterable, sortable and facetable fields.
 type Fields struct {
-	set     *filter.FieldSet
-	cols    map[string]Column
-	search  string              // folded text column that `search` matches
-	sorts   map[string]OrderKey // orderBy field (enum value) → key
-	idKey   OrderKey            // the unique tie-break
-	facets  map[string]string   // facet name → SQL expression grouped by
-	listing []string            // orderBy field names, for error messages
+	set    *filter.FieldSet
+	cols   map[string]Column
+	search string // folded text column that `search` matches
+	// searchPublic is the search expression for callers who may not read
+	// sensitive fields: it leaves them out (and has no index).
+	searchPublic string
+	sorts        map[string]OrderKey // orderBy field (enum value) → key
+	idKey        OrderKey            // the unique tie-break
+	facets       map[string]string   // facet name → SQL expression grouped by
+	listing      []string            // orderBy field names, for error messages
 }
 
 // NewFields builds a field table. search is the folded text column of the
@@ -58,6 +64,13 @@ func (f *Fields) Sort(name string, k OrderKey) *Fields {
 	return f
 }
 
+// PublicSearch sets the search expression used for callers who may not
+// read the sensitive fields that the indexed search column includes.
+func (f *Fields) PublicSearch(expr string) *Fields {
+	f.searchPublic = expr
+	return f
+}
+
 // Facet adds a facet: counts of rows grouped by expr.
 func (f *Fields) Facet(name, expr string) *Fields {
 	f.facets[name] = expr
@@ -69,9 +82,10 @@ func (f *Fields) Set() *filter.FieldSet { return f.set }
 
 // compiler turns a filter tree into a SQL predicate with ? placeholders.
 type compiler struct {
-	fields *Fields
-	args   []any
-	conds  int
+	fields     *Fields
+	restricted bool // the caller may not read sensitive fields
+	args       []any
+	conds      int
 }
 
 func (c *compiler) expr(e *filter.Expr, depth int) (string, error) {
@@ -135,6 +149,9 @@ func (c *compiler) cond(cond *filter.Cond) (string, error) {
 	col, ok := c.fields.cols[cond.Field]
 	if !ok {
 		return "", badValue(cond, "unknown field %q", cond.Field)
+	}
+	if col.Sensitive && c.restricted {
+		return "", &model.ForbiddenError{Msg: fmt.Sprintf("filtering on %s needs the members:contacts permission (ADMIN or OWNER)", cond.Field)}
 	}
 	if col.Exists != "" {
 		return c.relation(col, cond)
@@ -263,7 +280,11 @@ func (c *compiler) relation(col Column, cond *filter.Cond) (string, error) {
 // search renders free text: every word must occur in the list's folded
 // search column, which a trigram index serves.
 func (c *compiler) search(cond *filter.Cond) (string, error) {
-	if c.fields.search == "" {
+	column := c.fields.search
+	if c.restricted && c.fields.searchPublic != "" {
+		column = c.fields.searchPublic
+	}
+	if column == "" {
 		return "", badValue(cond, "this list has no free-text search")
 	}
 	var words []string
@@ -282,7 +303,7 @@ func (c *compiler) search(cond *filter.Cond) (string, error) {
 	}
 	parts := make([]string, len(words))
 	for i, w := range words {
-		parts[i] = c.fields.search + " LIKE '%' || catalogue_fold(" + c.bind(escapeLike(w)) + ") || '%'"
+		parts[i] = column + " LIKE '%' || catalogue_fold(" + c.bind(escapeLike(w)) + ") || '%'"
 	}
 	return "(" + strings.Join(parts, " AND ") + ")", nil
 }

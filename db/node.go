@@ -20,7 +20,7 @@ type Node[T any] struct {
 
 // ByIDs reads the rows with the given IDs that the scope may see, keyed by
 // ID; IDs that do not exist or are out of scope are absent from the map.
-func ByIDs[T any](ctx context.Context, s *Store, n *Node[T], sc Scope, ids []string) (map[string]*T, error) {
+func ByIDs[T any](ctx context.Context, s Querier, n *Node[T], sc Scope, ids []string) (map[string]*T, error) {
 	q := "SELECT " + n.IDCol + "::text AS _key, " + n.Select + " FROM " + n.From + " WHERE " + n.IDCol + " = ANY(?::uuid[])"
 	args := []any{pq.Array(ids)}
 	if !sc.all {

@@ -102,6 +102,8 @@ type OrderKey struct {
 	Type     string // PostgreSQL type the cursor value is cast to: timestamptz, text, int, uuid
 	Desc     bool
 	Nullable bool // NULLs sort last in either direction
+	// Sensitive keys sort by fields not every caller may read.
+	Sensitive bool
 }
 
 // Order is a total order over a list: its last key must be unique.
@@ -127,6 +129,9 @@ type ListSpec struct {
 	// Fields are the filterable and sortable fields; nil for a list that
 	// only pages.
 	Fields *Fields
+	// CountFrom, when set, is a cheaper FROM clause that counts the same
+	// rows when no filter applies (the joins of From only add columns).
+	CountFrom string
 }
 
 // List is a ListSpec whose rows scan into T, so that callers cannot read a
@@ -399,6 +404,15 @@ func listQuery(c *Compiled, sc Scope, pa PageArgs, parentPred string) (string, [
 	return q, args, nil
 }
 
+// countFrom is the FROM clause of counts: without a filter, joins that only
+// add columns are left out.
+func (c *Compiled) countFrom() string {
+	if c.where == "" && c.spec.CountFrom != "" {
+		return c.spec.CountFrom
+	}
+	return c.spec.From
+}
+
 // predicates are the conditions every statement over the list applies:
 // parent, tenant scope, the list's fixed predicate and the client's filter.
 func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
@@ -426,14 +440,14 @@ func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 // subsidiaries the parent tenant's whole subtree.
 func (c *Compiled) parents() (from, pred string) {
 	if c.tree {
-		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS u(parent)) p",
+		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS ids(parent)) p",
 			c.spec.Parent + " = ANY(p.tree)"
 	}
 	return "unnest(?::uuid[]) AS p(parent)", c.spec.Parent + " = p.parent"
 }
 
 // ListPage reads one page of a top-level list.
-func ListPage[T any](ctx context.Context, s *Store, list *List[T], c *Compiled, sc Scope, pa PageArgs) (*Page[T], error) {
+func ListPage[T any](ctx context.Context, s Querier, list *List[T], c *Compiled, sc Scope, pa PageArgs) (*Page[T], error) {
 	if c.spec != &list.ListSpec {
 		return nil, fmt.Errorf("query compiled for %s used on %s", c.spec.Name, list.Name)
 	}
@@ -454,7 +468,7 @@ func ListPage[T any](ctx context.Context, s *Store, list *List[T], c *Compiled, 
 // ListPages reads one page of a nested list for each parent in a single
 // statement: a LATERAL join runs the page query once per parent ID, so each
 // parent gets its own LIMIT and the cost stays one statement per level.
-func ListPages[T any](ctx context.Context, s *Store, list *List[T], c *Compiled, sc Scope, parents []string, pa PageArgs) (map[string]*Page[T], error) {
+func ListPages[T any](ctx context.Context, s Querier, list *List[T], c *Compiled, sc Scope, parents []string, pa PageArgs) (map[string]*Page[T], error) {
 	if c.spec != &list.ListSpec {
 		return nil, fmt.Errorf("query compiled for %s used on %s", c.spec.Name, list.Name)
 	}
@@ -489,19 +503,20 @@ type keyed[T any] struct {
 // scanKeyed runs a query and scans each row into a T, except the columns
 // _parent (or _key) and _cursor, which it returns beside the row. Models
 // stay free of list bookkeeping this way.
-func scanKeyed[T any](ctx context.Context, s *Store, q string, args []any) ([]keyed[T], error) {
+func scanKeyed[T any](ctx context.Context, s Querier, q string, args []any) ([]keyed[T], error) {
 	defer record(ctx, time.Now())
-	rows, err := s.x.QueryxContext(ctx, s.x.Rebind(q), args...)
+	rows, release, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
+	defer release()
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
 	var zero T
-	trav := s.x.Mapper.TraversalsByName(reflect.TypeOf(zero), cols)
+	trav := s.mapper().Mapper.TraversalsByName(reflect.TypeOf(zero), cols)
 	var out []keyed[T]
 	for rows.Next() {
 		k := keyed[T]{row: new(T)}
@@ -532,7 +547,7 @@ func scanKeyed[T any](ctx context.Context, s *Store, q string, args []any) ([]ke
 
 // scanPages runs a page query and splits its rows by the _parent column
 // ("" for a top-level list), trimming the extra look-ahead row.
-func scanPages[T any](ctx context.Context, s *Store, c *Compiled, q string, args []any, pa PageArgs) (map[string]*Page[T], error) {
+func scanPages[T any](ctx context.Context, s Querier, c *Compiled, q string, args []any, pa PageArgs) (map[string]*Page[T], error) {
 	rows, err := scanKeyed[T](ctx, s, q, args)
 	if err != nil {
 		return nil, err
@@ -572,30 +587,30 @@ func finishPage[T any](p *Page[T], pa PageArgs) {
 }
 
 // Count counts a top-level list.
-func Count(ctx context.Context, s *Store, c *Compiled, sc Scope) (int, error) {
+func Count(ctx context.Context, s Querier, c *Compiled, sc Scope) (int, error) {
 	where, args := c.predicates(sc, "")
-	q := "SELECT count(*) FROM " + c.spec.From
+	q := "SELECT count(*) FROM " + c.countFrom()
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	var n int
-	if err := s.getRow(ctx, &n, q, args...); err != nil {
+	if err := getRow(ctx, s, &n, q, args...); err != nil {
 		return 0, fmt.Errorf("count %s: %w", c.spec.Name, err)
 	}
 	return n, nil
 }
 
 // CountByParent counts a nested list for many parents in one statement.
-func CountByParent(ctx context.Context, s *Store, c *Compiled, sc Scope, parents []string) (map[string]int, error) {
+func CountByParent(ctx context.Context, s Querier, c *Compiled, sc Scope, parents []string) (map[string]int, error) {
 	from, pred := c.parents()
 	where, args := c.predicates(sc, pred)
 	q := "SELECT p.parent AS parent, n.n FROM " + from + " CROSS JOIN LATERAL (SELECT count(*) AS n FROM " +
-		c.spec.From + " WHERE " + strings.Join(where, " AND ") + ") n"
+		c.countFrom() + " WHERE " + strings.Join(where, " AND ") + ") n"
 	var rows []struct {
 		Parent string `db:"parent"`
 		N      int    `db:"n"`
 	}
-	if err := s.selectRows(ctx, &rows, q, append([]any{pq.Array(parents)}, args...)...); err != nil {
+	if err := selectRows(ctx, s, &rows, q, append([]any{pq.Array(parents)}, args...)...); err != nil {
 		return nil, fmt.Errorf("count %s: %w", c.spec.Name, err)
 	}
 	out := make(map[string]int, len(parents))
@@ -611,7 +626,7 @@ type Bucket = model.FacetBucket
 // FacetsByParent counts the filtered rows of a nested list grouped by one
 // facet, for many parents in one statement, ignoring pagination. Buckets
 // come most frequent first, then by value.
-func FacetsByParent(ctx context.Context, s *Store, c *Compiled, sc Scope, facet string, parents []string) (map[string][]Bucket, error) {
+func FacetsByParent(ctx context.Context, s Querier, c *Compiled, sc Scope, facet string, parents []string) (map[string][]Bucket, error) {
 	expr, ok := c.spec.facet(facet)
 	if !ok {
 		return nil, fmt.Errorf("%s has no facet %q", c.spec.Name, facet)
@@ -624,7 +639,7 @@ func FacetsByParent(ctx context.Context, s *Store, c *Compiled, sc Scope, facet 
 		Parent string `db:"parent"`
 		Bucket
 	}
-	if err := s.selectRows(ctx, &rows, q, append([]any{pq.Array(parents)}, args...)...); err != nil {
+	if err := selectRows(ctx, s, &rows, q, append([]any{pq.Array(parents)}, args...)...); err != nil {
 		return nil, fmt.Errorf("facet %s of %s: %w", facet, c.spec.Name, err)
 	}
 	out := make(map[string][]Bucket, len(parents))

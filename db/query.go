@@ -27,6 +27,8 @@ type Query struct {
 	// Subsidiaries includes the rows of the parent tenant's subsidiaries,
 	// at any depth, on lists whose parent is a tenant.
 	Subsidiaries bool
+	// Restricted callers may not filter, search or sort on sensitive fields.
+	Restricted bool
 }
 
 // Compiled is a Query checked and rendered for one list.
@@ -50,7 +52,7 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		if s.Fields == nil {
 			return nil, &model.InputError{Arg: "filter", Msg: s.Name + " cannot be filtered"}
 		}
-		comp := &compiler{fields: s.Fields}
+		comp := &compiler{fields: s.Fields, restricted: q.Restricted}
 		where, err := comp.expr(q.Filter, 0)
 		if err != nil {
 			return nil, err
@@ -58,7 +60,7 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		c.where, c.args = where, comp.args
 	}
 	if len(q.OrderBy) > 0 {
-		order, err := s.orderFor(q.OrderBy)
+		order, err := s.orderFor(q.OrderBy, q.Restricted)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +88,7 @@ func (c *Compiled) Spec() *ListSpec { return c.spec }
 
 // orderFor turns orderBy terms into a total order: the client's keys, then
 // the list's unique id as the tie-break in the direction of the last key.
-func (s *ListSpec) orderFor(terms []OrderTerm) (Order, error) {
+func (s *ListSpec) orderFor(terms []OrderTerm, restricted bool) (Order, error) {
 	if s.Fields == nil || len(s.Fields.sorts) == 0 {
 		return Order{}, &model.InputError{Arg: "orderBy", Msg: s.Name + " has a fixed order"}
 	}
@@ -101,6 +103,9 @@ func (s *ListSpec) orderFor(terms []OrderTerm) (Order, error) {
 		if !ok {
 			return Order{}, &model.InputError{Arg: "orderBy", Msg: fmt.Sprintf("cannot sort %s by %q; sortable fields: %s",
 				s.Name, t.Field, strings.Join(s.Fields.listing, ", "))}
+		}
+		if k.Sensitive && restricted {
+			return Order{}, &model.ForbiddenError{Msg: fmt.Sprintf("sorting by %s needs the members:contacts permission (ADMIN or OWNER)", t.Field)}
 		}
 		if seen[t.Field] {
 			return Order{}, &model.InputError{Arg: "orderBy", Msg: fmt.Sprintf("%s appears twice", t.Field)}

@@ -477,8 +477,7 @@ CROSS JOIN LATERAL (
            concat_ws('.', coalesce((` + seedArray(seedFirstASCII) + `)[v.fi], 'user'),
                      (` + seedArray(seedLastASCII) + `)[v.li], i) AS local,
            concat_ws('-', coalesce((` + seedArray(seedFirstASCII) + `)[v.fi], 'user'), i) AS handle
-) AS n
-ORDER BY i`
+) AS n`
 
 // Memberships: $1 users, $2 tenants. The home membership is created with
 // the user; about 5% of users (never a tenant's owner) also joined another
@@ -506,7 +505,8 @@ SELECT md5('membership2:' || i)::uuid,
        ` + seedUserCreated + ` + (1 + ` + seedHash("'m2d:' || i", "90") + `) * interval '1 day',
        ` + seedUserCreated + ` + (1 + ` + seedHash("'m2d:' || i", "90") + `) * interval '1 day'
 FROM generate_series(1, $1::int) AS i
-WHERE i > $2::int AND $2::int > 1 AND ` + seedPct("'m2:' || i", 5)
+WHERE i > $2::int AND $2::int > 1 AND ` + seedPct("'m2:' || i", 5) + `
+ORDER BY 3`
 
 // Owners and admins sit in the Admins group; about 10% of members each in
 // A&R and (where the tenant has it) Marketing.
@@ -629,7 +629,8 @@ FROM (
            CASE WHEN ` + seedPct("'ra:' || r", 70) + ` THEN 1 WHEN ` + seedPct("'ra:' || r", 90) + ` THEN 2 ELSE 3 END AS nart
     FROM generate_series(1, $1::int) AS r
 ) AS x
-JOIN seed_tenant AS t ON t.n = x.tn`
+JOIN seed_tenant AS t ON t.n = x.tn
+ORDER BY id`
 
 // Releases take brand and label from their own tenant. The type follows
 // the track count; the status is weighted towards delivered catalogue.
@@ -696,8 +697,7 @@ SELECT md5('track:' || x.g)::uuid, t.id, sr.id, p,
 FROM seed_release AS sr
 JOIN seed_tenant AS t ON t.n = sr.tn
 CROSS JOIN LATERAL generate_series(1, sr.ntracks) AS p
-CROSS JOIN LATERAL (SELECT sr.track_base + p AS g) AS x
-ORDER BY x.g`
+CROSS JOIN LATERAL (SELECT sr.track_base + p AS g) AS x`
 
 // Every track credits its release's primary artists, in the same order.
 const seedPrimaryTrackArtistsSQL = `
@@ -705,7 +705,8 @@ INSERT INTO track_artists (id, track_id, artist_id, role, position, created_at)
 SELECT md5('track_artist:' || tr.id || ':' || ra.position)::uuid, tr.id, ra.artist_id,
        'PRIMARY', ra.position, tr.created_at
 FROM tracks AS tr
-JOIN release_artists AS ra ON ra.release_id = tr.release_id`
+JOIN release_artists AS ra ON ra.release_id = tr.release_id
+ORDER BY tr.id, ra.position`
 
 // About 15% of tracks feature one more artist of the tenant. A pick that
 // is already a primary artist of the release is dropped rather than

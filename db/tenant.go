@@ -28,7 +28,7 @@ var TenantsByParent = &List[model.Tenant]{ListSpec{
 }}
 
 // TenantBySlug finds a tenant by its slug within the scope.
-func TenantBySlug(ctx context.Context, s *Store, sc Scope, slug string) (*model.Tenant, error) {
+func TenantBySlug(ctx context.Context, s Querier, sc Scope, slug string) (*model.Tenant, error) {
 	q := "SELECT t.* FROM tenants t WHERE t.slug = ?"
 	args := []any{slug}
 	if !sc.all {
@@ -36,7 +36,7 @@ func TenantBySlug(ctx context.Context, s *Store, sc Scope, slug string) (*model.
 		args = append(args, pq.Array(sc.tenants))
 	}
 	var t model.Tenant
-	if err := s.getRow(ctx, &t, q, args...); err != nil {
+	if err := getRow(ctx, s, &t, q, args...); err != nil {
 		return nil, fmt.Errorf("tenant %q: %w", slug, err)
 	}
 	return &t, nil

@@ -19,6 +19,7 @@ type listArgs struct {
 	query         *string
 	orderBy       []map[string]any
 	subsidiaries  *bool
+	restricted    bool // set by nested/topLevel from the caller's permissions
 }
 
 // pageOnly are the arguments of a list that only pages.
@@ -29,7 +30,7 @@ func pageOnly(first *int, after *string, last *int, before *string) listArgs {
 // compile checks the filter, query and order arguments against the list
 // and renders them; both filter syntaxes end in the same tree.
 func compile(spec *db.ListSpec, a listArgs) (*db.Compiled, error) {
-	q := db.Query{Subsidiaries: a.subsidiaries == nil || *a.subsidiaries}
+	q := db.Query{Subsidiaries: a.subsidiaries == nil || *a.subsidiaries, Restricted: a.restricted}
 	if a.filter != nil || a.query != nil {
 		if spec.Fields == nil {
 			return nil, &model.InputError{Arg: "filter", Msg: spec.Name + " cannot be filtered"}
@@ -71,6 +72,7 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 	if err != nil {
 		return nil, err
 	}
+	a.restricted = restricted(ctx)
 	c, err := compile(&list.ListSpec, a)
 	if err != nil {
 		return nil, err
@@ -88,7 +90,7 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 }
 
 // topLevel reads a page of a top-level list within the request's scope.
-func topLevel[T any](ctx context.Context, store *db.Store, list *db.List[T], a listArgs) (*result[T], error) {
+func topLevel[T any](ctx context.Context, list *db.List[T], a listArgs) (*result[T], error) {
 	args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
 	if err != nil {
 		return nil, err
@@ -97,12 +99,13 @@ func topLevel[T any](ctx context.Context, store *db.Store, list *db.List[T], a l
 	if err != nil {
 		return nil, err
 	}
-	scope := loader.For(ctx).Scope()
-	p, err := db.ListPage(ctx, store, list, c, scope, args)
+	l := loader.For(ctx)
+	scope, session := l.Scope(), l.Session()
+	p, err := db.ListPage(ctx, session, list, c, scope, args)
 	if err != nil {
 		return nil, err
 	}
-	count := func(ctx context.Context) (int, error) { return db.Count(ctx, store, c, scope) }
+	count := func(ctx context.Context) (int, error) { return db.Count(ctx, session, c, scope) }
 	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		return nil, fmt.Errorf("%s has no facets", list.Name)
 	}
@@ -138,6 +141,14 @@ func edges[T, E any](p *db.Page[T], mk func(cursor string, row *T) E) []E {
 // nodeEdge is the edge of a list whose node is the row itself.
 func nodeEdge[T any](cursor string, row *T) *model.Edge[T] {
 	return &model.Edge[T]{Cursor: cursor, Node: row}
+}
+
+// refID loads the row an optional ID ("" for none) points to.
+func refID[T any](ctx context.Context, n *db.Node[T], id string) (*T, error) {
+	if id == "" {
+		return nil, nil
+	}
+	return loader.Node(ctx, n, id)
 }
 
 // ref loads the row a nullable foreign key points to.

@@ -7,6 +7,7 @@ import (
 	"catalogue/db"
 	"catalogue/graph/loader"
 	"catalogue/graph/model"
+	"catalogue/internal/auth"
 )
 
 // MaxNodes bounds the IDs of one nodes() call.
@@ -40,6 +41,11 @@ func loadNode(ctx context.Context, gid string) func() (model.Node, error) {
 		return thunk(loader.NodeThunk(ctx, db.ReleaseNode, id))
 	case model.TypeTrack:
 		return thunk(loader.NodeThunk(ctx, db.TrackNode, id))
+	case model.TypeAPIKey:
+		if p, err := auth.From(ctx); err != nil || !p.Can(auth.PermManageAPIKeys) {
+			return func() (model.Node, error) { return nil, nil } // as if it did not exist
+		}
+		return thunk(loader.NodeThunk(ctx, db.APIKeyNode, id))
 	}
 	return func() (model.Node, error) { return nil, &model.InvalidIDError{Value: gid, Reason: "unknown type"} }
 }
@@ -87,8 +93,9 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 }
 
 // tenantBySlug returns nil for an unknown slug, as a lookup by key should.
-func tenantBySlug(ctx context.Context, store *db.Store, slug string) (*model.Tenant, error) {
-	t, err := db.TenantBySlug(ctx, store, loader.For(ctx).Scope(), slug)
+func tenantBySlug(ctx context.Context, slug string) (*model.Tenant, error) {
+	l := loader.For(ctx)
+	t, err := db.TenantBySlug(ctx, l.Session(), l.Scope(), slug)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil
 	}

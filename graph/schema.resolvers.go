@@ -7,6 +7,14 @@ import (
 	"context"
 )
 
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+	return createAPIKey(ctx, input)
+}
+
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
+	return revokeAPIKey(ctx, input)
+}
+
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	return loadNode(ctx, id)()
 }
@@ -15,22 +23,46 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	return loadNodes(ctx, ids)
 }
 
-func (r *queryResolver) Viewer(ctx context.Context) (*model.User, error) {
-	return nil, nil
+func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
+	return viewerOf(ctx)
 }
 
 func (r *queryResolver) Tenant(ctx context.Context, slug string) (*model.Tenant, error) {
-	return tenantBySlug(ctx, r.Store, slug)
+	return tenantBySlug(ctx, slug)
 }
 
 func (r *queryResolver) Tenants(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TenantConnection, error) {
-	res, err := topLevel(ctx, r.Store, db.Tenants, pageOnly(first, after, last, before))
+	res, err := topLevel(ctx, db.Tenants, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
 	return &model.TenantConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
+func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.User, error) {
+	return refID(ctx, db.UserNode, obj.UserID)
+}
+
+func (r *viewerResolver) Tenant(ctx context.Context, obj *model.Viewer) (*model.Tenant, error) {
+	return refID(ctx, db.TenantNode, obj.TenantID)
+}
+
+func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*model.APIKey, error) {
+	return refID(ctx, db.APIKeyNode, obj.APIKeyID)
+}
+
+func (r *viewerResolver) Impersonator(ctx context.Context, obj *model.Viewer) (*model.User, error) {
+	return refID(ctx, db.UserNode, obj.ImpersonatorID)
+}
+
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
+
+type (
+	mutationResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	viewerResolver   struct{ *Resolver }
+)

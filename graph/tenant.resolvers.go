@@ -4,8 +4,17 @@ import (
 	"catalogue/db"
 	"catalogue/graph/generated"
 	"catalogue/graph/model"
+	"catalogue/internal/auth"
 	"context"
 )
+
+func (r *apiKeyResolver) Tenant(ctx context.Context, obj *model.APIKey) (*model.Tenant, error) {
+	return must(ctx, db.TenantNode, obj.TenantID)
+}
+
+func (r *apiKeyResolver) CreatedBy(ctx context.Context, obj *model.APIKey) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.CreatedByID)
+}
 
 func (r *brandResolver) Tenant(ctx context.Context, obj *model.Brand) (*model.Tenant, error) {
 	return must(ctx, db.TenantNode, obj.TenantID)
@@ -99,6 +108,19 @@ func (r *tenantResolver) Releases(ctx context.Context, obj *model.Tenant, first 
 	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
+func (r *tenantResolver) APIKeys(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.APIKeyConnection, error) {
+	if _, err := require(ctx, auth.PermManageAPIKeys); err != nil {
+		return nil, err
+	}
+	res, err := nested(ctx, db.APIKeysByTenant, obj.ID, pageOnly(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return &model.APIKeyConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
+}
+
+func (r *Resolver) ApiKey() generated.ApiKeyResolver { return &apiKeyResolver{r} }
+
 func (r *Resolver) Brand() generated.BrandResolver { return &brandResolver{r} }
 
 func (r *Resolver) Group() generated.GroupResolver { return &groupResolver{r} }
@@ -106,6 +128,7 @@ func (r *Resolver) Group() generated.GroupResolver { return &groupResolver{r} }
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
 type (
+	apiKeyResolver struct{ *Resolver }
 	brandResolver  struct{ *Resolver }
 	groupResolver  struct{ *Resolver }
 	tenantResolver struct{ *Resolver }

@@ -39,6 +39,14 @@ func (r *membershipResolver) BrandAccess(ctx context.Context, obj *model.Members
 	return &model.BrandAccessConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
+func (r *userResolver) Email(ctx context.Context, obj *model.User) (*string, error) {
+	return contact(ctx, obj.ID, &obj.Email)
+}
+
+func (r *userResolver) Phone(ctx context.Context, obj *model.User) (*string, error) {
+	return contact(ctx, obj.ID, obj.Phone)
+}
+
 func (r *userResolver) CreatedBy(ctx context.Context, obj *model.User) (*model.User, error) {
 	return ref(ctx, db.UserNode, obj.CreatedByID)
 }

@@ -4,6 +4,7 @@ package generated
 
 import (
 	"bytes"
+	"catalogue/graph/model"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -21,23 +22,49 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ApiKey() ApiKeyResolver
 	Artist() ArtistResolver
 	Brand() BrandResolver
 	BrandAccess() BrandAccessResolver
 	Group() GroupResolver
 	Label() LabelResolver
 	Membership() MembershipResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
 	Tenant() TenantResolver
 	Track() TrackResolver
 	User() UserResolver
+	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ApiKey struct {
+		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
+		KeyID      func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Role       func(childComplexity int) int
+		Tenant     func(childComplexity int) int
+	}
+
+	ApiKeyConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ApiKeyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Artist struct {
 		AppleMusicID func(childComplexity int) int
 		Biography    func(childComplexity int) int
@@ -127,6 +154,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CreateApiKeyPayload struct {
+		APIKey        func(childComplexity int) int
+		Authorization func(childComplexity int) int
+		Secret        func(childComplexity int) int
+	}
+
 	FacetBucket struct {
 		Count func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -200,6 +233,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Mutation struct {
+		CreateAPIKey func(childComplexity int, input model.CreateAPIKeyInput) int
+		RevokeAPIKey func(childComplexity int, input model.RevokeAPIKeyInput) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -264,7 +302,12 @@ type ComplexityRoot struct {
 		Type   func(childComplexity int) int
 	}
 
+	RevokeApiKeyPayload struct {
+		APIKey func(childComplexity int) int
+	}
+
 	Tenant struct {
+		APIKeys      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Artists      func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Brands       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) int
 		CreatedAt    func(childComplexity int) int
@@ -392,6 +435,17 @@ type ComplexityRoot struct {
 		MembershipStatus func(childComplexity int) int
 		Role             func(childComplexity int) int
 	}
+
+	Viewer struct {
+		APIKey        func(childComplexity int) int
+		Impersonating func(childComplexity int) int
+		Impersonator  func(childComplexity int) int
+		Permissions   func(childComplexity int) int
+		Role          func(childComplexity int) int
+		SuperAdmin    func(childComplexity int) int
+		Tenant        func(childComplexity int) int
+		User          func(childComplexity int) int
+	}
 }
 
 type executableSchema graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -407,6 +461,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ApiKey.createdAt":
+		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
+	case "ApiKey.createdBy":
+		if e.ComplexityRoot.ApiKey.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedBy(childComplexity), true
+	case "ApiKey.id":
+		if e.ComplexityRoot.ApiKey.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.GlobalID(childComplexity), true
+	case "ApiKey.keyId":
+		if e.ComplexityRoot.ApiKey.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.KeyID(childComplexity), true
+	case "ApiKey.lastUsedAt":
+		if e.ComplexityRoot.ApiKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.name":
+		if e.ComplexityRoot.ApiKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Name(childComplexity), true
+	case "ApiKey.revokedAt":
+		if e.ComplexityRoot.ApiKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.RevokedAt(childComplexity), true
+	case "ApiKey.role":
+		if e.ComplexityRoot.ApiKey.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Role(childComplexity), true
+	case "ApiKey.tenant":
+		if e.ComplexityRoot.ApiKey.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Tenant(childComplexity), true
+
+	case "ApiKeyConnection.edges":
+		if e.ComplexityRoot.ApiKeyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.Edges(childComplexity), true
+	case "ApiKeyConnection.pageInfo":
+		if e.ComplexityRoot.ApiKeyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.PageInfo(childComplexity), true
+	case "ApiKeyConnection.totalCount":
+		if e.ComplexityRoot.ApiKeyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.TotalCount(childComplexity), true
+
+	case "ApiKeyEdge.cursor":
+		if e.ComplexityRoot.ApiKeyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyEdge.Cursor(childComplexity), true
+	case "ApiKeyEdge.node":
+		if e.ComplexityRoot.ApiKeyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyEdge.Node(childComplexity), true
 
 	case "Artist.appleMusicId":
 		if e.ComplexityRoot.Artist.AppleMusicID == nil {
@@ -758,6 +899,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BrandMemberEdge.Node(childComplexity), true
 
+	case "CreateApiKeyPayload.apiKey":
+		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.APIKey(childComplexity), true
+	case "CreateApiKeyPayload.authorization":
+		if e.ComplexityRoot.CreateApiKeyPayload.Authorization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.Authorization(childComplexity), true
+	case "CreateApiKeyPayload.secret":
+		if e.ComplexityRoot.CreateApiKeyPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
+
 	case "FacetBucket.count":
 		if e.ComplexityRoot.FacetBucket.Count == nil {
 			break
@@ -1023,6 +1183,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MembershipEdge.Node(childComplexity), true
+
+	case "Mutation.createApiKey":
+		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.revokeApiKey":
+		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1302,6 +1485,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleaseFacets.Type(childComplexity), true
 
+	case "RevokeApiKeyPayload.apiKey":
+		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.APIKey(childComplexity), true
+
+	case "Tenant.apiKeys":
+		if e.ComplexityRoot.Tenant.APIKeys == nil {
+			break
+		}
+
+		args, err := ec.field_Tenant_apiKeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tenant.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Tenant.artists":
 		if e.ComplexityRoot.Tenant.Artists == nil {
 			break
@@ -1905,6 +2106,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserFacets.Role(childComplexity), true
 
+	case "Viewer.apiKey":
+		if e.ComplexityRoot.Viewer.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.impersonating":
+		if e.ComplexityRoot.Viewer.Impersonating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Impersonating(childComplexity), true
+	case "Viewer.impersonator":
+		if e.ComplexityRoot.Viewer.Impersonator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Impersonator(childComplexity), true
+	case "Viewer.permissions":
+		if e.ComplexityRoot.Viewer.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Permissions(childComplexity), true
+	case "Viewer.role":
+		if e.ComplexityRoot.Viewer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Role(childComplexity), true
+	case "Viewer.superAdmin":
+		if e.ComplexityRoot.Viewer.SuperAdmin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.SuperAdmin(childComplexity), true
+	case "Viewer.tenant":
+		if e.ComplexityRoot.Viewer.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Tenant(childComplexity), true
+	case "Viewer.user":
+		if e.ComplexityRoot.Viewer.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.User(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1916,6 +2166,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ArtistFilter", ec.unmarshalInputArtistFilter),
 			graphql.NewInputUnmarshaler("ArtistOrder", ec.unmarshalInputArtistOrder),
+			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
 			graphql.NewInputUnmarshaler("DateTimeFilter", ec.unmarshalInputDateTimeFilter),
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
@@ -1926,6 +2177,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReleaseOrder", ec.unmarshalInputReleaseOrder),
 			graphql.NewInputUnmarshaler("ReleaseStatusFilter", ec.unmarshalInputReleaseStatusFilter),
 			graphql.NewInputUnmarshaler("ReleaseTypeFilter", ec.unmarshalInputReleaseTypeFilter),
+			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
 			graphql.NewInputUnmarshaler("TrackFilter", ec.unmarshalInputTrackFilter),
 			graphql.NewInputUnmarshaler("TrackOrder", ec.unmarshalInputTrackOrder),
@@ -1965,6 +2217,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -2498,10 +2765,8 @@ type Query {
   node(id: ID!): Node
   "Fetches many objects by global ID, in the order asked; null for each one that does not exist."
   nodes(ids: [ID!]!): [Node]!
-  """
-  The authenticated user making the request; null for an anonymous request.
-  """
-  viewer: User
+  "Who is asking: the acting user, tenant, role and permissions of the request."
+  viewer: Viewer!
   "A tenant by its URL slug."
   tenant(slug: String!): Tenant
   """
@@ -2509,6 +2774,64 @@ type Query {
   at most 500 per page, 20 by default.
   """
   tenants(first: Int, after: String, last: Int, before: String): TenantConnection!
+}
+
+"""
+The caller of a request. Credentials: ` + "`" + `Authorization: Bearer <JWT>` + "`" + ` (a user) or
+` + "`" + `Authorization: <API_KEY>:<API_SECRET>` + "`" + ` (a tenant's API key); ` + "`" + `X-Tenant: <slug>` + "`" + ` picks
+the tenant of a user in several; ` + "`" + `enterprise-id: <user id>` + "`" + ` lets an OWNER or ADMIN
+act as a member of the tenant or a subsidiary.
+"""
+type Viewer {
+  "The acting user; null for an API key that impersonates nobody."
+  user: User
+  "The tenant the request acts in; null for a platform administrator working across tenants."
+  tenant: Tenant
+  "The effective role in the tenant."
+  role: MembershipRole!
+  "What the caller may do, e.g. ` + "`" + `read` + "`" + `, ` + "`" + `members:manage` + "`" + `, ` + "`" + `apiKeys:manage` + "`" + `."
+  permissions: [String!]!
+  "The API key that authenticated the request, if any."
+  apiKey: ApiKey
+  "The real user behind an impersonated request (seed 000 enterprise-id)."
+  impersonator: User
+  "True when the caller acts as another member through enterprise-id."
+  impersonating: Boolean!
+  "Platform administrator (SUPER_ADMIN) across all tenants."
+  superAdmin: Boolean!
+}
+
+type Mutation {
+  """
+  Creates an API key for the caller's tenant. The secret is returned once, in this
+  payload, and never again. Needs the ` + "`" + `apiKeys:manage` + "`" + ` permission (ADMIN or OWNER).
+  """
+  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
+  "Revokes an API key at once; requests with it get 401. Needs ` + "`" + `apiKeys:manage` + "`" + `."
+  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
+}
+
+input CreateApiKeyInput {
+  "A label for people, e.g. ` + "`" + `billing export` + "`" + `."
+  name: String!
+  "The role requests with the key act with; at most the creator's own role."
+  role: MembershipRole! = USER
+}
+
+type CreateApiKeyPayload {
+  apiKey: ApiKey!
+  "The secret, shown only here."
+  secret: String!
+  "The complete Authorization header value: ` + "`" + `<API_KEY>:<API_SECRET>` + "`" + `."
+  authorization: String!
+}
+
+input RevokeApiKeyInput {
+  id: ID!
+}
+
+type RevokeApiKeyPayload {
+  apiKey: ApiKey!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/tenant.graphqls", Input: `"""
@@ -2540,6 +2863,8 @@ type Tenant implements Node {
   labels(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): LabelConnection!
   "Releases of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first."
   releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!], includeSubsidiaries: Boolean = true): ReleaseConnection!
+  "API keys of the tenant (secrets are never shown again). Needs ` + "`" + `apiKeys:manage` + "`" + `."
+  apiKeys(first: Int, after: String, last: Int, before: String): ApiKeyConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2604,6 +2929,33 @@ type GroupEdge {
   cursor: String!
   node: Group!
 }
+
+"An API key of a tenant (seed 000 ` + "`" + `Authorization: <API_KEY>:<API_SECRET>` + "`" + `)."
+type ApiKey implements Node {
+  id: ID!
+  name: String!
+  "The public part of the key, the ` + "`" + `<API_KEY>` + "`" + ` of the Authorization header."
+  keyId: String!
+  role: MembershipRole!
+  tenant: Tenant!
+  createdBy: User
+  createdAt: DateTime!
+  lastUsedAt: DateTime
+  "When the key was revoked; null while it works."
+  revokedAt: DateTime
+}
+
+type ApiKeyConnection {
+  edges: [ApiKeyEdge!]!
+  pageInfo: PageInfo!
+  "Number of items in the whole list, ignoring pagination. Computed only when selected."
+  totalCount: Int!
+}
+
+type ApiKeyEdge {
+  cursor: String!
+  node: ApiKey!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/user.graphqls", Input: `"""
 A person's account. A user belongs to tenants through memberships.
@@ -2617,15 +2969,16 @@ Field names of the original APIs map as follows: ` + "`" + `given_name` + "`" + 
 """
 type User implements Node {
   id: ID!
-  email: String!
+  "Email address; null unless the caller is the user or holds ` + "`" + `members:contacts` + "`" + ` (ADMIN, OWNER)."
+  email: String
   "Given name (seed 003 ` + "`" + `given_name` + "`" + `, seed 004 ` + "`" + `firstname` + "`" + `)."
   firstName: String
   "Family name (seed 003 ` + "`" + `family_name` + "`" + `, seed 004 ` + "`" + `lastname` + "`" + `)."
   lastName: String
-  "First and last name joined by a space; the email when both are empty (seed 003 ` + "`" + `full_name` + "`" + `)."
+  "First and last name joined by a space; the nickname, then ` + "`" + `(no name)` + "`" + `, when both are empty (seed 003 ` + "`" + `full_name` + "`" + `)."
   fullName: String!
   nickname: String
-  "Phone number in E.164 form, e.g. ` + "`" + `+33612345678` + "`" + `."
+  "Phone number in E.164 form, e.g. ` + "`" + `+33612345678` + "`" + `; visible like ` + "`" + `email` + "`" + `."
   phone: String
   "Preferred language (seed 003 ` + "`" + `language` + "`" + `, seed 004 ` + "`" + `language` + "`" + ` code)."
   language: Language
@@ -2797,6 +3150,52 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiKey_name(ctx, field)
+	case "keyId":
+		return ec.fieldContext_ApiKey_keyId(ctx, field)
+	case "role":
+		return ec.fieldContext_ApiKey_role(ctx, field)
+	case "tenant":
+		return ec.fieldContext_ApiKey_tenant(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ApiKey_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiKey_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiKeyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ApiKeyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ApiKeyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ApiKeyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKeyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiKeyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ApiKeyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ApiKeyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKeyEdge", field.Name)
+}
 
 func (ec *executionContext) childFields_Artist(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2974,6 +3373,18 @@ func (ec *executionContext) childFields_BrandMemberEdge(ctx context.Context, fie
 		return ec.fieldContext_BrandMemberEdge_access(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateApiKeyPayload_secret(ctx, field)
+	case "authorization":
+		return ec.fieldContext_CreateApiKeyPayload_authorization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_FacetBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3234,6 +3645,14 @@ func (ec *executionContext) childFields_ReleaseFacets(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseFacets", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_RevokeApiKeyPayload_apiKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3258,6 +3677,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_labels(ctx, field)
 	case "releases":
 		return ec.fieldContext_Tenant_releases(ctx, field)
+	case "apiKeys":
+		return ec.fieldContext_Tenant_apiKeys(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
 	case "updatedAt":
@@ -3490,6 +3911,28 @@ func (ec *executionContext) childFields_UserFacets(ctx context.Context, field gr
 		return ec.fieldContext_UserFacets_language(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_Viewer_user(ctx, field)
+	case "tenant":
+		return ec.fieldContext_Viewer_tenant(ctx, field)
+	case "role":
+		return ec.fieldContext_Viewer_role(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Viewer_permissions(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_Viewer_apiKey(ctx, field)
+	case "impersonator":
+		return ec.fieldContext_Viewer_impersonator(ctx, field)
+	case "impersonating":
+		return ec.fieldContext_Viewer_impersonating(ctx, field)
+	case "superAdmin":
+		return ec.fieldContext_Viewer_superAdmin(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

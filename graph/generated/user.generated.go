@@ -28,6 +28,10 @@ type MembershipResolver interface {
 	BrandAccess(ctx context.Context, obj *model.Membership, first *int, after *string, last *int, before *string) (*model.BrandAccessConnection, error)
 }
 type UserResolver interface {
+	Email(ctx context.Context, obj *model.User) (*string, error)
+
+	Phone(ctx context.Context, obj *model.User) (*string, error)
+
 	CreatedBy(ctx context.Context, obj *model.User) (*model.User, error)
 	UpdatedBy(ctx context.Context, obj *model.User) (*model.User, error)
 
@@ -1424,18 +1428,18 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_email(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
+			return ec.Resolvers.User().Email(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, true, "String")
 }
 
 func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -1539,7 +1543,7 @@ func (ec *executionContext) _User_phone(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
+			return ec.Resolvers.User().Phone(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -1550,7 +1554,7 @@ func (ec *executionContext) _User_phone(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, true, "String")
 }
 
 func (ec *executionContext) _User_language(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -2841,10 +2845,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
-			out.Values[i] = ec._User_email(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_email(ctx, field, obj)
+				})
 		case "firstName":
 			out.Values[i] = ec._User_firstName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -2866,10 +2871,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "phone":
-			out.Values[i] = ec._User_phone(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_phone(ctx, field, obj)
+				})
 		case "language":
 			out.Values[i] = ec._User_language(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

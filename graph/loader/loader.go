@@ -25,9 +25,9 @@ type Options struct {
 
 // Loaders holds the request's loaders, created on first use.
 type Loaders struct {
-	store *db.Store
-	scope db.Scope
-	opts  Options
+	session *db.Session
+	scope   db.Scope
+	opts    Options
 
 	mu       sync.Mutex
 	pages    map[*db.ListSpec]any
@@ -36,8 +36,8 @@ type Loaders struct {
 	compiled map[string]*db.Compiled
 }
 
-// New makes the loaders of one request reading store within scope.
-func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
+// New makes the loaders of one request, reading through its session.
+func New(session *db.Session, opts Options) *Loaders {
 	if opts.Wait <= 0 {
 		opts.Wait = 2 * time.Millisecond
 	}
@@ -45,7 +45,7 @@ func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
 		opts.MaxBatch = 1000
 	}
 	return &Loaders{
-		store: store, scope: scope, opts: opts,
+		session: session, scope: session.Scope(), opts: opts,
 		pages:    map[*db.ListSpec]any{},
 		aggs:     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{},
 		nodes:    map[any]any{},
@@ -56,8 +56,9 @@ func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
 // Scope is the tenant scope the loaders read within.
 func (l *Loaders) Scope() db.Scope { return l.scope }
 
-// Store is the store the loaders read from.
-func (l *Loaders) Store() *db.Store { return l.store }
+// Session is the request's database session; top-level reads that need
+// no batching go straight through it.
+func (l *Loaders) Session() *db.Session { return l.session }
 
 type ctxKey struct{}
 
@@ -77,12 +78,14 @@ func For(ctx context.Context) *Loaders {
 	return l
 }
 
-// Middleware installs new loaders in every request, within the scope that
-// scopeOf derives from the request.
+// Middleware gives every request a database session within the scope that
+// scopeOf derives from the request, and new loaders reading through it; the
+// session's transaction ends when the request does.
 func Middleware(store *db.Store, opts Options, scopeOf func(*http.Request) db.Scope, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := New(store, scopeOf(r), opts)
-		next.ServeHTTP(w, r.WithContext(With(r.Context(), l)))
+		session := store.Session(scopeOf(r))
+		defer session.End(r.Context())
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(session, opts))))
 	})
 }
 

@@ -27,7 +27,7 @@ func nodeLoader[T any](l *Loaders, n *db.Node[T]) *dataloader.Loader[string, *T]
 		return ld.(*dataloader.Loader[string, *T])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
-		rows, err := db.ByIDs(ctx, l.store, n, l.scope, ids)
+		rows, err := db.ByIDs(ctx, l.session, n, l.scope, ids)
 		if err != nil {
 			return errorsFor[*T](len(ids), err)
 		}

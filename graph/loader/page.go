@@ -75,7 +75,7 @@ func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []
 	pages := map[PageKey]*db.Page[T]{}
 	errs := map[group]error{}
 	for _, g := range order {
-		got, err := db.ListPages(ctx, l.store, list, l.compiledFor(g.sig), l.scope, groups[g], g.args)
+		got, err := db.ListPages(ctx, l.session, list, l.compiledFor(g.sig), l.scope, groups[g], g.args)
 		if err != nil {
 			errs[g] = err
 			continue
@@ -153,7 +153,7 @@ func loadAggs(ctx context.Context, l *Loaders, keys []aggKey) []*dataloader.Resu
 	for _, g := range order {
 		c := l.compiledFor(g.sig)
 		if g.facet == "" {
-			counts, err := db.CountByParent(ctx, l.store, c, l.scope, groups[g])
+			counts, err := db.CountByParent(ctx, l.session, c, l.scope, groups[g])
 			if err != nil {
 				errs[g] = err
 				continue
@@ -163,7 +163,7 @@ func loadAggs(ctx context.Context, l *Loaders, keys []aggKey) []*dataloader.Resu
 			}
 			continue
 		}
-		buckets, err := db.FacetsByParent(ctx, l.store, c, l.scope, g.facet, groups[g])
+		buckets, err := db.FacetsByParent(ctx, l.session, c, l.scope, g.facet, groups[g])
 		if err != nil {
 			errs[g] = err
 			continue

@@ -167,3 +167,12 @@ type TrackArtistEdge struct {
 	Role     TrackArtistRole
 	Position int
 }
+
+// APIKeyConnection is a page of API keys.
+type APIKeyConnection struct {
+	Conn
+	Edges []*APIKeyEdge
+}
+
+// APIKeyEdge is one API key of a page.
+type APIKeyEdge = Edge[APIKey]

@@ -8,3 +8,11 @@ type InputError struct {
 }
 
 func (e *InputError) Error() string { return e.Arg + ": " + e.Msg }
+
+// ForbiddenError refuses an operation the caller's role does not allow;
+// the API shows it as FORBIDDEN.
+type ForbiddenError struct {
+	Msg string
+}
+
+func (e *ForbiddenError) Error() string { return e.Msg }

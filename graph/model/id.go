@@ -24,11 +24,13 @@ const (
 	TypeLabel       NodeType = "Label"
 	TypeRelease     NodeType = "Release"
 	TypeTrack       NodeType = "Track"
+	TypeAPIKey      NodeType = "ApiKey"
 )
 
 var nodeTypes = map[NodeType]bool{
 	TypeTenant: true, TypeBrand: true, TypeGroup: true, TypeUser: true, TypeMembership: true,
 	TypeBrandAccess: true, TypeArtist: true, TypeLabel: true, TypeRelease: true, TypeTrack: true,
+	TypeAPIKey: true,
 }
 
 // EncodeID builds the opaque global ID of a row: base64url("Type:uuid"), the
@@ -113,3 +115,6 @@ func (t *Track) GlobalID() string { return EncodeID(TypeTrack, t.ID) }
 type Node interface {
 	GlobalID() string
 }
+
+// GlobalID is the Relay ID of the API key.
+func (k *APIKey) GlobalID() string { return EncodeID(TypeAPIKey, k.ID) }

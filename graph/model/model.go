@@ -77,7 +77,8 @@ type User struct {
 }
 
 // FullName joins the names as seed 003's full_name does, falling back to the
-// email so that a list never shows an empty name.
+// nickname so that a list never shows an empty name (the email is not
+// everyone's to see).
 func (u *User) FullName() string {
 	name := ""
 	if u.FirstName != nil {
@@ -89,8 +90,11 @@ func (u *User) FullName() string {
 		}
 		name += *u.LastName
 	}
+	if name == "" && u.Nickname != nil {
+		name = *u.Nickname
+	}
 	if name == "" {
-		return u.Email
+		return "(no name)"
 	}
 	return name
 }
@@ -231,4 +235,41 @@ type Member struct {
 type BrandMember struct {
 	User
 	Access BrandAccess `db:"ba"`
+}
+
+// APIKey is a tenant's API key; the secret is never read back.
+type APIKey struct {
+	ID          string         `db:"id"`
+	TenantID    string         `db:"tenant_id"`
+	Name        string         `db:"name"`
+	KeyID       string         `db:"key_id"`
+	Role        MembershipRole `db:"role"`
+	CreatedByID *string        `db:"created_by"`
+	CreatedAt   time.Time      `db:"created_at"`
+	LastUsedAt  *time.Time     `db:"last_used_at"`
+	RevokedAt   *time.Time     `db:"revoked_at"`
+}
+
+// Viewer describes the caller of a request.
+type Viewer struct {
+	UserID         string
+	TenantID       string
+	Role           MembershipRole
+	Permissions    []string
+	APIKeyID       string
+	ImpersonatorID string
+	Impersonating  bool
+	SuperAdmin     bool
+}
+
+// CreateAPIKeyPayload returns a new key with its secret, once.
+type CreateAPIKeyPayload struct {
+	APIKey        *APIKey
+	Secret        string
+	Authorization string
+}
+
+// RevokeAPIKeyPayload returns the revoked key.
+type RevokeAPIKeyPayload struct {
+	APIKey *APIKey
 }

@@ -9,7 +9,21 @@ import (
 	"strconv"
 )
 
+type CreateAPIKeyInput struct {
+	// A label for people, e.g. `billing export`.
+	Name string `json:"name"`
+	// The role requests with the key act with; at most the creator's own role.
+	Role MembershipRole `json:"role"`
+}
+
+type Mutation struct {
+}
+
 type Query struct {
+}
+
+type RevokeAPIKeyInput struct {
+	ID string `json:"id"`
 }
 
 // Platform administration roles (seed 003 `admin_role`).

@@ -11,6 +11,7 @@ import (
 
 	"catalogue/db"
 	"catalogue/graph/model"
+	"catalogue/internal/auth"
 	"catalogue/internal/filter"
 )
 
@@ -35,6 +36,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var inputErr *model.InputError
 		var idErr *model.InvalidIDError
+		var forbiddenErr *model.ForbiddenError
+		var authErr *auth.Error
 		var filterErr *filter.InputError
 		var syntaxErr *filter.SyntaxError
 		switch {
@@ -48,6 +51,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &inputErr):
 			gqlErr.Message = inputErr.Error()
 			setCode(gqlErr, CodeBadUserInput, "argument", inputErr.Arg)
+		case errors.As(err, &forbiddenErr):
+			gqlErr.Message = forbiddenErr.Error()
+			setCode(gqlErr, CodeForbidden)
+		case errors.As(err, &authErr):
+			gqlErr.Message = authErr.Error()
+			setCode(gqlErr, authErr.Code)
 		case errors.As(err, &idErr):
 			gqlErr.Message = idErr.Error()
 			setCode(gqlErr, CodeBadUserInput)

@@ -21,6 +21,7 @@ import (
 	"catalogue/graph"
 	"catalogue/graph/generated"
 	"catalogue/graph/loader"
+	"catalogue/internal/auth"
 )
 
 // Config tunes the handler; zero values take the defaults in the README.
@@ -32,6 +33,11 @@ type Config struct {
 	SQLStats       bool // report statements and database time in each response's extensions
 	Playground     bool
 	LoaderWait     time.Duration
+	// Auth checks every /graphql request's credentials.
+	Auth *auth.Authenticator
+	// PlaygroundHeaders are sent by the playground with every request: a
+	// development credential, so that the demo works without a login.
+	PlaygroundHeaders map[string]string
 }
 
 func (c *Config) defaults() {
@@ -67,17 +73,41 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	if cfg.SQLStats {
 		srv.AroundResponses(reportSQL)
 	}
+	srv.AroundOperations(writableMutations)
 
-	scopeOf := func(*http.Request) db.Scope { return db.AllTenants() }
-	gql := loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv)
+	// Every request needs credentials; its principal's tenant subtree is the
+	// scope of its database session.
+	scopeOf := func(r *http.Request) db.Scope {
+		p, err := auth.From(r.Context())
+		if err != nil {
+			return db.TenantScope() // no tenants: sees nothing
+		}
+		return p.Scope()
+	}
+	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", health(store))
 	if cfg.Playground {
-		mux.Handle("GET /{$}", playground.Handler("Catalogue graph", "/graphql"))
+		var opts []playground.GraphiqlConfigOption
+		if len(cfg.PlaygroundHeaders) > 0 {
+			opts = append(opts, playground.WithGraphiqlFetcherHeaders(cfg.PlaygroundHeaders))
+		}
+		mux.Handle("GET /{$}", playground.Handler("Catalogue graph", "/graphql", opts...))
 	}
 	return requestContext(log, cfg, mux)
+}
+
+// writableMutations opens the request's transaction read-write for a
+// mutation; queries run read-only.
+func writableMutations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if op := graphql.GetOperationContext(ctx); op.Operation != nil && op.Operation.Operation == ast.Mutation {
+		if err := loader.For(ctx).Session().AllowWrites(); err != nil {
+			return graphql.OneShot(graphql.ErrorResponse(ctx, "%s", err.Error()))
+		}
+	}
+	return next(ctx)
 }
 
 // reportSQL adds the request's statement count and database time to the
@@ -92,8 +122,9 @@ func reportSQL(ctx context.Context, next graphql.ResponseHandler) *graphql.Respo
 			resp.Extensions = map[string]any{}
 		}
 		resp.Extensions["sql"] = map[string]any{
-			"statements": st.Statements(),
-			"durationMs": float64(st.Duration().Microseconds()) / 1000,
+			"statements":         st.Statements(),
+			"overheadStatements": st.Overhead(),
+			"durationMs":         float64(st.Duration().Microseconds()) / 1000,
 		}
 	}
 	return resp

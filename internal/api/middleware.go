@@ -75,6 +75,7 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 			slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int64("sql_statements", stats.Statements()),
+			slog.Int64("sql_overhead", stats.Overhead()),
 			slog.Duration("sql_duration", stats.Duration()),
 		)
 	})

@@ -38,8 +38,9 @@ type pageArgs struct {
 	after, before *string
 }
 
-func intp(n int) *int          { return &n }
-func strp(s string) *string    { return &s }
+func intp(n int) *int { return &n }
+
+// String renders the arguments as they would appear in a query.
 func (a pageArgs) String() string {
 	var parts []string
 	if a.first != nil {
@@ -117,7 +118,7 @@ func pagedLists(t testing.TB) []pagedList {
 	lists := []pagedList{
 		{
 			name:   "Tenant.members of acme-music",
-			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { members(` + pass + ownRows(t, "members") + `) ` + connSelection + ` } }`,
+			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { members(` + pass + own + `) ` + connSelection + ` } }`,
 			path:   []string{"tenant", "members"},
 			vars:   map[string]any{"slug": "acme-music"},
 			oracle: sqlIDs(t, model.TypeUser, `SELECT m.user_id FROM memberships m WHERE m.tenant_id = $1 ORDER BY m.created_at DESC, m.id DESC`, acme),
@@ -128,7 +129,7 @@ func pagedLists(t testing.TB) []pagedList {
 		},
 		{
 			name:   "Tenant.artists of " + artistTenant,
-			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { artists(` + pass + ownRows(t, "artists") + `) ` + connSelection + ` } }`,
+			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { artists(` + pass + own + `) ` + connSelection + ` } }`,
 			path:   []string{"tenant", "artists"},
 			vars:   map[string]any{"slug": artistTenant},
 			oracle: sqlIDs(t, model.TypeArtist, `SELECT id FROM artists WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, artistTenantID),
@@ -139,7 +140,7 @@ func pagedLists(t testing.TB) []pagedList {
 		},
 		{
 			name:   "Tenant.releases of " + releaseTenant,
-			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { releases(` + pass + ownRows(t, "releases") + `) ` + connSelection + ` } }`,
+			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { releases(` + pass + own + `) ` + connSelection + ` } }`,
 			path:   []string{"tenant", "releases"},
 			vars:   map[string]any{"slug": releaseTenant},
 			oracle: sqlIDs(t, model.TypeRelease, `SELECT id FROM releases WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, releaseTenantID),
@@ -424,6 +425,52 @@ func TestOrderTiesAreBrokenByID(t *testing.T) {
 	}
 }
 
+// TestTenantListsIncludeSubsidiariesByDefault: without includeSubsidiaries,
+// a tenant's brands, members, artists, labels and releases take in the rows
+// of its whole subtree of subsidiaries (seed 004's include_subsidiaries),
+// in one newest-first order, paged in both directions.
+func TestTenantListsIncludeSubsidiariesByDefault(t *testing.T) {
+	var parent string
+	sqlValue(t, &parent, `SELECT p.slug FROM tenants p WHERE EXISTS (SELECT 1 FROM tenants c WHERE c.parent_id = p.id) ORDER BY p.slug LIMIT 1`)
+	id := tenantID(t, parent)
+	const subtree = `WITH RECURSIVE tree AS (
+		SELECT id FROM tenants WHERE id = $1
+		UNION ALL SELECT c.id FROM tenants c JOIN tree ON c.parent_id = tree.id) `
+	const args = `$slug: String!, $first: Int, $after: String, $last: Int, $before: String`
+	const pass = `first: $first, after: $after, last: $last, before: $before`
+	lists := []struct {
+		field, arg string
+		table      string // whose tenant_id places a row
+		typ        model.NodeType
+		oracle     string
+	}{
+		{"members", "", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) ORDER BY m.created_at DESC, m.id DESC`},
+		{"members", "includeSubsidiaries: true", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) ORDER BY m.created_at DESC, m.id DESC`},
+		{"artists", "", "artists", model.TypeArtist, subtree + `SELECT id FROM artists WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
+		{"releases", "", "releases", model.TypeRelease, subtree + `SELECT id FROM releases WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
+		{"brands", "", "brands", model.TypeBrand, subtree + `SELECT id FROM brands WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
+		{"labels", "", "labels", model.TypeLabel, subtree + `SELECT id FROM labels WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
+	}
+	for _, c := range lists {
+		t.Run(c.field+"("+c.arg+")", func(t *testing.T) {
+			l := pagedList{
+				name:   parent + "." + c.field,
+				query:  `query(` + args + `) { tenant(slug: $slug) { ` + c.field + `(` + pass + ` ` + c.arg + `) ` + connSelection + ` } }`,
+				path:   []string{"tenant", c.field},
+				vars:   map[string]any{"slug": parent},
+				oracle: sqlIDs(t, c.typ, c.oracle, id),
+			}
+			var ownRows int
+			sqlValue(t, &ownRows, `SELECT count(*) FROM `+c.table+` WHERE tenant_id = $1`, id)
+			if len(l.oracle) <= ownRows {
+				t.Fatalf("the seed gives %s's subsidiaries no %s, so the default is not exercised", parent, c.table)
+			}
+			walkForward(t, l, 500)
+			walkBackward(t, l, 500)
+		})
+	}
+}
+
 // cursorFrom returns the first edge cursor of a connection at path.
 func cursorFrom(t testing.TB, q string, vars map[string]any, path ...string) string {
 	t.Helper()
@@ -461,13 +508,13 @@ func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 
 func TestInvalidPageArgumentsAreBadUserInput(t *testing.T) {
 	members := `query($first: Int, $after: String, $last: Int, $before: String) {
-		tenant(slug: "acme-music") { members(first: $first, after: $after, last: $last, before: $before` + ownRows(t, "members") + `) { edges { cursor } } } }`
+		tenant(slug: "acme-music") { members(first: $first, after: $after, last: $last, before: $before` + own + `) { edges { cursor } } } }`
 	const tenants = `query($first: Int, $after: String, $last: Int, $before: String) {
 		tenants(first: $first, after: $after, last: $last, before: $before) { edges { cursor } } }`
 	const tracks = `query($id: ID!, $after: String) { node(id: $id) { ... on Release { tracks(after: $after) { edges { cursor } } } } }`
 
-	memberCursor := cursorFrom(t, `{ tenant(slug: "acme-music") { members(first: 1`+ownRows(t, "members")+`) { edges { cursor } } } }`, nil, "tenant", "members")
-	artistCursor := cursorFrom(t, `{ tenant(slug: "acme-music") { artists(first: 1`+ownRows(t, "artists")+`) { edges { cursor } } } }`, nil, "tenant", "artists")
+	memberCursor := cursorFrom(t, `{ tenant(slug: "acme-music") { members(first: 1`+own+`) { edges { cursor } } } }`, nil, "tenant", "members")
+	artistCursor := cursorFrom(t, `{ tenant(slug: "acme-music") { artists(first: 1`+own+`) { edges { cursor } } } }`, nil, "tenant", "artists")
 	var release string
 	sqlValue(t, &release, `SELECT release_id FROM tracks ORDER BY release_id LIMIT 1`)
 	releaseID := gid(model.TypeRelease, release)

@@ -28,6 +28,16 @@ type Config struct {
 	DBMaxConns     int
 	LoaderWait     time.Duration
 	Seed           bool // seed an empty database with demo data at start-up
+	// Bearer tokens: an HS256 secret and/or RS256/ES256 public keys.
+	JWTSecret        string
+	JWTPublicKeyFile string
+	JWTJWKSFile      string
+	JWTIssuer        string
+	JWTAudience      string
+	JWTLeeway        time.Duration
+	// DevAuth makes the server mint a development token for the demo data
+	// and hand it to the playground; on by default with the embedded database.
+	DevAuth bool
 }
 
 // Load reads the configuration from the environment.
@@ -37,6 +47,12 @@ func Load() (Config, error) {
 		DataDir:     env("DATA_DIR", ".data"),
 		LogFormat:   env("LOG_FORMAT", "text"),
 		LogLevel:    env("LOG_LEVEL", "info"),
+
+		JWTSecret:        os.Getenv("JWT_HS256_SECRET"),
+		JWTPublicKeyFile: os.Getenv("JWT_PUBLIC_KEY_FILE"),
+		JWTJWKSFile:      os.Getenv("JWT_JWKS_FILE"),
+		JWTIssuer:        os.Getenv("JWT_ISSUER"),
+		JWTAudience:      os.Getenv("JWT_AUDIENCE"),
 	}
 	var errs []string
 	intVar := func(dst *int, name string, def int) {
@@ -82,6 +98,8 @@ func Load() (Config, error) {
 	intVar(&c.DBMaxConns, "DB_MAX_CONNS", 20)
 	durVar(&c.LoaderWait, "LOADER_WAIT", 2*time.Millisecond)
 	boolVar(&c.Seed, "SEED_DEMO", true)
+	durVar(&c.JWTLeeway, "JWT_LEEWAY", 30*time.Second)
+	boolVar(&c.DevAuth, "DEV_AUTH", c.DatabaseURL == "")
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
@@ -106,6 +124,9 @@ func MaskURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparseable URL)"
+	}
+	if u.User == nil {
+		return u.String()
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")

@@ -8,21 +8,31 @@ import (
 
 // The query syntax, in EBNF:
 //
-//	query   = [ or ] ;
-//	or      = and { "OR" and } ;
-//	and     = unary { [ "AND" ] unary } ;
-//	unary   = ( "-" | "NOT" ) unary | "(" or ")" | term ;   (a "-" touches its operand)
-//	term    = text | field ":" value | field ":" opname ":" value { "|" value } ;
-//	value   = "null" | "!null" | ( ">=" | ">" | "<=" | "<" ) text
-//	        | [ text ] ".." [ text ] | text { "," text } ;
+//	query  = [ or ] ;
+//	or     = and { "OR" and } ;
+//	and    = unary { [ "AND" ] unary } ;
+//	unary  = ( "-" | "NOT" ) unary | "(" or ")" | term ;  (* "-" touches its operand *)
+//	term   = text                                         (* free-text search *)
+//	       | field ":" value
+//	       | field ":" opname ":" text { "|" text } ;     (* seed 003 *)
+//	value  = "null" | "!null"
+//	       | ( ">=" | ">" | "<=" | "<" ) text
+//	       | [ text ] ".." [ text ]                       (* gte and/or lte *)
+//	       | text { "," text } ;                          (* eq, like, in *)
+//	opname = "eq" | "ne" | "neq" | "in" | "nin" | "notin" | "not_in" | "contains"
+//	       | "startswith" | "starts_with" | "like" | "gt" | "gte" | "lt" | "lte"
+//	       | "isnull" | "null" | "between" ;             (* any case *)
 //
 // Text is any run of characters other than white space and parentheses, in
 // which "double-quoted" parts (with \" and \\ escapes) may hold anything.
-// The separators : , | .. > < and the words null and !null mean something
-// only outside quotes; a * means a wildcard in or out of quotes. Each bare
-// word or phrase becomes its own search condition (they are ANDed, which is
-// what one search condition with the words joined would mean), and nested
-// ANDs and ORs are flattened, since grouping them changes nothing.
+// OR, AND and NOT are keywords only in upper case and unquoted. The
+// separators : , | .. > < and the values null and !null mean something only
+// outside quotes. A single value holding a * (quoted or not) is a like
+// pattern; in a list it is an error, and seed 003's operators take it
+// literally except like. Each bare word or phrase is its own search
+// condition (ANDed: what one condition with the words joined would mean,
+// with exact positions), and nested ANDs and ORs are flattened, since
+// grouping them changes nothing but the depth.
 
 // Parse reads a query string into an Expr, resolving field names through
 // fields. A blank query gives nil: no filter. Every error is a *SyntaxError
@@ -456,14 +466,15 @@ func (p *queryParser) parseTerm(t queryToken) (*Expr, error) {
 			return p.parseOpForm(t.pos, f, op, v.head(k), v.tail(k, 1))
 		}
 	}
-	return p.parseValue(t.pos, f, v)
+	return p.parseValue(t.pos, f, name, v)
 }
 
-// parseValue reads the value of field:value, whose shape picks the operation.
-func (p *queryParser) parseValue(pos int, f Field, v qtext) (*Expr, error) {
+// parseValue reads the value of name:value, whose shape picks the
+// operation; name is the field's name as written, for error messages.
+func (p *queryParser) parseValue(pos int, f Field, name string, v qtext) (*Expr, error) {
 	switch {
 	case v.s == "":
-		return nil, errAt(v.start, "expected a value after %s:", f.Name)
+		return nil, errAt(v.start, "expected a value after %s:", name)
 	case v.is("null"):
 		return p.cond(pos, f.Name, OpIsNull, true)
 	case v.is("!null"):
@@ -510,7 +521,7 @@ func (p *queryParser) parseValue(pos int, f Field, v qtext) (*Expr, error) {
 		return All(bounds...), nil
 	}
 	if parts := v.split(','); len(parts) > 1 {
-		values, err := listValues(parts, f.Name+":", ",")
+		values, err := listValues(parts, name+":", ",")
 		if err != nil {
 			return nil, err
 		}

@@ -76,6 +76,9 @@ type Cluster struct {
 	Dir string
 	// Port is the TCP port the server listens on at 127.0.0.1.
 	Port int
+	// Reused is true when Start found the server already running (started
+	// by another process), which should then be left running.
+	Reused bool
 
 	password string
 	run      *runner
@@ -195,7 +198,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		if o.Port != 0 && o.Port != port {
 			log.Warn("cluster already running on another port than asked; reusing it", "dir", dir, "port", port, "asked", o.Port)
 		}
-		c.Port = port
+		c.Port, c.Reused = port, true
 		log.Info("reusing running PostgreSQL cluster", "dir", dir, "port", port)
 		if err := c.writePort(); err != nil {
 			return nil, err

@@ -1,0 +1,198 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"catalogue/graph/model"
+)
+
+// The statements here authenticate a request before its scope is known, so
+// they run on the pool, outside any request transaction, and read across
+// tenants by design. They take identifiers from credentials only.
+
+// APIKeyAuth is what authenticating an API key needs.
+type APIKeyAuth struct {
+	ID         string         `db:"id"`
+	TenantID   string         `db:"tenant_id"`
+	TenantSlug string         `db:"slug"`
+	Role       string         `db:"role"`
+	SecretHash []byte         `db:"secret_hash"`
+	RevokedAt  *time.Time     `db:"revoked_at"`
+	Tree       pq.StringArray `db:"tree"`
+}
+
+// APIKeyByKeyID reads the key with the given public key ID.
+func APIKeyByKeyID(ctx context.Context, s *Store, keyID string) (*APIKeyAuth, error) {
+	defer recordOverhead(ctx, time.Now())
+	var k APIKeyAuth
+	err := s.x.GetContext(ctx, &k, `SELECT k.id, k.tenant_id, t.slug, k.role, k.secret_hash, k.revoked_at,
+		tenant_subtree(k.tenant_id)::text[] AS tree
+		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_id = $1`, keyID)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return &k, nil
+}
+
+// MembershipAuth is one membership of a user being authenticated.
+type MembershipAuth struct {
+	TenantID   string         `db:"tenant_id"`
+	TenantSlug string         `db:"slug"`
+	Role       string         `db:"role"`
+	Status     string         `db:"status"`
+	Tree       pq.StringArray `db:"tree"`
+}
+
+// UserAuth is what authenticating a user needs: the account and all its
+// memberships, each with the tenant's subtree.
+type UserAuth struct {
+	ID          string
+	IsDeleted   bool
+	ExpiresAt   *time.Time
+	AdminRoles  []string
+	Memberships []MembershipAuth
+}
+
+// UserAuthByID reads a user and their memberships in one statement.
+func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, error) {
+	defer recordOverhead(ctx, time.Now())
+	var rows []struct {
+		ID         string         `db:"id"`
+		IsDeleted  bool           `db:"is_deleted"`
+		ExpiresAt  *time.Time     `db:"expires_at"`
+		AdminRoles pq.StringArray `db:"admin_roles"`
+		TenantID   *string        `db:"tenant_id"`
+		Slug       *string        `db:"slug"`
+		Role       *string        `db:"role"`
+		Status     *string        `db:"status"`
+		Tree       pq.StringArray `db:"tree"`
+	}
+	err := s.x.SelectContext(ctx, &rows, `SELECT u.id, u.is_deleted, u.expires_at, u.admin_roles,
+		m.tenant_id, t.slug, m.role, m.status, tenant_subtree(m.tenant_id)::text[] AS tree
+		FROM users u LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN tenants t ON t.id = m.tenant_id
+		WHERE u.id = $1 ORDER BY m.created_at, m.id`, userID)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	u := &UserAuth{ID: rows[0].ID, IsDeleted: rows[0].IsDeleted, ExpiresAt: rows[0].ExpiresAt, AdminRoles: rows[0].AdminRoles}
+	for _, r := range rows {
+		if r.TenantID == nil {
+			continue
+		}
+		u.Memberships = append(u.Memberships, MembershipAuth{
+			TenantID: *r.TenantID, TenantSlug: *r.Slug, Role: *r.Role, Status: *r.Status, Tree: r.Tree,
+		})
+	}
+	return u, nil
+}
+
+// TenantAuth is a tenant and its subtree, for platform administrators who
+// pick a tenant.
+type TenantAuth struct {
+	ID   string         `db:"id"`
+	Slug string         `db:"slug"`
+	Tree pq.StringArray `db:"tree"`
+}
+
+// TenantAuthBySlug reads a tenant and its subtree by slug.
+func TenantAuthBySlug(ctx context.Context, s *Store, slug string) (*TenantAuth, error) {
+	defer recordOverhead(ctx, time.Now())
+	var t TenantAuth
+	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tenant_subtree(id)::text[] AS tree FROM tenants WHERE slug = $1`, slug); err != nil {
+		return nil, mapError(err)
+	}
+	return &t, nil
+}
+
+// NewAPIKey is a freshly made key; Secret is shown once and never stored.
+type NewAPIKey struct {
+	Key    model.APIKey
+	Secret string
+}
+
+// HashSecret is how API key secrets are stored and compared.
+func HashSecret(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}
+
+func randomToken(prefix string, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // the OS has no entropy: nothing sensible to do
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateAPIKey makes a key for tenantID with a random public ID and
+// secret, storing only the secret's hash.
+func CreateAPIKey(ctx context.Context, q Querier, tenantID, name, role string, createdBy *string) (*NewAPIKey, error) {
+	keyID, secret := randomToken("ck_", 12), randomToken("cs_", 32)
+	var k model.APIKey
+	err := getRow(ctx, q, &k, `INSERT INTO api_keys (tenant_id, name, key_id, secret_hash, role, created_by)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING `+apiKeyCols, tenantID, name, keyID, HashSecret(secret), role, createdBy)
+	if err != nil {
+		return nil, err
+	}
+	return &NewAPIKey{Key: k, Secret: secret}, nil
+}
+
+// RevokeAPIKey marks a key revoked; revoking twice keeps the first time.
+func RevokeAPIKey(ctx context.Context, q Querier, id string) (*model.APIKey, error) {
+	var k model.APIKey
+	err := getRow(ctx, q, &k, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = ? RETURNING `+apiKeyCols, id)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+const apiKeyCols = "id, tenant_id, name, key_id, role, created_by, created_at, last_used_at, revoked_at"
+
+// APIKeyNode reads API keys by ID.
+var APIKeyNode = &Node[model.APIKey]{
+	Name: "ApiKey", Select: "k." + apiKeyColsAliased, From: "api_keys k", IDCol: "k.id", ScopePred: tenantScope("k"),
+}
+
+const apiKeyColsAliased = "id, k.tenant_id, k.name, k.key_id, k.role, k.created_by, k.created_at, k.last_used_at, k.revoked_at"
+
+// APIKeysByTenant lists a tenant's API keys, newest first.
+var APIKeysByTenant = &List[model.APIKey]{ListSpec{
+	Name: "Tenant.apiKeys", Select: "k." + apiKeyColsAliased, From: "api_keys k", Parent: "k.tenant_id",
+	ScopePred: tenantScope("k"), Order: newestFirst("k"),
+}}
+
+// TenantOwner returns an active OWNER of the tenant with the given slug,
+// the oldest membership first: the user a development token speaks for.
+func TenantOwner(ctx context.Context, s *Store, slug string) (string, error) {
+	var id string
+	err := s.x.GetContext(ctx, &id, `SELECT m.user_id FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+		JOIN users u ON u.id = m.user_id
+		WHERE t.slug = $1 AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND NOT u.is_deleted
+		ORDER BY m.created_at, m.id LIMIT 1`, slug)
+	return id, mapError(err)
+}
+
+// UserIDByEmail finds a user by email, ignoring case.
+func UserIDByEmail(ctx context.Context, s *Store, email string) (string, error) {
+	var id string
+	err := s.x.GetContext(ctx, &id, `SELECT id FROM users WHERE lower(email) = lower($1)`, email)
+	return id, mapError(err)
+}
+
+// TenantIDBySlug finds a tenant by slug, across all tenants.
+func TenantIDBySlug(ctx context.Context, s *Store, slug string) (string, error) {
+	var id string
+	err := s.x.GetContext(ctx, &id, `SELECT id FROM tenants WHERE slug = $1`, slug)
+	return id, mapError(err)
+}
