@@ -121,10 +121,19 @@ func selectRows(ctx context.Context, q Querier, dest any, query string, args ...
 	}
 	defer release()
 	defer rows.Close()
-	if err := sqlx.StructScan(rows, dest); err != nil {
-		return mapError(err)
+	slice := reflect.ValueOf(dest).Elem()
+	elem := slice.Type().Elem()
+	if !scalar(reflect.New(elem).Interface()) {
+		return mapError(sqlx.StructScan(rows, dest))
 	}
-	return nil
+	for rows.Next() {
+		v := reflect.New(elem)
+		if err := rows.Scan(v.Interface()); err != nil {
+			return mapError(err)
+		}
+		slice.Set(reflect.Append(slice, v.Elem()))
+	}
+	return mapError(rows.Err())
 }
 
 // getRow runs a query written with ? placeholders and scans one row.

@@ -1,0 +1,37 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"catalogue/internal/testdb"
+)
+
+// testStore is the package's database: migrated and loaded with the demo
+// data set, in a throwaway cluster the suite starts itself.
+var testStore *Store
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx := context.Background()
+	env, err := testdb.Setup(ctx, func(ctx context.Context, x *sqlx.DB) error {
+		if _, err := Migrate(ctx, x); err != nil {
+			return err
+		}
+		return Seed(ctx, x, DemoSeed)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test database:", err)
+		return 1
+	}
+	defer env.Close()
+	testStore = NewStore(env.DB)
+	return m.Run()
+}
