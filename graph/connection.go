@@ -81,6 +81,7 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 	if err != nil {
 		return nil, err
 	}
+	prefetchChildren(ctx, p.Rows)
 	count := func(ctx context.Context) (int, error) { return loader.Count(ctx, c, parent) }
 	facets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		buckets, err := loader.Facet(ctx, c, parent, name)
@@ -105,6 +106,7 @@ func topLevel[T any](ctx context.Context, list *db.List[T], a listArgs) (*result
 	if err != nil {
 		return nil, err
 	}
+	prefetchChildren(ctx, p.Rows)
 	count := func(ctx context.Context) (int, error) { return db.Count(ctx, session, c, scope) }
 	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		return nil, fmt.Errorf("%s has no facets", list.Name)

@@ -42,9 +42,16 @@ func (l *Loaders) compiledFor(sig string) *db.Compiled {
 // Page loads a page of list for parent, batched with the same list's pages
 // of other parents.
 func Page[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) (*db.Page[T], error) {
+	return PageThunk(ctx, list, c, parent, args)()
+}
+
+// PageThunk starts loading a page and returns a function that waits for
+// it. Starting the pages of all parents in one loop puts them in one batch
+// whatever the scheduling of the goroutines that later ask for them.
+func PageThunk[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) func() (*db.Page[T], error) {
 	l := For(ctx)
 	l.remember(c)
-	return pageLoader(l, list).Load(ctx, PageKey{Parent: parent, Args: args, Sig: c.Sig})()
+	return pageLoader(l, list).Load(ctx, PageKey{Parent: parent, Args: args, Sig: c.Sig})
 }
 
 func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey, *db.Page[T]] {
@@ -106,13 +113,18 @@ type aggKey struct {
 // Count loads the total size of the compiled list under parent, batched
 // with the counts of other parents.
 func Count(ctx context.Context, c *db.Compiled, parent string) (int, error) {
-	l := For(ctx)
-	l.remember(c)
-	buckets, err := aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig})()
+	buckets, err := CountThunk(ctx, c, parent)()
 	if err != nil || len(buckets) == 0 {
 		return 0, err
 	}
 	return buckets[0].Count, nil
+}
+
+// CountThunk starts loading a count without waiting for it.
+func CountThunk(ctx context.Context, c *db.Compiled, parent string) func() ([]db.Bucket, error) {
+	l := For(ctx)
+	l.remember(c)
+	return aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig})
 }
 
 // Facet loads the buckets of one facet of the compiled list under parent,

@@ -290,7 +290,8 @@ func TestUserFieldsAndEdges(t *testing.T) {
 		{"self-registered", `SELECT id FROM users WHERE created_by IS NULL ORDER BY id LIMIT 1`},
 		{"without a last name", `SELECT id FROM users WHERE first_name IS NOT NULL AND last_name IS NULL ORDER BY id LIMIT 1`},
 		{"without a first name", `SELECT id FROM users WHERE first_name IS NULL AND last_name IS NOT NULL ORDER BY id LIMIT 1`},
-		{"without any name", `SELECT id FROM users WHERE first_name IS NULL AND last_name IS NULL ORDER BY id LIMIT 1`},
+		{"without any name", `SELECT id FROM users WHERE first_name IS NULL AND last_name IS NULL ORDER BY nickname NULLS FIRST, id LIMIT 1`},
+		{"without a name but with a nickname", `SELECT id FROM users WHERE first_name IS NULL AND nickname IS NOT NULL ORDER BY last_name NULLS FIRST, id LIMIT 1`},
 		{"without a language", `SELECT id FROM users WHERE language_code IS NULL ORDER BY id LIMIT 1`},
 		{"with a language", `SELECT id FROM users WHERE language_code IS NOT NULL ORDER BY id LIMIT 1`},
 	}
@@ -315,13 +316,13 @@ func TestUserFieldsAndEdges(t *testing.T) {
 			}
 			sqlValue(t, &want, `
 				SELECT u.email, u.first_name, u.last_name,
-				       coalesce(nullif(concat_ws(' ', u.first_name, u.last_name), ''), u.email) AS full_name,
+				       coalesce(nullif(concat_ws(' ', u.first_name, u.last_name), ''), u.nickname, '(no name)') AS full_name,
 				       u.language_code, l.name AS language_name, u.created_by, u.updated_by
 				FROM users u LEFT JOIN languages l ON l.code = u.language_code WHERE u.id = $1`, id)
 			var data struct {
 				Node struct {
 					ID                  string
-					Email               string
+					Email               *string
 					FirstName, LastName *string
 					FullName            string
 					Language            *struct{ Code, Name string }
@@ -350,12 +351,14 @@ func TestUserFieldsAndEdges(t *testing.T) {
 			}
 			query(t, q, map[string]any{"id": gid(model.TypeUser, id)}, &data)
 			u := data.Node
-			if u.ID != gid(model.TypeUser, id) || u.Email != want.Email || str(u.FirstName) != str(want.FirstName) || str(u.LastName) != str(want.LastName) {
-				t.Errorf("user: got %s %q %q %q, want %s %q %q %q", u.ID, u.Email, str(u.FirstName), str(u.LastName),
+			// The suite reads as a platform administrator, who may see
+			// every member's email.
+			if u.ID != gid(model.TypeUser, id) || str(u.Email) != want.Email || str(u.FirstName) != str(want.FirstName) || str(u.LastName) != str(want.LastName) {
+				t.Errorf("user: got %s %q %q %q, want %s %q %q %q", u.ID, str(u.Email), str(u.FirstName), str(u.LastName),
 					gid(model.TypeUser, id), want.Email, str(want.FirstName), str(want.LastName))
 			}
 			if u.FullName != want.FullName {
-				t.Errorf("fullName = %q, want %q (first and last name joined, else the email)", u.FullName, want.FullName)
+				t.Errorf("fullName = %q, want %q (first and last name joined, else the nickname, else \"(no name)\")", u.FullName, want.FullName)
 			}
 			switch {
 			case want.LanguageCode == nil && u.Language != nil:
@@ -741,11 +744,11 @@ func TestTrackEdges(t *testing.T) {
 // Global object identification
 
 // nodeFields selects, for every node type, a field that identifies the row
-// in SQL; enum fields need their own alias (GraphQL merges same-named
-// fields only when their types agree).
+// in SQL; fields of other types (enums, the nullable email) need their own
+// alias, as GraphQL merges same-named fields only when their types agree.
 const nodeFields = `__typename id
 	... on Tenant { v: slug createdAt } ... on Brand { v: name createdAt } ... on Group { v: name createdAt }
-	... on User { v: email createdAt } ... on Membership { mr: role createdAt } ... on BrandAccess { br: role createdAt }
+	... on User { em: email createdAt } ... on Membership { mr: role createdAt } ... on BrandAccess { br: role createdAt }
 	... on Artist { v: name createdAt } ... on Label { v: name createdAt } ... on Release { v: title createdAt }
 	... on Track { v: title createdAt }`
 
@@ -754,9 +757,15 @@ type nodeResult struct {
 	ID        string
 	CreatedAt time.Time
 	V, MR, BR string
+	EM        *string
 }
 
-func (n nodeResult) value() string { return n.V + n.MR + n.BR }
+func (n nodeResult) value() string {
+	if n.EM != nil {
+		return *n.EM
+	}
+	return n.V + n.MR + n.BR
+}
 
 // nodeRows picks one row of every node type with its identifying value.
 var nodeRows = []struct {
@@ -1277,86 +1286,87 @@ func checkToOneEdges(t *testing.T, d toOneData, brands, labels bool) {
 // ---------------------------------------------------------------------------
 // Loaders under concurrency
 
-// TestLoadersArePerRequestUnderConcurrency sends 20 requests at once, each
-// for a different tenant and page shape, and checks that every response
-// holds exactly its own tenant's rows: batches must never mix requests.
+// TestLoadersArePerRequestUnderConcurrency sends 20 requests at once from
+// different principals (a member of each tenant, scoped to the tenant and
+// its subsidiaries, and the platform administrator), each with its own page
+// sizes, and checks that every response holds exactly what its principal
+// may see. dataloader v7 runs a batch with the context of the first caller
+// that joined it, so loaders shared between requests would answer one
+// principal's request within another's scope.
 func TestLoadersArePerRequestUnderConcurrency(t *testing.T) {
+	type principal struct {
+		name    string
+		token   string
+		visible []string // tenant UUIDs in tenants() order
+	}
+	allTenants := func(q string, args ...any) []string {
+		var ids []string
+		sqlRows(t, &ids, q, args...)
+		return ids
+	}
+	principals := []principal{{
+		name: "platform administrator", token: bearer,
+		visible: allTenants(`SELECT id FROM tenants ORDER BY created_at DESC, id DESC`),
+	}}
 	var slugs []string
 	sqlRows(t, &slugs, `SELECT slug FROM tenants ORDER BY slug`)
-	q := `query($slug: String!, $a: Int!, $m: Int!) { tenant(slug: $slug) { slug
-		members(first: $m ` + own + `) { edges { node { id } membership { tenant { slug } } } }
-		artists(first: $a ` + own + `) { edges { node { id tenant { slug }
-			releases(first: 2) { edges { node { id tenant { slug } } } } } } } } }`
-
-	type want struct {
-		slug     string
-		a, m     int
-		members  []string
-		artists  []string
-		releases map[string][]string // by artist
+	for _, slug := range slugs {
+		// An active member whose account is valid: any of them may read.
+		var user string
+		sqlValue(t, &user, `
+			SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = $1 AND m.status = 'ACTIVE' AND NOT u.is_deleted
+			  AND (u.expires_at IS NULL OR u.expires_at > now())
+			ORDER BY m.role = 'OWNER' DESC, m.created_at, m.id LIMIT 1`, tenantID(t, slug))
+		principals = append(principals, principal{
+			name: "member of " + slug, token: tokenFor(t, user, slug),
+			visible: allTenants(`
+				WITH RECURSIVE tree AS (
+					SELECT id FROM tenants WHERE slug = $1
+					UNION ALL SELECT c.id FROM tenants c JOIN tree ON c.parent_id = tree.id)
+				SELECT id FROM tenants WHERE id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`, slug),
+		})
 	}
-	const n = 20
-	wants := make([]want, n)
-	for i := range wants {
-		w := want{slug: slugs[i%len(slugs)], a: 1 + i%7, m: 1 + i, releases: map[string][]string{}}
-		id := tenantID(t, w.slug)
-		w.members = sqlIDs(t, model.TypeUser, `SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, id, w.m)
-		w.artists = sqlIDs(t, model.TypeArtist, `SELECT id FROM artists WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, id, w.a)
-		for _, a := range w.artists {
-			_, aid, _ := model.DecodeID(a)
-			w.releases[a] = sqlIDs(t, model.TypeRelease, `
-				SELECT r.id FROM release_artists ra JOIN releases r ON r.id = ra.release_id
-				WHERE ra.artist_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 2`, aid)
-		}
-		wants[i] = w
+	// One artist of every tenant, asked by every request through nodes().
+	var probes []struct {
+		ID       string `db:"id"`
+		TenantID string `db:"tenant_id"`
+	}
+	sqlRows(t, &probes, `SELECT DISTINCT ON (tenant_id) id, tenant_id FROM artists ORDER BY tenant_id, id`)
+	probeIDs := make([]string, len(probes))
+	for i, p := range probes {
+		probeIDs[i] = gid(model.TypeArtist, p.ID)
 	}
 
+	const q = `query($ids: [ID!]!, $a: Int!, $m: Int!) {
+		nodes(ids: $ids) { id }
+		tenants(first: 50) { edges { node { id slug
+			members(first: $m` + own + `) { edges { node { id } membership { tenant { id } } } }
+			artists(first: $a` + own + `) { edges { node { id tenant { id }
+				releases(first: 2) { edges { node { id tenant { id } } } } } } } } } } }`
 	type result struct {
-		r   *response
-		err error
-	}
-	results := make([]result, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	for i := range wants {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			r, err := postGraphQL(ctx, q, map[string]any{"slug": wants[i].slug, "a": wants[i].a, "m": wants[i].m})
-			results[i] = result{r, err}
-		}()
-	}
-	close(start)
-	wg.Wait()
-
-	for i, w := range wants {
-		res := results[i]
-		if res.err != nil {
-			t.Errorf("request %d: %v", i, res.err)
-			continue
-		}
-		var data struct {
-			Tenant struct {
-				Slug    string
-				Members struct {
-					Edges []struct {
-						Node       idRef
-						Membership struct{ Tenant struct{ Slug string } }
+		Nodes   []*idRef
+		Tenants struct {
+			Edges []struct {
+				Node struct {
+					ID      string
+					Members struct {
+						Edges []struct {
+							Node       idRef
+							Membership struct{ Tenant idRef }
+						}
 					}
-				}
-				Artists struct {
-					Edges []struct {
-						Node struct {
-							ID       string
-							Tenant   struct{ Slug string }
-							Releases struct {
-								Edges []struct {
-									Node struct {
-										ID     string
-										Tenant struct{ Slug string }
+					Artists struct {
+						Edges []struct {
+							Node struct {
+								ID       string
+								Tenant   idRef
+								Releases struct {
+									Edges []struct {
+										Node struct {
+											ID     string
+											Tenant idRef
+										}
 									}
 								}
 							}
@@ -1365,34 +1375,99 @@ func TestLoadersArePerRequestUnderConcurrency(t *testing.T) {
 				}
 			}
 		}
-		mustData(t, res.r, &data)
-		what := fmt.Sprintf("request %d (%s, %d artists, %d members)", i, w.slug, w.a, w.m)
-		tn := data.Tenant
-		if tn.Slug != w.slug {
-			t.Errorf("%s: got tenant %s", what, tn.Slug)
+	}
+
+	const n = 20
+	type call struct {
+		who  principal
+		a, m int
+		r    *response
+		err  error
+	}
+	calls := make([]call, n)
+	for i := range calls {
+		calls[i] = call{who: principals[i%len(principals)], a: 1 + i%7, m: 1 + i}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			c := &calls[i]
+			c.r, c.err = postGraphQLAs(ctx, c.who.token, q, map[string]any{"ids": probeIDs, "a": c.a, "m": c.m})
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	for i, c := range calls {
+		what := fmt.Sprintf("request %d (%s, %d artists, %d members)", i, c.who.name, c.a, c.m)
+		if c.err != nil {
+			t.Errorf("%s: %v", what, c.err)
+			continue
 		}
-		var members, artists []string
-		for _, e := range tn.Members.Edges {
-			members = append(members, e.Node.ID)
-			if e.Membership.Tenant.Slug != w.slug {
-				t.Errorf("%s: a membership of tenant %s", what, e.Membership.Tenant.Slug)
+		var got result
+		mustData(t, c.r, &got)
+
+		visible := map[string]bool{}
+		for _, id := range c.who.visible {
+			visible[gid(model.TypeTenant, id)] = true
+		}
+		// nodes(): another tenant's artist is null, as if it did not exist.
+		if len(got.Nodes) != len(probes) {
+			t.Fatalf("%s: nodes returned %d entries for %d IDs", what, len(got.Nodes), len(probes))
+		}
+		for k, p := range probes {
+			seen := got.Nodes[k] != nil
+			if want := visible[gid(model.TypeTenant, p.TenantID)]; seen != want {
+				t.Errorf("%s: nodes sees artist %s of tenant %s: %v, want %v", what, p.ID, p.TenantID, seen, want)
 			}
 		}
-		wantIDs(t, what+" members", members, w.members)
-		for _, e := range tn.Artists.Edges {
-			artists = append(artists, e.Node.ID)
-			if e.Node.Tenant.Slug != w.slug {
-				t.Errorf("%s: artist %s of tenant %s", what, e.Node.ID, e.Node.Tenant.Slug)
-			}
-			var releases []string
-			for _, r := range e.Node.Releases.Edges {
-				releases = append(releases, r.Node.ID)
-				if r.Node.Tenant.Slug != w.slug {
-					t.Errorf("%s: release %s of tenant %s", what, r.Node.ID, r.Node.Tenant.Slug)
+		// tenants(): exactly the visible tenants, each with its own rows.
+		var tenants []string
+		for _, te := range got.Tenants.Edges {
+			tenants = append(tenants, te.Node.ID)
+		}
+		wantTenants := make([]string, len(c.who.visible))
+		for k, id := range c.who.visible {
+			wantTenants[k] = gid(model.TypeTenant, id)
+		}
+		wantIDs(t, what+" tenants", tenants, wantTenants)
+		for _, te := range got.Tenants.Edges {
+			tn := te.Node
+			_, tid, _ := model.DecodeID(tn.ID)
+			var members, artists []string
+			for _, e := range tn.Members.Edges {
+				members = append(members, e.Node.ID)
+				if e.Membership.Tenant.ID != tn.ID {
+					t.Errorf("%s: tenant %s lists a membership of tenant %s", what, tn.ID, e.Membership.Tenant.ID)
 				}
 			}
-			wantIDs(t, what+" releases of "+e.Node.ID, releases, w.releases[e.Node.ID])
+			wantIDs(t, what+" members of "+tid, members, sqlIDs(t, model.TypeUser,
+				`SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tid, c.m))
+			for _, e := range tn.Artists.Edges {
+				artists = append(artists, e.Node.ID)
+				if e.Node.Tenant.ID != tn.ID {
+					t.Errorf("%s: artist %s of tenant %s listed under %s", what, e.Node.ID, e.Node.Tenant.ID, tn.ID)
+				}
+				_, aid, _ := model.DecodeID(e.Node.ID)
+				var releases []string
+				for _, r := range e.Node.Releases.Edges {
+					releases = append(releases, r.Node.ID)
+					if r.Node.Tenant.ID != tn.ID {
+						t.Errorf("%s: release %s of tenant %s under an artist of %s", what, r.Node.ID, r.Node.Tenant.ID, tn.ID)
+					}
+				}
+				wantIDs(t, what+" releases of artist "+aid, releases, sqlIDs(t, model.TypeRelease, `
+					SELECT r.id FROM release_artists ra JOIN releases r ON r.id = ra.release_id
+					WHERE ra.artist_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 2`, aid))
+			}
+			wantIDs(t, what+" artists of "+tid, artists, sqlIDs(t, model.TypeArtist,
+				`SELECT id FROM artists WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tid, c.a))
 		}
-		wantIDs(t, what+" artists", artists, w.artists)
 	}
 }

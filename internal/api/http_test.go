@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"catalogue/internal/api"
+	"catalogue/internal/auth"
 )
 
 // rawRequest sends an arbitrary HTTP request to the server.
@@ -274,6 +276,58 @@ func TestRequestIDIsReturned(t *testing.T) {
 	health := rawRequest(t, http.MethodGet, "/healthz", "", nil, nil)
 	if !valid.MatchString(health.RequestID) {
 		t.Errorf("GET /healthz: X-Request-Id %q", health.RequestID)
+	}
+}
+
+// TestRequestsWithoutValidCredentialsAre401: /graphql answers nothing
+// without valid credentials, before any GraphQL work or data read.
+func TestRequestsWithoutValidCredentialsAre401(t *testing.T) {
+	var user string
+	sqlValue(t, &user, `SELECT id FROM users WHERE NOT is_deleted AND expires_at IS NULL ORDER BY id LIMIT 1`)
+	expired, err := auth.SignHS256(tokenSecret, user, "", -time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := auth.SignHS256([]byte(strings.Repeat("not the server's secret ", 2)), user, "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, authorization string }{
+		{"no Authorization header", ""},
+		{"malformed header", "hello"},
+		{"unknown API key", "nokey:nosecret"},
+		{"token signed with another secret", "Bearer " + forged},
+		{"expired token", "Bearer " + expired},
+		{"token of a user that does not exist", "Bearer " + tokenFor(t, "00000000-0000-4000-8000-000000000000", "")},
+	}
+	body := jsonBody(t, map[string]any{"query": `{ tenants { totalCount } }`})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, server.URL+"/graphql", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if c.authorization != "" {
+				req.Header.Set("Authorization", c.authorization)
+			}
+			r, err := sendAnonymous(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != http.StatusUnauthorized {
+				t.Errorf("HTTP %d, want 401\n%s", r.Status, r.describe())
+			}
+			if len(r.Errors) == 0 || r.Errors[0].code() != "UNAUTHENTICATED" {
+				t.Errorf("want an UNAUTHENTICATED error\n%s", r.describe())
+			}
+			if len(r.Data) > 0 && string(r.Data) != "null" {
+				t.Errorf("an unauthenticated request got data: %s", r.Data)
+			}
+			if n := serverLog.accessLogStatements(t, r.RequestID); n != 0 {
+				t.Errorf("an unauthenticated request ran %d statements", n)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"catalogue/db"
 	"catalogue/graph/model"
 	"catalogue/internal/api"
+	"catalogue/internal/auth"
 	"catalogue/internal/testdb"
 )
 
@@ -59,14 +61,60 @@ func run(m *testing.M) (int, error) {
 	}
 	defer env.Close()
 
-	handler := api.New(db.NewStore(env.DB), slog.New(&captureHandler{store: serverLog}), api.Config{
+	store := db.NewStore(env.DB)
+	authn, err := signIn(ctx, store)
+	if err != nil {
+		return 1, err
+	}
+	handler := api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
 		SQLStats:   true,
 		Playground: true,
 		LoaderWait: 5 * time.Millisecond,
+		Auth:       authn,
 	})
 	server = httptest.NewServer(handler)
 	defer server.Close()
 	return m.Run(), nil
+}
+
+// signIn makes the server accept HS256 bearer tokens signed with a secret
+// of the suite's own, and mints the suite's token: that of a platform
+// administrator (SUPER_ADMIN, no X-Tenant), who sees every tenant, so that
+// the SQL oracles need no tenant scope.
+func signIn(ctx context.Context, store *db.Store) (*auth.Authenticator, error) {
+	tokenSecret = []byte(rand.Text() + rand.Text())
+	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
+	if err != nil {
+		return nil, err
+	}
+	var admin string
+	if err := env.DB.GetContext(ctx, &admin, `
+		SELECT id FROM users
+		WHERE 'SUPER_ADMIN' = ANY(admin_roles) AND NOT is_deleted AND (expires_at IS NULL OR expires_at > now())
+		ORDER BY id LIMIT 1`); err != nil {
+		return nil, fmt.Errorf("the seed should hold a platform administrator: %w", err)
+	}
+	if bearer, err = auth.SignHS256(tokenSecret, admin, "", time.Hour); err != nil {
+		return nil, err
+	}
+	return auth.NewAuthenticator(store, verifier), nil
+}
+
+var (
+	// tokenSecret signs the bearer tokens the server accepts.
+	tokenSecret []byte
+	// bearer is the suite's token; see signIn.
+	bearer string
+)
+
+// tokenFor mints a bearer token for a user acting in a tenant.
+func tokenFor(t testing.TB, userID, tenantSlug string) string {
+	t.Helper()
+	tok, err := auth.SignHS256(tokenSecret, userID, tenantSlug, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // prepare builds the template database every test database is copied from.
@@ -128,11 +176,18 @@ func (r *response) describe() string {
 
 func compact(q string) string { return strings.Join(strings.Fields(q), " ") }
 
-// send performs one HTTP request against the server and decodes the
-// GraphQL response when the body is JSON. It reports problems as errors so
-// that goroutines can use it.
+// send performs one HTTP request with the suite's credentials (unless the
+// request carries its own) and decodes the GraphQL response when the body
+// is JSON. It reports problems as errors so that goroutines can use it.
 func send(req *http.Request) (*response, error) {
-	authorize(req)
+	if req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return sendAnonymous(req)
+}
+
+// sendAnonymous is send without adding credentials.
+func sendAnonymous(req *http.Request) (*response, error) {
 	resp, err := server.Client().Do(req)
 	if err != nil {
 		return nil, err
@@ -156,14 +211,13 @@ func send(req *http.Request) (*response, error) {
 	return r, nil
 }
 
-// authorize adds the suite's credentials to a request: the one place that
-// knows how the suite authenticates. The suite reads as a platform
-// administrator, who sees every tenant, so that the SQL oracles need no
-// tenant scope.
-func authorize(req *http.Request) {}
-
 // postGraphQL sends a query as a JSON POST to /graphql.
 func postGraphQL(ctx context.Context, query string, vars map[string]any) (*response, error) {
+	return postGraphQLAs(ctx, bearer, query, vars)
+}
+
+// postGraphQLAs sends a query with the given bearer token.
+func postGraphQLAs(ctx context.Context, token, query string, vars map[string]any) (*response, error) {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return nil, err
@@ -173,6 +227,7 @@ func postGraphQL(ctx context.Context, query string, vars map[string]any) (*respo
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
 	r, err := send(req)
 	if r != nil {
 		r.query, r.vars = query, vars

@@ -1,9 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -63,9 +67,11 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 		ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 		defer cancel()
 		ctx, stats := db.WithStats(ctx)
-		r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
-
 		rec := &statusRecorder{ResponseWriter: w}
+		if tooLarge(rec, r, cfg.MaxBodyBytes) {
+			log.LogAttrs(ctx, slog.LevelInfo, "request body too large", slog.String("request_id", id))
+			return
+		}
 		next.ServeHTTP(rec, r.WithContext(ctx))
 
 		log.LogAttrs(ctx, slog.LevelInfo, "request",
@@ -79,4 +85,30 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 			slog.Duration("sql_duration", stats.Duration()),
 		)
 	})
+}
+
+// tooLarge reads a request body of at most limit bytes into memory, so
+// that no handler meets a half-read body, and answers 413 with a GraphQL
+// error for a larger one.
+func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	_ = r.Body.Close()
+	if err == nil && int64(len(body)) <= limit {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return false
+	}
+	msg := fmt.Sprintf("request body larger than %d bytes", limit)
+	status := http.StatusRequestEntityTooLarge
+	if err != nil && int64(len(body)) <= limit {
+		msg, status = "could not read the request body", http.StatusBadRequest
+	}
+	w.Header().Set("Content-Type", "application/graphql-response+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": CodeBadUserInput}}},
+	})
+	return true
 }

@@ -35,7 +35,7 @@ func fromInput(in map[string]any, fields *FieldSet, path string, depth int) (*Ex
 	sort.Strings(keys)
 	var all []*Expr
 	for _, k := range keys {
-		v, present := normalize(in[k])
+		v, present := Normalize(in[k])
 		if !present {
 			continue
 		}
@@ -101,7 +101,7 @@ func fromInput(in map[string]any, fields *FieldSet, path string, depth int) (*Ex
 			}
 			sort.Strings(opKeys)
 			for _, op := range opKeys {
-				ov, present := normalize(ops[op])
+				ov, present := Normalize(ops[op])
 				if !present {
 					continue
 				}
@@ -124,11 +124,11 @@ func fromInput(in map[string]any, fields *FieldSet, path string, depth int) (*Ex
 	return All(all...), nil
 }
 
-// normalize turns the typed values gqlgen decodes into an input map
+// Normalize turns the typed values gqlgen decodes into an input map
 // (pointers, typed slices, enum string types) into plain values: string,
 // bool, int, []any, map[string]any, or a struct such as time.Time. An
 // absent or explicitly null value reports false.
-func normalize(v any) (any, bool) {
+func Normalize(v any) (any, bool) {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() {
 		return nil, false
@@ -143,7 +143,7 @@ func normalize(v any) (any, bool) {
 	case reflect.Slice:
 		out := make([]any, 0, rv.Len())
 		for i := 0; i < rv.Len(); i++ {
-			if e, ok := normalize(rv.Index(i).Interface()); ok {
+			if e, ok := Normalize(rv.Index(i).Interface()); ok {
 				out = append(out, e)
 			}
 		}
