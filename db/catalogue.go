@@ -1,6 +1,12 @@
 package db
 
-import "catalogue/graph/model"
+import (
+	"context"
+
+	"github.com/lib/pq"
+
+	"catalogue/graph/model"
+)
 
 // Column lists of the catalogue tables.
 var (
@@ -89,3 +95,26 @@ var TracksByRelease = &List[model.Track]{ListSpec{
 	Name: "Release.tracks", Select: trackCols, From: "tracks t", Parent: "t.release_id",
 	ScopePred: tenantScope("t"), Order: byPosition("t"), Fields: trackFields,
 }}
+
+// DeliveryStoresByRelease lists the current stores of many releases.
+func DeliveryStoresByRelease(ctx context.Context, q Querier, sc Scope, ids []string) (map[string][]string, error) {
+	var rows []struct {
+		Release string `db:"release_id"`
+		Store   string `db:"store"`
+	}
+	query := `SELECT release_id::text AS release_id, store FROM release_deliveries d
+		WHERE release_id = ANY(?::uuid[]) AND removed_at IS NULL`
+	args := []any{pq.Array(ids)}
+	if !sc.all {
+		query += " AND " + tenantScope("d")
+		args = append(args, pq.Array(sc.tenants))
+	}
+	if err := selectRows(ctx, q, &rows, query+" ORDER BY store", args...); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Release] = append(out[r.Release], r.Store)
+	}
+	return out, nil
+}

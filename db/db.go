@@ -181,7 +181,7 @@ func mapError(err error) error {
 	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		return fmt.Errorf("%w: %s", ErrConflict, pqErr.Constraint)
+		return fmt.Errorf("%w: %w", ErrConflict, pqErr)
 	}
 	return err
 }

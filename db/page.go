@@ -132,6 +132,10 @@ type ListSpec struct {
 	// CountFrom, when set, is a cheaper FROM clause that counts the same
 	// rows when no filter applies (the joins of From only add columns).
 	CountFrom string
+	// Hidden is a predicate applied unless the filter names HiddenUnless:
+	// terminated users leave member lists unless a filter asks for them.
+	Hidden       string
+	HiddenUnless string
 }
 
 // List is a ListSpec whose rows scan into T, so that callers cannot read a
@@ -427,6 +431,9 @@ func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 	}
 	if c.spec.Where != "" {
 		where = append(where, c.spec.Where)
+	}
+	if c.hidden != "" {
+		where = append(where, c.hidden)
 	}
 	if c.where != "" {
 		where = append(where, c.where)

@@ -33,11 +33,12 @@ type Query struct {
 
 // Compiled is a Query checked and rendered for one list.
 type Compiled struct {
-	spec  *ListSpec
-	where string
-	args  []any
-	order Order
-	tree  bool
+	spec   *ListSpec
+	where  string
+	args   []any
+	order  Order
+	tree   bool
+	hidden string // the list's Hidden predicate, when it applies
 	// Sig identifies the list, filter and order; compiled queries with
 	// equal Sig read the same rows in the same order.
 	Sig string
@@ -48,6 +49,9 @@ type Compiled struct {
 // Compile checks q against the list's fields and renders it.
 func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 	c := &Compiled{spec: s, order: s.Order, tree: q.Subsidiaries && s.TenantTree}
+	if s.Hidden != "" && !mentions(q.Filter, s.HiddenUnless) {
+		c.hidden = s.Hidden
+	}
 	if q.Filter != nil {
 		if s.Fields == nil {
 			return nil, &model.InputError{Arg: "filter", Msg: s.Name + " cannot be filtered"}
@@ -67,10 +71,29 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		c.order = order
 	}
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s|%v|%t", c.where, c.args, c.tree)
+	fmt.Fprintf(h, "%s|%v|%t|%s", c.where, c.args, c.tree, c.hidden)
 	c.filterHash = base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 	c.Sig = s.Name + "|" + c.order.Name + "|" + c.filterHash + "|" + c.where + fmt.Sprintf("|%v|%t", c.args, c.tree)
 	return c, nil
+}
+
+// mentions reports whether a filter tree has a condition on field.
+func mentions(e *filter.Expr, field string) bool {
+	if e == nil {
+		return false
+	}
+	if e.Cond != nil {
+		return e.Cond.Field == field
+	}
+	if mentions(e.Not, field) {
+		return true
+	}
+	for _, x := range append(append([]*filter.Expr{}, e.And...), e.Or...) {
+		if mentions(x, field) {
+			return true
+		}
+	}
+	return false
 }
 
 // MustCompile compiles a query that cannot fail: the default page of a

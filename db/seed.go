@@ -53,14 +53,16 @@ func IsEmpty(ctx context.Context, x *sqlx.DB) (bool, error) {
 // Every value is derived from the row's ordinal: ids are md5 hashes of
 // "<entity>:<n>", choices come from hashtext of a keyed string rather than
 // random(), and timestamps step from fixed instants. The same config
-// therefore yields byte-identical rows on any PostgreSQL, which makes
-// cursors and test expectations reproducible. Some rows deliberately share
-// created_at with their predecessor so that ordering must break ties by id.
+// therefore yields byte-identical rows on every run, which makes cursors and
+// test expectations reproducible. Some rows deliberately share created_at
+// with their predecessor so that ordering must break ties by id.
 //
 // All statements are set-based (INSERT ... SELECT over generate_series), so
-// a million users load in minutes rather than hours.
-func Seed(ctx context.Context, x *sqlx.DB, cfg SeedConfig) (err error) {
-	cfg, err = cfg.withDefaults()
+// a million users load in minutes rather than hours. Two processes seeding
+// at once are serialised by a table lock; the later one returns
+// ErrSeedNotEmpty.
+func Seed(ctx context.Context, x *sqlx.DB, cfg SeedConfig) error {
+	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return err
 	}
@@ -68,21 +70,19 @@ func Seed(ctx context.Context, x *sqlx.DB, cfg SeedConfig) (err error) {
 	if err != nil {
 		return fmt.Errorf("seed: begin: %w", err)
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	// After Commit this is a no-op; on any early return it undoes the seed.
+	defer func() { _ = tx.Rollback() }()
+	// SHARE ROW EXCLUSIVE conflicts with itself but not with readers, so a
+	// concurrent seeder waits here and then sees our tenants.
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE tenants IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("seed: lock tenants: %w", err)
+	}
 	var exists bool
 	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM tenants)`); err != nil {
 		return fmt.Errorf("seed: check for tenants: %w", err)
 	}
 	if exists {
-		return errSeedNotEmpty
+		return ErrSeedNotEmpty
 	}
 	for _, st := range seedSteps(cfg) {
 		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
@@ -95,8 +95,10 @@ func Seed(ctx context.Context, x *sqlx.DB, cfg SeedConfig) (err error) {
 	return nil
 }
 
-// errSeedNotEmpty stops Seed from mixing demo rows into existing data.
-var errSeedNotEmpty = errors.New("seed: database already holds tenants")
+// ErrSeedNotEmpty is returned by Seed when the database already holds
+// tenants: demo rows must never mix with real data, and a start-up that lost
+// a seeding race can treat it as success.
+var ErrSeedNotEmpty = errors.New("seed: database already holds tenants")
 
 // withDefaults fills zero fields from DemoSeed and rejects negative sizes.
 func (c SeedConfig) withDefaults() (SeedConfig, error) {
@@ -264,7 +266,7 @@ func seedArray(words []string) string {
 }
 
 // seedHash renders a deterministic pseudo-random number in [0, n) keyed by
-// the SQL text expression key. hashtext is stable across runs and servers;
+// the SQL text expression key. hashtext gives the same value on every run;
 // the bigint cast keeps abs() from overflowing on the minimum int4.
 func seedHash(key, n string) string {
 	return "mod(abs(hashtext(" + key + ")::bigint), " + n + ")"
@@ -505,8 +507,7 @@ SELECT md5('membership2:' || i)::uuid,
        ` + seedUserCreated + ` + (1 + ` + seedHash("'m2d:' || i", "90") + `) * interval '1 day',
        ` + seedUserCreated + ` + (1 + ` + seedHash("'m2d:' || i", "90") + `) * interval '1 day'
 FROM generate_series(1, $1::int) AS i
-WHERE i > $2::int AND $2::int > 1 AND ` + seedPct("'m2:' || i", 5) + `
-ORDER BY 3`
+WHERE i > $2::int AND $2::int > 1 AND ` + seedPct("'m2:' || i", 5)
 
 // Owners and admins sit in the Admins group; about 10% of members each in
 // A&R and (where the tenant has it) Marketing.
@@ -629,8 +630,7 @@ FROM (
            CASE WHEN ` + seedPct("'ra:' || r", 70) + ` THEN 1 WHEN ` + seedPct("'ra:' || r", 90) + ` THEN 2 ELSE 3 END AS nart
     FROM generate_series(1, $1::int) AS r
 ) AS x
-JOIN seed_tenant AS t ON t.n = x.tn
-ORDER BY id`
+JOIN seed_tenant AS t ON t.n = x.tn`
 
 // Releases take brand and label from their own tenant. The type follows
 // the track count; the status is weighted towards delivered catalogue.
@@ -705,8 +705,7 @@ INSERT INTO track_artists (id, track_id, artist_id, role, position, created_at)
 SELECT md5('track_artist:' || tr.id || ':' || ra.position)::uuid, tr.id, ra.artist_id,
        'PRIMARY', ra.position, tr.created_at
 FROM tracks AS tr
-JOIN release_artists AS ra ON ra.release_id = tr.release_id
-ORDER BY tr.id, ra.position`
+JOIN release_artists AS ra ON ra.release_id = tr.release_id`
 
 // About 15% of tracks feature one more artist of the tenant. A pick that
 // is already a primary artist of the release is dropped rather than

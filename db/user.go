@@ -25,6 +25,7 @@ var MembersByTenant = &List[model.Member]{ListSpec{
 	From:   "memberships m JOIN users u ON u.id = m.user_id LEFT JOIN languages l ON l.code = u.language_code",
 	Parent: "m.tenant_id", ScopePred: tenantScope("m"), Order: newestFirst("m"),
 	TenantTree: true, Fields: memberFields, CountFrom: "memberships m",
+	Hidden: "NOT m.user_deleted", HiddenUnless: "isDeleted",
 }}
 
 // MembershipNode reads memberships by ID.
@@ -58,5 +59,6 @@ var BrandMembersByBrand = &List[model.BrandMember]{ListSpec{
 	From: "brand_access ba JOIN memberships m ON m.tenant_id = ba.tenant_id AND m.user_id = ba.user_id" +
 		" JOIN users u ON u.id = ba.user_id LEFT JOIN languages l ON l.code = u.language_code",
 	Parent: "ba.brand_id", ScopePred: tenantScope("ba"), Order: newestFirst("ba"), Fields: memberFields,
-	CountFrom: "brand_access ba",
+	CountFrom: "brand_access ba JOIN memberships m ON m.tenant_id = ba.tenant_id AND m.user_id = ba.user_id",
+	Hidden:    "NOT m.user_deleted", HiddenUnless: "isDeleted",
 }}

@@ -27,6 +27,14 @@ func (r *artistResolver) Releases(ctx context.Context, obj *model.Artist, first 
 	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
+func (r *artistResolver) CreatedBy(ctx context.Context, obj *model.Artist) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.CreatedByID)
+}
+
+func (r *artistResolver) UpdatedBy(ctx context.Context, obj *model.Artist) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.UpdatedByID)
+}
+
 func (r *labelResolver) Tenant(ctx context.Context, obj *model.Label) (*model.Tenant, error) {
 	return must(ctx, db.TenantNode, obj.TenantID)
 }
@@ -37,6 +45,14 @@ func (r *labelResolver) Releases(ctx context.Context, obj *model.Label, first *i
 		return nil, err
 	}
 	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
+}
+
+func (r *labelResolver) CreatedBy(ctx context.Context, obj *model.Label) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.CreatedByID)
+}
+
+func (r *labelResolver) UpdatedBy(ctx context.Context, obj *model.Label) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.UpdatedByID)
 }
 
 func (r *releaseResolver) Tenant(ctx context.Context, obj *model.Release) (*model.Tenant, error) {
@@ -59,12 +75,24 @@ func (r *releaseResolver) Artists(ctx context.Context, obj *model.Release, first
 	return &model.ReleaseArtistConnection{Conn: res.conn, Edges: edges(res.page, releaseArtistEdge)}, nil
 }
 
+func (r *releaseResolver) DeliveryStores(ctx context.Context, obj *model.Release) ([]model.Store, error) {
+	return deliveryStores(ctx, obj.ID)
+}
+
 func (r *releaseResolver) Tracks(ctx context.Context, obj *model.Release, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) (*model.TrackConnection, error) {
 	res, err := nested(ctx, db.TracksByRelease, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, filter: filter, query: query, orderBy: orderBy})
 	if err != nil {
 		return nil, err
 	}
 	return &model.TrackConnection{Conn: res.conn, Facets: &model.TrackFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
+}
+
+func (r *releaseResolver) CreatedBy(ctx context.Context, obj *model.Release) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.CreatedByID)
+}
+
+func (r *releaseResolver) UpdatedBy(ctx context.Context, obj *model.Release) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.UpdatedByID)
 }
 
 func (r *trackResolver) Release(ctx context.Context, obj *model.Track) (*model.Release, error) {
@@ -77,6 +105,14 @@ func (r *trackResolver) Artists(ctx context.Context, obj *model.Track, first *in
 		return nil, err
 	}
 	return &model.TrackArtistConnection{Conn: res.conn, Edges: edges(res.page, trackArtistEdge)}, nil
+}
+
+func (r *trackResolver) CreatedBy(ctx context.Context, obj *model.Track) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.CreatedByID)
+}
+
+func (r *trackResolver) UpdatedBy(ctx context.Context, obj *model.Track) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.UpdatedByID)
 }
 
 func (r *Resolver) Artist() generated.ArtistResolver { return &artistResolver{r} }

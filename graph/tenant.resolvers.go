@@ -44,6 +44,14 @@ func (r *brandResolver) Releases(ctx context.Context, obj *model.Brand, first *i
 	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
+func (r *brandResolver) CreatedBy(ctx context.Context, obj *model.Brand) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.CreatedByID)
+}
+
+func (r *brandResolver) UpdatedBy(ctx context.Context, obj *model.Brand) (*model.User, error) {
+	return ref(ctx, db.UserNode, obj.UpdatedByID)
+}
+
 func (r *groupResolver) Tenant(ctx context.Context, obj *model.Group) (*model.Tenant, error) {
 	return must(ctx, db.TenantNode, obj.TenantID)
 }

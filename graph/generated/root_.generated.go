@@ -71,6 +71,7 @@ type ComplexityRoot struct {
 		Brand        func(childComplexity int) int
 		Country      func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
+		CreatedBy    func(childComplexity int) int
 		Genre        func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
 		ImageURL     func(childComplexity int) int
@@ -80,7 +81,9 @@ type ComplexityRoot struct {
 		SpotifyID    func(childComplexity int) int
 		Tenant       func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+		UpdatedBy    func(childComplexity int) int
 		User         func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	ArtistConnection struct {
@@ -100,15 +103,24 @@ type ComplexityRoot struct {
 		Genre   func(childComplexity int) int
 	}
 
+	ArtistPayload struct {
+		Artist           func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	Brand struct {
 		Artists   func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
 		Members   func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Name      func(childComplexity int) int
 		Releases  func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Tenant    func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+		UpdatedBy func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	BrandAccess struct {
@@ -128,6 +140,12 @@ type ComplexityRoot struct {
 	BrandAccessEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BrandAccessPayload struct {
+		BrandAccess      func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	BrandConnection struct {
@@ -152,6 +170,12 @@ type ComplexityRoot struct {
 		Access func(childComplexity int) int
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BrandPayload struct {
+		Brand            func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	CreateApiKeyPayload struct {
@@ -186,11 +210,14 @@ type ComplexityRoot struct {
 
 	Label struct {
 		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Releases  func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Tenant    func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+		UpdatedBy func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	LabelConnection struct {
@@ -202,6 +229,12 @@ type ComplexityRoot struct {
 	LabelEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	LabelPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Label            func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	Language struct {
@@ -220,6 +253,7 @@ type ComplexityRoot struct {
 		Tenant      func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 		User        func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	MembershipConnection struct {
@@ -233,9 +267,36 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MembershipPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Membership       func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CreateAPIKey func(childComplexity int, input model.CreateAPIKeyInput) int
-		RevokeAPIKey func(childComplexity int, input model.RevokeAPIKeyInput) int
+		AddDeliveryStores    func(childComplexity int, input model.DeliveryStoresInput) int
+		ApproveRelease       func(childComplexity int, input model.ReleaseTransitionInput) int
+		CreateAPIKey         func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateArtist         func(childComplexity int, input model.CreateArtistInput) int
+		CreateBrand          func(childComplexity int, input model.CreateBrandInput) int
+		CreateLabel          func(childComplexity int, input model.CreateLabelInput) int
+		GrantBrandAccess     func(childComplexity int, input model.GrantBrandAccessInput) int
+		InviteMember         func(childComplexity int, input model.InviteMemberInput) int
+		MarkReleaseDelivered func(childComplexity int, input model.ReleaseTransitionInput) int
+		QueueRelease         func(childComplexity int, input model.QueueReleaseInput) int
+		RejectRelease        func(childComplexity int, input model.RejectReleaseInput) int
+		RemoveDeliveryStores func(childComplexity int, input model.DeliveryStoresInput) int
+		RevokeAPIKey         func(childComplexity int, input model.RevokeAPIKeyInput) int
+		RevokeBrandAccess    func(childComplexity int, input model.RevokeBrandAccessInput) int
+		SaveRelease          func(childComplexity int, input model.SaveReleaseInput) int
+		SubmitRelease        func(childComplexity int, input model.ReleaseTransitionInput) int
+		TakeDownRelease      func(childComplexity int, input model.ReleaseTransitionInput) int
+		TerminateUser        func(childComplexity int, input model.TerminateUserInput) int
+		UpdateArtist         func(childComplexity int, input model.UpdateArtistInput) int
+		UpdateBrand          func(childComplexity int, input model.UpdateBrandInput) int
+		UpdateLabel          func(childComplexity int, input model.UpdateLabelInput) int
+		UpdateMembership     func(childComplexity int, input model.UpdateMembershipInput) int
+		UpdateUser           func(childComplexity int, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -254,22 +315,27 @@ type ComplexityRoot struct {
 	}
 
 	Release struct {
-		Artists       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		ArtworkURL    func(childComplexity int) int
-		Brand         func(childComplexity int) int
-		CatalogNumber func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Genre         func(childComplexity int) int
-		GlobalID      func(childComplexity int) int
-		Label         func(childComplexity int) int
-		ReleaseDate   func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Tenant        func(childComplexity int) int
-		Title         func(childComplexity int) int
-		Tracks        func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
-		Type          func(childComplexity int) int
-		Upc           func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		Artists         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ArtworkURL      func(childComplexity int) int
+		Brand           func(childComplexity int) int
+		CatalogNumber   func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
+		DeliveryStores  func(childComplexity int) int
+		Genre           func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
+		Label           func(childComplexity int) int
+		RejectionReason func(childComplexity int) int
+		ReleaseDate     func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Tenant          func(childComplexity int) int
+		Title           func(childComplexity int) int
+		Tracks          func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
+		Type            func(childComplexity int) int
+		Upc             func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		UpdatedBy       func(childComplexity int) int
+		Version         func(childComplexity int) int
 	}
 
 	ReleaseArtistConnection struct {
@@ -300,6 +366,12 @@ type ComplexityRoot struct {
 		Genre  func(childComplexity int) int
 		Status func(childComplexity int) int
 		Type   func(childComplexity int) int
+	}
+
+	ReleasePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Release          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	RevokeApiKeyPayload struct {
@@ -350,6 +422,7 @@ type ComplexityRoot struct {
 	Track struct {
 		Artists         func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CreatedAt       func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
 		DurationSeconds func(childComplexity int) int
 		Explicit        func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
@@ -358,6 +431,8 @@ type ComplexityRoot struct {
 		Release         func(childComplexity int) int
 		Title           func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+		UpdatedBy       func(childComplexity int) int
+		Version         func(childComplexity int) int
 	}
 
 	TrackArtistConnection struct {
@@ -425,7 +500,14 @@ type ComplexityRoot struct {
 		TwitterURL        func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		UpdatedBy         func(childComplexity int) int
+		Version           func(childComplexity int) int
 		WebsiteURL        func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	UserFacets struct {
@@ -434,6 +516,12 @@ type ComplexityRoot struct {
 		MembershipRole   func(childComplexity int) int
 		MembershipStatus func(childComplexity int) int
 		Role             func(childComplexity int) int
+	}
+
+	UserPayload struct {
+		ClientMutationID func(childComplexity int) int
+		User             func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -579,6 +667,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artist.CreatedAt(childComplexity), true
+	case "Artist.createdBy":
+		if e.ComplexityRoot.Artist.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artist.CreatedBy(childComplexity), true
 	case "Artist.genre":
 		if e.ComplexityRoot.Artist.Genre == nil {
 			break
@@ -638,12 +732,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artist.UpdatedAt(childComplexity), true
+	case "Artist.updatedBy":
+		if e.ComplexityRoot.Artist.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artist.UpdatedBy(childComplexity), true
 	case "Artist.user":
 		if e.ComplexityRoot.Artist.User == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Artist.User(childComplexity), true
+	case "Artist.version":
+		if e.ComplexityRoot.Artist.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artist.Version(childComplexity), true
 
 	case "ArtistConnection.edges":
 		if e.ComplexityRoot.ArtistConnection.Edges == nil {
@@ -696,6 +802,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ArtistFacets.Genre(childComplexity), true
 
+	case "ArtistPayload.artist":
+		if e.ComplexityRoot.ArtistPayload.Artist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistPayload.Artist(childComplexity), true
+	case "ArtistPayload.clientMutationId":
+		if e.ComplexityRoot.ArtistPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistPayload.ClientMutationID(childComplexity), true
+	case "ArtistPayload.userErrors":
+		if e.ComplexityRoot.ArtistPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistPayload.UserErrors(childComplexity), true
+
 	case "Brand.artists":
 		if e.ComplexityRoot.Brand.Artists == nil {
 			break
@@ -713,6 +838,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Brand.CreatedAt(childComplexity), true
+	case "Brand.createdBy":
+		if e.ComplexityRoot.Brand.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Brand.CreatedBy(childComplexity), true
 	case "Brand.id":
 		if e.ComplexityRoot.Brand.GlobalID == nil {
 			break
@@ -759,6 +890,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Brand.UpdatedAt(childComplexity), true
+	case "Brand.updatedBy":
+		if e.ComplexityRoot.Brand.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Brand.UpdatedBy(childComplexity), true
+	case "Brand.version":
+		if e.ComplexityRoot.Brand.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Brand.Version(childComplexity), true
 
 	case "BrandAccess.brand":
 		if e.ComplexityRoot.BrandAccess.Brand == nil {
@@ -822,6 +965,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandAccessEdge.Node(childComplexity), true
+
+	case "BrandAccessPayload.brandAccess":
+		if e.ComplexityRoot.BrandAccessPayload.BrandAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandAccessPayload.BrandAccess(childComplexity), true
+	case "BrandAccessPayload.clientMutationId":
+		if e.ComplexityRoot.BrandAccessPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandAccessPayload.ClientMutationID(childComplexity), true
+	case "BrandAccessPayload.userErrors":
+		if e.ComplexityRoot.BrandAccessPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandAccessPayload.UserErrors(childComplexity), true
 
 	case "BrandConnection.edges":
 		if e.ComplexityRoot.BrandConnection.Edges == nil {
@@ -898,6 +1060,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandMemberEdge.Node(childComplexity), true
+
+	case "BrandPayload.brand":
+		if e.ComplexityRoot.BrandPayload.Brand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandPayload.Brand(childComplexity), true
+	case "BrandPayload.clientMutationId":
+		if e.ComplexityRoot.BrandPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandPayload.ClientMutationID(childComplexity), true
+	case "BrandPayload.userErrors":
+		if e.ComplexityRoot.BrandPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandPayload.UserErrors(childComplexity), true
 
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
@@ -1000,6 +1181,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Label.CreatedAt(childComplexity), true
+	case "Label.createdBy":
+		if e.ComplexityRoot.Label.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.CreatedBy(childComplexity), true
 	case "Label.id":
 		if e.ComplexityRoot.Label.GlobalID == nil {
 			break
@@ -1035,6 +1222,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Label.UpdatedAt(childComplexity), true
+	case "Label.updatedBy":
+		if e.ComplexityRoot.Label.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.UpdatedBy(childComplexity), true
+	case "Label.version":
+		if e.ComplexityRoot.Label.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Version(childComplexity), true
 
 	case "LabelConnection.edges":
 		if e.ComplexityRoot.LabelConnection.Edges == nil {
@@ -1067,6 +1266,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LabelEdge.Node(childComplexity), true
+
+	case "LabelPayload.clientMutationId":
+		if e.ComplexityRoot.LabelPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelPayload.ClientMutationID(childComplexity), true
+	case "LabelPayload.label":
+		if e.ComplexityRoot.LabelPayload.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelPayload.Label(childComplexity), true
+	case "LabelPayload.userErrors":
+		if e.ComplexityRoot.LabelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelPayload.UserErrors(childComplexity), true
 
 	case "Language.code":
 		if e.ComplexityRoot.Language.Code == nil {
@@ -1151,6 +1369,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.User(childComplexity), true
+	case "Membership.version":
+		if e.ComplexityRoot.Membership.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Version(childComplexity), true
 
 	case "MembershipConnection.edges":
 		if e.ComplexityRoot.MembershipConnection.Edges == nil {
@@ -1184,6 +1408,47 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipEdge.Node(childComplexity), true
 
+	case "MembershipPayload.clientMutationId":
+		if e.ComplexityRoot.MembershipPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipPayload.ClientMutationID(childComplexity), true
+	case "MembershipPayload.membership":
+		if e.ComplexityRoot.MembershipPayload.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipPayload.Membership(childComplexity), true
+	case "MembershipPayload.userErrors":
+		if e.ComplexityRoot.MembershipPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipPayload.UserErrors(childComplexity), true
+
+	case "Mutation.addDeliveryStores":
+		if e.ComplexityRoot.Mutation.AddDeliveryStores == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addDeliveryStores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddDeliveryStores(childComplexity, args["input"].(model.DeliveryStoresInput)), true
+	case "Mutation.approveRelease":
+		if e.ComplexityRoot.Mutation.ApproveRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveRelease(childComplexity, args["input"].(model.ReleaseTransitionInput)), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -1195,6 +1460,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createArtist":
+		if e.ComplexityRoot.Mutation.CreateArtist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createArtist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateArtist(childComplexity, args["input"].(model.CreateArtistInput)), true
+	case "Mutation.createBrand":
+		if e.ComplexityRoot.Mutation.CreateBrand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBrand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBrand(childComplexity, args["input"].(model.CreateBrandInput)), true
+	case "Mutation.createLabel":
+		if e.ComplexityRoot.Mutation.CreateLabel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLabel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLabel(childComplexity, args["input"].(model.CreateLabelInput)), true
+	case "Mutation.grantBrandAccess":
+		if e.ComplexityRoot.Mutation.GrantBrandAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantBrandAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantBrandAccess(childComplexity, args["input"].(model.GrantBrandAccessInput)), true
+	case "Mutation.inviteMember":
+		if e.ComplexityRoot.Mutation.InviteMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteMember(childComplexity, args["input"].(model.InviteMemberInput)), true
+	case "Mutation.markReleaseDelivered":
+		if e.ComplexityRoot.Mutation.MarkReleaseDelivered == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markReleaseDelivered_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkReleaseDelivered(childComplexity, args["input"].(model.ReleaseTransitionInput)), true
+	case "Mutation.queueRelease":
+		if e.ComplexityRoot.Mutation.QueueRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_queueRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.QueueRelease(childComplexity, args["input"].(model.QueueReleaseInput)), true
+	case "Mutation.rejectRelease":
+		if e.ComplexityRoot.Mutation.RejectRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectRelease(childComplexity, args["input"].(model.RejectReleaseInput)), true
+	case "Mutation.removeDeliveryStores":
+		if e.ComplexityRoot.Mutation.RemoveDeliveryStores == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeDeliveryStores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveDeliveryStores(childComplexity, args["input"].(model.DeliveryStoresInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1206,6 +1570,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
+	case "Mutation.revokeBrandAccess":
+		if e.ComplexityRoot.Mutation.RevokeBrandAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeBrandAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeBrandAccess(childComplexity, args["input"].(model.RevokeBrandAccessInput)), true
+	case "Mutation.saveRelease":
+		if e.ComplexityRoot.Mutation.SaveRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveRelease(childComplexity, args["input"].(model.SaveReleaseInput)), true
+	case "Mutation.submitRelease":
+		if e.ComplexityRoot.Mutation.SubmitRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitRelease(childComplexity, args["input"].(model.ReleaseTransitionInput)), true
+	case "Mutation.takeDownRelease":
+		if e.ComplexityRoot.Mutation.TakeDownRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takeDownRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakeDownRelease(childComplexity, args["input"].(model.ReleaseTransitionInput)), true
+	case "Mutation.terminateUser":
+		if e.ComplexityRoot.Mutation.TerminateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_terminateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TerminateUser(childComplexity, args["input"].(model.TerminateUserInput)), true
+	case "Mutation.updateArtist":
+		if e.ComplexityRoot.Mutation.UpdateArtist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateArtist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateArtist(childComplexity, args["input"].(model.UpdateArtistInput)), true
+	case "Mutation.updateBrand":
+		if e.ComplexityRoot.Mutation.UpdateBrand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBrand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBrand(childComplexity, args["input"].(model.UpdateBrandInput)), true
+	case "Mutation.updateLabel":
+		if e.ComplexityRoot.Mutation.UpdateLabel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLabel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLabel(childComplexity, args["input"].(model.UpdateLabelInput)), true
+	case "Mutation.updateMembership":
+		if e.ComplexityRoot.Mutation.UpdateMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMembership(childComplexity, args["input"].(model.UpdateMembershipInput)), true
+	case "Mutation.updateUser":
+		if e.ComplexityRoot.Mutation.UpdateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(model.UpdateUserInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1318,6 +1792,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.CreatedAt(childComplexity), true
+	case "Release.createdBy":
+		if e.ComplexityRoot.Release.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.CreatedBy(childComplexity), true
+	case "Release.deliveryStores":
+		if e.ComplexityRoot.Release.DeliveryStores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.DeliveryStores(childComplexity), true
 	case "Release.genre":
 		if e.ComplexityRoot.Release.Genre == nil {
 			break
@@ -1336,6 +1822,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Label(childComplexity), true
+	case "Release.rejectionReason":
+		if e.ComplexityRoot.Release.RejectionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.RejectionReason(childComplexity), true
 	case "Release.releaseDate":
 		if e.ComplexityRoot.Release.ReleaseDate == nil {
 			break
@@ -1389,6 +1881,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.UpdatedAt(childComplexity), true
+	case "Release.updatedBy":
+		if e.ComplexityRoot.Release.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.UpdatedBy(childComplexity), true
+	case "Release.version":
+		if e.ComplexityRoot.Release.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Version(childComplexity), true
 
 	case "ReleaseArtistConnection.edges":
 		if e.ComplexityRoot.ReleaseArtistConnection.Edges == nil {
@@ -1484,6 +1988,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseFacets.Type(childComplexity), true
+
+	case "ReleasePayload.clientMutationId":
+		if e.ComplexityRoot.ReleasePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePayload.ClientMutationID(childComplexity), true
+	case "ReleasePayload.release":
+		if e.ComplexityRoot.ReleasePayload.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePayload.Release(childComplexity), true
+	case "ReleasePayload.userErrors":
+		if e.ComplexityRoot.ReleasePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePayload.UserErrors(childComplexity), true
 
 	case "RevokeApiKeyPayload.apiKey":
 		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
@@ -1710,6 +2233,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Track.CreatedAt(childComplexity), true
+	case "Track.createdBy":
+		if e.ComplexityRoot.Track.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.CreatedBy(childComplexity), true
 	case "Track.durationSeconds":
 		if e.ComplexityRoot.Track.DurationSeconds == nil {
 			break
@@ -1758,6 +2287,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Track.UpdatedAt(childComplexity), true
+	case "Track.updatedBy":
+		if e.ComplexityRoot.Track.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.UpdatedBy(childComplexity), true
+	case "Track.version":
+		if e.ComplexityRoot.Track.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.Version(childComplexity), true
 
 	case "TrackArtistConnection.edges":
 		if e.ComplexityRoot.TrackArtistConnection.Edges == nil {
@@ -2068,12 +2609,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.UpdatedBy(childComplexity), true
+	case "User.version":
+		if e.ComplexityRoot.User.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Version(childComplexity), true
 	case "User.websiteUrl":
 		if e.ComplexityRoot.User.WebsiteURL == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.WebsiteURL(childComplexity), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
 	case "UserFacets.genre":
 		if e.ComplexityRoot.UserFacets.Genre == nil {
@@ -2105,6 +2671,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserFacets.Role(childComplexity), true
+
+	case "UserPayload.clientMutationId":
+		if e.ComplexityRoot.UserPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPayload.ClientMutationID(childComplexity), true
+	case "UserPayload.user":
+		if e.ComplexityRoot.UserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPayload.User(childComplexity), true
+	case "UserPayload.userErrors":
+		if e.ComplexityRoot.UserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPayload.UserErrors(childComplexity), true
 
 	case "Viewer.apiKey":
 		if e.ComplexityRoot.Viewer.APIKey == nil {
@@ -2164,25 +2749,45 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ArtistFieldsInput", ec.unmarshalInputArtistFieldsInput),
 			graphql.NewInputUnmarshaler("ArtistFilter", ec.unmarshalInputArtistFilter),
 			graphql.NewInputUnmarshaler("ArtistOrder", ec.unmarshalInputArtistOrder),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("CreateArtistInput", ec.unmarshalInputCreateArtistInput),
+			graphql.NewInputUnmarshaler("CreateBrandInput", ec.unmarshalInputCreateBrandInput),
+			graphql.NewInputUnmarshaler("CreateLabelInput", ec.unmarshalInputCreateLabelInput),
 			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
 			graphql.NewInputUnmarshaler("DateTimeFilter", ec.unmarshalInputDateTimeFilter),
+			graphql.NewInputUnmarshaler("DeliveryStoresInput", ec.unmarshalInputDeliveryStoresInput),
+			graphql.NewInputUnmarshaler("GrantBrandAccessInput", ec.unmarshalInputGrantBrandAccessInput),
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
+			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("MembershipRoleFilter", ec.unmarshalInputMembershipRoleFilter),
 			graphql.NewInputUnmarshaler("MembershipStatusFilter", ec.unmarshalInputMembershipStatusFilter),
+			graphql.NewInputUnmarshaler("QueueReleaseInput", ec.unmarshalInputQueueReleaseInput),
+			graphql.NewInputUnmarshaler("RejectReleaseInput", ec.unmarshalInputRejectReleaseInput),
 			graphql.NewInputUnmarshaler("ReleaseFilter", ec.unmarshalInputReleaseFilter),
 			graphql.NewInputUnmarshaler("ReleaseOrder", ec.unmarshalInputReleaseOrder),
 			graphql.NewInputUnmarshaler("ReleaseStatusFilter", ec.unmarshalInputReleaseStatusFilter),
+			graphql.NewInputUnmarshaler("ReleaseTransitionInput", ec.unmarshalInputReleaseTransitionInput),
 			graphql.NewInputUnmarshaler("ReleaseTypeFilter", ec.unmarshalInputReleaseTypeFilter),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
+			graphql.NewInputUnmarshaler("RevokeBrandAccessInput", ec.unmarshalInputRevokeBrandAccessInput),
+			graphql.NewInputUnmarshaler("SaveReleaseInput", ec.unmarshalInputSaveReleaseInput),
+			graphql.NewInputUnmarshaler("SaveTrackInput", ec.unmarshalInputSaveTrackInput),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TerminateUserInput", ec.unmarshalInputTerminateUserInput),
 			graphql.NewInputUnmarshaler("TrackFilter", ec.unmarshalInputTrackFilter),
 			graphql.NewInputUnmarshaler("TrackOrder", ec.unmarshalInputTrackOrder),
+			graphql.NewInputUnmarshaler("UpdateArtistInput", ec.unmarshalInputUpdateArtistInput),
+			graphql.NewInputUnmarshaler("UpdateBrandInput", ec.unmarshalInputUpdateBrandInput),
+			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
+			graphql.NewInputUnmarshaler("UpdateMembershipInput", ec.unmarshalInputUpdateMembershipInput),
+			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
+			graphql.NewInputUnmarshaler("UserProfileInput", ec.unmarshalInputUserProfileInput),
 		)
 	}
 	first := true
@@ -2277,6 +2882,12 @@ type Artist implements Node {
   soundCloudId: String
   "Releases on which this artist is a primary artist, newest first."
   releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!]): ReleaseConnection!
+  "Who created it."
+  createdBy: User
+  "Who changed it last."
+  updatedBy: User
+  "Increases with every change; pass it as ` + "`" + `expectedVersion` + "`" + ` to update safely."
+  version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2302,6 +2913,12 @@ type Label implements Node {
   tenant: Tenant!
   "Releases on this label, newest first."
   releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!]): ReleaseConnection!
+  "Who created it."
+  createdBy: User
+  "Who changed it last."
+  updatedBy: User
+  "Increases with every change; pass it as ` + "`" + `expectedVersion` + "`" + ` to update safely."
+  version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2352,8 +2969,18 @@ type Release implements Node {
   brand: Brand
   "Primary artists in credit order."
   artists(first: Int, after: String, last: Int, before: String): ReleaseArtistConnection!
+  "Why QC rejected the release, when status is REJECTED."
+  rejectionReason: String
+  "Stores the release is delivered to (or queued for)."
+  deliveryStores: [Store!]!
   "Tracks in running order."
   tracks(first: Int, after: String, last: Int, before: String, offset: Int, filter: TrackFilter, query: String, orderBy: [TrackOrder!]): TrackConnection!
+  "Who created it."
+  createdBy: User
+  "Who changed it last."
+  updatedBy: User
+  "Increases with every change; pass it as ` + "`" + `expectedVersion` + "`" + ` to update safely."
+  version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2407,6 +3034,12 @@ type Track implements Node {
   release: Release!
   "Primary and featured artists in credit order."
   artists(first: Int, after: String, last: Int, before: String): TrackArtistConnection!
+  "Who created it."
+  createdBy: User
+  "Who changed it last."
+  updatedBy: User
+  "Increases with every change; pass it as ` + "`" + `expectedVersion` + "`" + ` to update safely."
+  version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -2727,6 +3360,337 @@ type TrackFacets {
   explicit: [FacetBucket!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/mutation.graphqls", Input: `# Writes. Every mutation takes one input object and returns a payload with
+# the changed node (so a client cache updates) and ` + "`" + `userErrors` + "`" + ` for
+# problems the user can fix; top-level errors are kept for authentication,
+# authorisation and server faults. A mutation either happens entirely or
+# not at all. Updates accept ` + "`" + `expectedVersion` + "`" + `: when the row has changed
+# since the client read that version, nothing is written and a STALE user
+# error says so. Creates accept ` + "`" + `idempotencyKey` + "`" + `: sending the same key again
+# returns what the first request created instead of creating twice.
+
+"What is wrong with an input, for the person who typed it."
+type UserError {
+  "Path to the input field, e.g. ` + "`" + `[\"input\", \"email\"]` + "`" + `; empty when the error concerns the whole input."
+  field: [String!]!
+  message: String!
+  code: UserErrorCode!
+}
+
+enum UserErrorCode {
+  "A value is malformed or out of range."
+  INVALID
+  "A required value is missing."
+  REQUIRED
+  "The value is already used, e.g. an email or a brand name."
+  TAKEN
+  "A referenced object does not exist or is not visible."
+  NOT_FOUND
+  "The object changed since the version the client read."
+  STALE
+  "The release workflow does not allow this step from the current status."
+  ILLEGAL_TRANSITION
+  "The idempotency key was used before for a different mutation."
+  IDEMPOTENCY_CONFLICT
+}
+
+"Digital service providers a release can be delivered to."
+enum Store {
+  SPOTIFY
+  APPLE_MUSIC
+  AMAZON_MUSIC
+  YOUTUBE_MUSIC
+  DEEZER
+  TIDAL
+  SOUNDCLOUD
+  TIKTOK
+  PANDORA
+  NAPSTER
+}
+
+extend type Mutation {
+  """
+  Adds a person to the caller's tenant with a role: creates the user account, or
+  adds a membership to an existing account with that email. Needs ` + "`" + `members:manage` + "`" + `.
+  """
+  inviteMember(input: InviteMemberInput!): MembershipPayload!
+  "Updates profile fields. The user themself, or ` + "`" + `members:manage` + "`" + ` in a tenant of theirs."
+  updateUser(input: UpdateUserInput!): UserPayload!
+  "Changes a membership's role or status (ACTIVE / DEACTIVATED). Needs ` + "`" + `members:manage` + "`" + `."
+  updateMembership(input: UpdateMembershipInput!): MembershipPayload!
+  "Terminates an account (soft delete): it leaves lists, its memberships are deactivated, nothing is erased. Needs ` + "`" + `members:manage` + "`" + `."
+  terminateUser(input: TerminateUserInput!): UserPayload!
+  "Grants or changes a member's access to a brand. Needs ` + "`" + `members:manage` + "`" + `."
+  grantBrandAccess(input: GrantBrandAccessInput!): BrandAccessPayload!
+  "Removes a member's access to a brand. Needs ` + "`" + `members:manage` + "`" + `."
+  revokeBrandAccess(input: RevokeBrandAccessInput!): BrandAccessPayload!
+
+  "Creates a brand in the caller's tenant. Needs ` + "`" + `catalogue:manage` + "`" + `."
+  createBrand(input: CreateBrandInput!): BrandPayload!
+  updateBrand(input: UpdateBrandInput!): BrandPayload!
+  "Creates a label. Needs ` + "`" + `catalogue:manage` + "`" + `."
+  createLabel(input: CreateLabelInput!): LabelPayload!
+  updateLabel(input: UpdateLabelInput!): LabelPayload!
+  "Creates an artist. Needs ` + "`" + `catalogue:manage` + "`" + `, or USER access to the artist's brand."
+  createArtist(input: CreateArtistInput!): ArtistPayload!
+  updateArtist(input: UpdateArtistInput!): ArtistPayload!
+
+  """
+  Creates a release (no ` + "`" + `id` + "`" + `) or updates a DRAFT or REJECTED one, together with its
+  ordered primary artists and its tracks, in one transaction: tracks are given in
+  running order; a track with an ` + "`" + `id` + "`" + ` is updated (and moved), one without is added,
+  and tracks left out are removed. Needs ` + "`" + `catalogue:manage` + "`" + `, or USER access to the
+  release's brand.
+  """
+  saveRelease(input: SaveReleaseInput!): ReleasePayload!
+  "DRAFT or REJECTED → SUBMITTED, after checking tracks, ISRCs, UPC, artwork and release date."
+  submitRelease(input: ReleaseTransitionInput!): ReleasePayload!
+  "QC: SUBMITTED → APPROVED. Needs ` + "`" + `catalogue:manage` + "`" + `."
+  approveRelease(input: ReleaseTransitionInput!): ReleasePayload!
+  "QC: SUBMITTED → REJECTED with a reason. Needs ` + "`" + `catalogue:manage` + "`" + `."
+  rejectRelease(input: RejectReleaseInput!): ReleasePayload!
+  "APPROVED or TAKEN_DOWN → QUEUED for delivery to the chosen stores."
+  queueRelease(input: QueueReleaseInput!): ReleasePayload!
+  "Adds stores to the delivery of a QUEUED or DELIVERED release."
+  addDeliveryStores(input: DeliveryStoresInput!): ReleasePayload!
+  "Removes stores from the delivery of a QUEUED or DELIVERED release; at least one must remain."
+  removeDeliveryStores(input: DeliveryStoresInput!): ReleasePayload!
+  "QUEUED → DELIVERED."
+  markReleaseDelivered(input: ReleaseTransitionInput!): ReleasePayload!
+  "QUEUED or DELIVERED → TAKEN_DOWN: removed from every store."
+  takeDownRelease(input: ReleaseTransitionInput!): ReleasePayload!
+}
+
+"Profile fields of a user, as written. Absent fields are left alone; null clears one."
+input UserProfileInput {
+  firstName: String
+  lastName: String
+  nickname: String
+  "E.164, e.g. ` + "`" + `+33612345678` + "`" + `."
+  phone: String
+  "Language code, e.g. ` + "`" + `fr` + "`" + `."
+  language: String
+  pictureUrl: String
+  bannerUrl: String
+  websiteUrl: String
+  twitterUrl: String
+  instagramUrl: String
+  spotifyProfile: String
+  soundCloudProfile: String
+  appleMusicProfile: String
+  location: String
+  role: String
+  genre: String
+  biography: String
+  companyName: String
+  companyLogoUrl: String
+  companyIpRights: Boolean
+  dspPlanSubscribed: Boolean
+  expiresAt: DateTime
+}
+
+input InviteMemberInput {
+  email: String!
+  role: MembershipRole! = USER
+  profile: UserProfileInput
+  idempotencyKey: String
+  clientMutationId: String
+}
+
+input UpdateUserInput {
+  id: ID!
+  expectedVersion: Int
+  "A new email address; must be unused."
+  email: String
+  profile: UserProfileInput
+  clientMutationId: String
+}
+
+input UpdateMembershipInput {
+  id: ID!
+  expectedVersion: Int
+  role: MembershipRole
+  status: MembershipStatus
+  clientMutationId: String
+}
+
+input TerminateUserInput {
+  id: ID!
+  clientMutationId: String
+}
+
+input GrantBrandAccessInput {
+  brandId: ID!
+  userId: ID!
+  role: BrandAccessRole! = USER
+  clientMutationId: String
+}
+
+input RevokeBrandAccessInput {
+  id: ID!
+  clientMutationId: String
+}
+
+input CreateBrandInput {
+  name: String!
+  idempotencyKey: String
+  clientMutationId: String
+}
+
+input UpdateBrandInput {
+  id: ID!
+  expectedVersion: Int
+  name: String
+  clientMutationId: String
+}
+
+input CreateLabelInput {
+  name: String!
+  idempotencyKey: String
+  clientMutationId: String
+}
+
+input UpdateLabelInput {
+  id: ID!
+  expectedVersion: Int
+  name: String
+  clientMutationId: String
+}
+
+"Artist fields as written. Absent fields are left alone; null clears one."
+input ArtistFieldsInput {
+  name: String
+  brandId: ID
+  "The user account of the artist; must be a member of the tenant."
+  userId: ID
+  genre: String
+  "ISO 3166-1 alpha-2, e.g. ` + "`" + `FR` + "`" + `."
+  country: String
+  biography: String
+  imageUrl: String
+  spotifyId: String
+  appleMusicId: String
+  soundCloudId: String
+}
+
+input CreateArtistInput {
+  fields: ArtistFieldsInput!
+  idempotencyKey: String
+  clientMutationId: String
+}
+
+input UpdateArtistInput {
+  id: ID!
+  expectedVersion: Int
+  fields: ArtistFieldsInput!
+  clientMutationId: String
+}
+
+input SaveTrackInput {
+  "An existing track of the release to keep; omit for a new track."
+  id: ID
+  title: String!
+  "ISRC, e.g. ` + "`" + `USAC12500001` + "`" + ` (12 characters)."
+  isrc: String
+  durationSeconds: Int
+  explicit: Boolean = false
+  "Primary artists in credit order; the release's artists when omitted."
+  artistIds: [ID!]
+  "Featured artists in credit order."
+  featuredArtistIds: [ID!]
+}
+
+input SaveReleaseInput {
+  "The release to update; omit to create one."
+  id: ID
+  expectedVersion: Int
+  title: String!
+  type: ReleaseType!
+  "UPC-A (12 digits) or EAN-13 (13 digits) with a valid check digit."
+  upc: String
+  catalogNumber: String
+  releaseDate: Date
+  genre: String
+  artworkUrl: String
+  labelId: ID
+  brandId: ID
+  "Primary artists in credit order; at least one."
+  artistIds: [ID!]!
+  "The complete track list in running order."
+  tracks: [SaveTrackInput!]!
+  idempotencyKey: String
+  clientMutationId: String
+}
+
+input ReleaseTransitionInput {
+  id: ID!
+  expectedVersion: Int
+  clientMutationId: String
+}
+
+input RejectReleaseInput {
+  id: ID!
+  expectedVersion: Int
+  reason: String!
+  clientMutationId: String
+}
+
+input QueueReleaseInput {
+  id: ID!
+  expectedVersion: Int
+  stores: [Store!]!
+  clientMutationId: String
+}
+
+input DeliveryStoresInput {
+  id: ID!
+  expectedVersion: Int
+  stores: [Store!]!
+  clientMutationId: String
+}
+
+type UserPayload {
+  user: User
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type MembershipPayload {
+  membership: Membership
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type BrandAccessPayload {
+  brandAccess: BrandAccess
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type BrandPayload {
+  brand: Brand
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type LabelPayload {
+  label: Label
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type ArtistPayload {
+  artist: Artist
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type ReleasePayload {
+  release: Release
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+`, BuiltIn: false},
 	{Name: "../../schema/schema.graphqls", Input: `"""
 An object with a globally unique, opaque ID (Relay Global Object Identification).
 Fetch any node again with ` + "`" + `node(id:)` + "`" + `.
@@ -2853,6 +3817,7 @@ type Tenant implements Node {
   The tenant's users with their membership, newest membership first. With
   includeSubsidiaries (the default, as seed 004) the members of its subsidiaries too.
   ` + "`" + `query` + "`" + ` takes the search syntax of the README, e.g. ` + "`" + `role:Producer -status:DEACTIVATED` + "`" + `.
+  Terminated users are left out unless the filter names ` + "`" + `isDeleted` + "`" + `.
   """
   members(first: Int, after: String, last: Int, before: String, offset: Int, filter: UserFilter, query: String, orderBy: [UserOrder!], includeSubsidiaries: Boolean = true): TenantMemberConnection!
   "Member groups of this tenant."
@@ -2892,6 +3857,9 @@ type Brand implements Node {
   artists(first: Int, after: String, last: Int, before: String, offset: Int, filter: ArtistFilter, query: String, orderBy: [ArtistOrder!]): ArtistConnection!
   "Releases of this brand, newest first."
   releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!]): ReleaseConnection!
+  createdBy: User
+  updatedBy: User
+  version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -3021,6 +3989,8 @@ type User implements Node {
   expiresAt: DateTime
   "Soft-deleted (terminated) account (seed 003 ` + "`" + `is_deleted` + "`" + `)."
   isDeleted: Boolean!
+  "Increases with every change; pass it as ` + "`" + `expectedVersion` + "`" + ` to update safely."
+  version: Int!
   "The tenants this user belongs to, newest membership first."
   memberships(first: Int, after: String, last: Int, before: String): MembershipConnection!
   "Artists linked to this user account, newest first."
@@ -3074,6 +4044,7 @@ type Membership implements Node {
   groups(first: Int, after: String, last: Int, before: String): GroupConnection!
   "Brands of the tenant this member has explicit access to (seed 003 ` + "`" + `brand_users` + "`" + `)."
   brandAccess(first: Int, after: String, last: Int, before: String): BrandAccessConnection!
+  version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -3225,6 +4196,12 @@ func (ec *executionContext) childFields_Artist(ctx context.Context, field graphq
 		return ec.fieldContext_Artist_soundCloudId(ctx, field)
 	case "releases":
 		return ec.fieldContext_Artist_releases(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Artist_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Artist_updatedBy(ctx, field)
+	case "version":
+		return ec.fieldContext_Artist_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Artist_createdAt(ctx, field)
 	case "updatedAt":
@@ -3267,6 +4244,18 @@ func (ec *executionContext) childFields_ArtistFacets(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ArtistFacets", field.Name)
 }
 
+func (ec *executionContext) childFields_ArtistPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "artist":
+		return ec.fieldContext_ArtistPayload_artist(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ArtistPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_ArtistPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArtistPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Brand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3281,6 +4270,12 @@ func (ec *executionContext) childFields_Brand(ctx context.Context, field graphql
 		return ec.fieldContext_Brand_artists(ctx, field)
 	case "releases":
 		return ec.fieldContext_Brand_releases(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Brand_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Brand_updatedBy(ctx, field)
+	case "version":
+		return ec.fieldContext_Brand_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Brand_createdAt(ctx, field)
 	case "updatedAt":
@@ -3325,6 +4320,18 @@ func (ec *executionContext) childFields_BrandAccessEdge(ctx context.Context, fie
 		return ec.fieldContext_BrandAccessEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandAccessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BrandAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "brandAccess":
+		return ec.fieldContext_BrandAccessPayload_brandAccess(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BrandAccessPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_BrandAccessPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrandAccessPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_BrandConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3373,6 +4380,18 @@ func (ec *executionContext) childFields_BrandMemberEdge(ctx context.Context, fie
 		return ec.fieldContext_BrandMemberEdge_access(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BrandPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "brand":
+		return ec.fieldContext_BrandPayload_brand(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BrandPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_BrandPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrandPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3445,6 +4464,12 @@ func (ec *executionContext) childFields_Label(ctx context.Context, field graphql
 		return ec.fieldContext_Label_tenant(ctx, field)
 	case "releases":
 		return ec.fieldContext_Label_releases(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Label_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Label_updatedBy(ctx, field)
+	case "version":
+		return ec.fieldContext_Label_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Label_createdAt(ctx, field)
 	case "updatedAt":
@@ -3475,6 +4500,18 @@ func (ec *executionContext) childFields_LabelEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type LabelEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_LabelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_LabelPayload_label(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LabelPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_LabelPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LabelPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Language(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -3503,6 +4540,8 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_groups(ctx, field)
 	case "brandAccess":
 		return ec.fieldContext_Membership_brandAccess(ctx, field)
+	case "version":
+		return ec.fieldContext_Membership_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Membership_createdAt(ctx, field)
 	case "updatedAt":
@@ -3531,6 +4570,18 @@ func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, fiel
 		return ec.fieldContext_MembershipEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MembershipEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membership":
+		return ec.fieldContext_MembershipPayload_membership(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MembershipPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_MembershipPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3575,8 +4626,18 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_brand(ctx, field)
 	case "artists":
 		return ec.fieldContext_Release_artists(ctx, field)
+	case "rejectionReason":
+		return ec.fieldContext_Release_rejectionReason(ctx, field)
+	case "deliveryStores":
+		return ec.fieldContext_Release_deliveryStores(ctx, field)
 	case "tracks":
 		return ec.fieldContext_Release_tracks(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Release_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Release_updatedBy(ctx, field)
+	case "version":
+		return ec.fieldContext_Release_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Release_createdAt(ctx, field)
 	case "updatedAt":
@@ -3643,6 +4704,18 @@ func (ec *executionContext) childFields_ReleaseFacets(ctx context.Context, field
 		return ec.fieldContext_ReleaseFacets_genre(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ReleasePayload_release(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReleasePayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_ReleasePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleasePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3753,6 +4826,12 @@ func (ec *executionContext) childFields_Track(ctx context.Context, field graphql
 		return ec.fieldContext_Track_release(ctx, field)
 	case "artists":
 		return ec.fieldContext_Track_artists(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Track_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Track_updatedBy(ctx, field)
+	case "version":
+		return ec.fieldContext_Track_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Track_createdAt(ctx, field)
 	case "updatedAt":
@@ -3889,12 +4968,26 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_expiresAt(ctx, field)
 	case "isDeleted":
 		return ec.fieldContext_User_isDeleted(ctx, field)
+	case "version":
+		return ec.fieldContext_User_version(ctx, field)
 	case "memberships":
 		return ec.fieldContext_User_memberships(ctx, field)
 	case "artists":
 		return ec.fieldContext_User_artists(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields_UserFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3911,6 +5004,18 @@ func (ec *executionContext) childFields_UserFacets(ctx context.Context, field gr
 		return ec.fieldContext_UserFacets_language(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_UserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UserPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UserPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

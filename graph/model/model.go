@@ -21,11 +21,14 @@ type Tenant struct {
 
 // Brand groups a tenant's catalogue and access.
 type Brand struct {
-	ID        string    `db:"id"`
-	TenantID  string    `db:"tenant_id"`
-	Name      string    `db:"name"`
-	CreatedAt time.Time `db:"created_at"`
-	UpdatedAt time.Time `db:"updated_at"`
+	ID          string    `db:"id"`
+	TenantID    string    `db:"tenant_id"`
+	Name        string    `db:"name"`
+	CreatedAt   time.Time `db:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at"`
+	CreatedByID *string   `db:"created_by"`
+	UpdatedByID *string   `db:"updated_by"`
+	Version     int       `db:"version"`
 }
 
 // Group is a named set of a tenant's members.
@@ -74,6 +77,7 @@ type User struct {
 	LastLoginAt       *time.Time     `db:"last_login_at"`
 	ExpiresAt         *time.Time     `db:"expires_at"`
 	IsDeleted         bool           `db:"is_deleted"`
+	Version           int            `db:"version"`
 }
 
 // FullName joins the names as seed 003's full_name does, falling back to the
@@ -131,25 +135,32 @@ type Language struct {
 
 // Membership places a user in a tenant with a role.
 type Membership struct {
-	ID         string           `db:"id"`
-	TenantID   string           `db:"tenant_id"`
-	UserID     string           `db:"user_id"`
-	Role       MembershipRole   `db:"role"`
-	Status     MembershipStatus `db:"status"`
-	LastSeenAt *time.Time       `db:"last_seen_at"`
-	CreatedAt  time.Time        `db:"created_at"`
-	UpdatedAt  time.Time        `db:"updated_at"`
+	ID          string           `db:"id"`
+	TenantID    string           `db:"tenant_id"`
+	UserID      string           `db:"user_id"`
+	Role        MembershipRole   `db:"role"`
+	Status      MembershipStatus `db:"status"`
+	LastSeenAt  *time.Time       `db:"last_seen_at"`
+	CreatedAt   time.Time        `db:"created_at"`
+	UpdatedAt   time.Time        `db:"updated_at"`
+	CreatedByID *string          `db:"created_by"`
+	UpdatedByID *string          `db:"updated_by"`
+	Version     int              `db:"version"`
+	UserDeleted bool             `db:"user_deleted"`
 }
 
 // BrandAccess grants a user explicit access to one brand.
 type BrandAccess struct {
-	ID        string          `db:"id"`
-	TenantID  string          `db:"tenant_id"`
-	BrandID   string          `db:"brand_id"`
-	UserID    string          `db:"user_id"`
-	Role      BrandAccessRole `db:"role"`
-	CreatedAt time.Time       `db:"created_at"`
-	UpdatedAt time.Time       `db:"updated_at"`
+	ID          string          `db:"id"`
+	TenantID    string          `db:"tenant_id"`
+	BrandID     string          `db:"brand_id"`
+	UserID      string          `db:"user_id"`
+	Role        BrandAccessRole `db:"role"`
+	CreatedAt   time.Time       `db:"created_at"`
+	UpdatedAt   time.Time       `db:"updated_at"`
+	CreatedByID *string         `db:"created_by"`
+	UpdatedByID *string         `db:"updated_by"`
+	Version     int             `db:"version"`
 }
 
 // Artist is a performer in a tenant's catalogue.
@@ -168,33 +179,43 @@ type Artist struct {
 	SoundCloudID *string   `db:"soundcloud_id"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	CreatedByID  *string   `db:"created_by"`
+	UpdatedByID  *string   `db:"updated_by"`
+	Version      int       `db:"version"`
 }
 
 // Label is a record label of a tenant.
 type Label struct {
-	ID        string    `db:"id"`
-	TenantID  string    `db:"tenant_id"`
-	Name      string    `db:"name"`
-	CreatedAt time.Time `db:"created_at"`
-	UpdatedAt time.Time `db:"updated_at"`
+	ID          string    `db:"id"`
+	TenantID    string    `db:"tenant_id"`
+	Name        string    `db:"name"`
+	CreatedAt   time.Time `db:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at"`
+	CreatedByID *string   `db:"created_by"`
+	UpdatedByID *string   `db:"updated_by"`
+	Version     int       `db:"version"`
 }
 
 // Release is a single, EP or album.
 type Release struct {
-	ID            string        `db:"id"`
-	TenantID      string        `db:"tenant_id"`
-	BrandID       *string       `db:"brand_id"`
-	LabelID       *string       `db:"label_id"`
-	Title         string        `db:"title"`
-	Type          ReleaseType   `db:"type"`
-	Status        ReleaseStatus `db:"status"`
-	Upc           *string       `db:"upc"`
-	CatalogNumber *string       `db:"catalog_number"`
-	ReleaseDate   *Date         `db:"release_date"`
-	Genre         *string       `db:"genre"`
-	ArtworkURL    *string       `db:"artwork_url"`
-	CreatedAt     time.Time     `db:"created_at"`
-	UpdatedAt     time.Time     `db:"updated_at"`
+	ID              string        `db:"id"`
+	TenantID        string        `db:"tenant_id"`
+	BrandID         *string       `db:"brand_id"`
+	LabelID         *string       `db:"label_id"`
+	Title           string        `db:"title"`
+	Type            ReleaseType   `db:"type"`
+	Status          ReleaseStatus `db:"status"`
+	Upc             *string       `db:"upc"`
+	CatalogNumber   *string       `db:"catalog_number"`
+	ReleaseDate     *Date         `db:"release_date"`
+	Genre           *string       `db:"genre"`
+	ArtworkURL      *string       `db:"artwork_url"`
+	CreatedAt       time.Time     `db:"created_at"`
+	UpdatedAt       time.Time     `db:"updated_at"`
+	CreatedByID     *string       `db:"created_by"`
+	UpdatedByID     *string       `db:"updated_by"`
+	Version         int           `db:"version"`
+	RejectionReason *string       `db:"rejection_reason"`
 }
 
 // Track is a recording on a release.
@@ -209,6 +230,9 @@ type Track struct {
 	Explicit        bool      `db:"explicit"`
 	CreatedAt       time.Time `db:"created_at"`
 	UpdatedAt       time.Time `db:"updated_at"`
+	CreatedByID     *string   `db:"created_by"`
+	UpdatedByID     *string   `db:"updated_by"`
+	Version         int       `db:"version"`
 }
 
 // ReleaseArtist is a primary artist credit on a release: the artist row plus

@@ -9,11 +9,81 @@ import (
 	"strconv"
 )
 
+type ArtistPayload struct {
+	Artist           *Artist      `json:"artist,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type BrandAccessPayload struct {
+	BrandAccess      *BrandAccess `json:"brandAccess,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type BrandPayload struct {
+	Brand            *Brand       `json:"brand,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 type CreateAPIKeyInput struct {
 	// A label for people, e.g. `billing export`.
 	Name string `json:"name"`
 	// The role requests with the key act with; at most the creator's own role.
 	Role MembershipRole `json:"role"`
+}
+
+type CreateArtistInput struct {
+	Fields           map[string]any `json:"fields"`
+	IdempotencyKey   *string        `json:"idempotencyKey,omitempty"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+type CreateBrandInput struct {
+	Name             string  `json:"name"`
+	IdempotencyKey   *string `json:"idempotencyKey,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type CreateLabelInput struct {
+	Name             string  `json:"name"`
+	IdempotencyKey   *string `json:"idempotencyKey,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type DeliveryStoresInput struct {
+	ID               string  `json:"id"`
+	ExpectedVersion  *int    `json:"expectedVersion,omitempty"`
+	Stores           []Store `json:"stores"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type GrantBrandAccessInput struct {
+	BrandID          string          `json:"brandId"`
+	UserID           string          `json:"userId"`
+	Role             BrandAccessRole `json:"role"`
+	ClientMutationID *string         `json:"clientMutationId,omitempty"`
+}
+
+type InviteMemberInput struct {
+	Email            string         `json:"email"`
+	Role             MembershipRole `json:"role"`
+	Profile          map[string]any `json:"profile,omitempty"`
+	IdempotencyKey   *string        `json:"idempotencyKey,omitempty"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+type LabelPayload struct {
+	Label            *Label       `json:"label,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type MembershipPayload struct {
+	Membership       *Membership  `json:"membership,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
 type Mutation struct {
@@ -22,8 +92,132 @@ type Mutation struct {
 type Query struct {
 }
 
+type QueueReleaseInput struct {
+	ID               string  `json:"id"`
+	ExpectedVersion  *int    `json:"expectedVersion,omitempty"`
+	Stores           []Store `json:"stores"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type RejectReleaseInput struct {
+	ID               string  `json:"id"`
+	ExpectedVersion  *int    `json:"expectedVersion,omitempty"`
+	Reason           string  `json:"reason"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type ReleasePayload struct {
+	Release          *Release     `json:"release,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type ReleaseTransitionInput struct {
+	ID               string  `json:"id"`
+	ExpectedVersion  *int    `json:"expectedVersion,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 type RevokeAPIKeyInput struct {
 	ID string `json:"id"`
+}
+
+type RevokeBrandAccessInput struct {
+	ID               string  `json:"id"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type SaveReleaseInput struct {
+	// The release to update; omit to create one.
+	ID              *string     `json:"id,omitempty"`
+	ExpectedVersion *int        `json:"expectedVersion,omitempty"`
+	Title           string      `json:"title"`
+	Type            ReleaseType `json:"type"`
+	// UPC-A (12 digits) or EAN-13 (13 digits) with a valid check digit.
+	Upc           *string `json:"upc,omitempty"`
+	CatalogNumber *string `json:"catalogNumber,omitempty"`
+	ReleaseDate   *Date   `json:"releaseDate,omitempty"`
+	Genre         *string `json:"genre,omitempty"`
+	ArtworkURL    *string `json:"artworkUrl,omitempty"`
+	LabelID       *string `json:"labelId,omitempty"`
+	BrandID       *string `json:"brandId,omitempty"`
+	// Primary artists in credit order; at least one.
+	ArtistIds []string `json:"artistIds"`
+	// The complete track list in running order.
+	Tracks           []*SaveTrackInput `json:"tracks"`
+	IdempotencyKey   *string           `json:"idempotencyKey,omitempty"`
+	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+}
+
+type SaveTrackInput struct {
+	// An existing track of the release to keep; omit for a new track.
+	ID    *string `json:"id,omitempty"`
+	Title string  `json:"title"`
+	// ISRC, e.g. `USAC12500001` (12 characters).
+	Isrc            *string `json:"isrc,omitempty"`
+	DurationSeconds *int    `json:"durationSeconds,omitempty"`
+	Explicit        *bool   `json:"explicit,omitempty"`
+	// Primary artists in credit order; the release's artists when omitted.
+	ArtistIds []string `json:"artistIds,omitempty"`
+	// Featured artists in credit order.
+	FeaturedArtistIds []string `json:"featuredArtistIds,omitempty"`
+}
+
+type TerminateUserInput struct {
+	ID               string  `json:"id"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type UpdateArtistInput struct {
+	ID               string         `json:"id"`
+	ExpectedVersion  *int           `json:"expectedVersion,omitempty"`
+	Fields           map[string]any `json:"fields"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+type UpdateBrandInput struct {
+	ID               string  `json:"id"`
+	ExpectedVersion  *int    `json:"expectedVersion,omitempty"`
+	Name             *string `json:"name,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type UpdateLabelInput struct {
+	ID               string  `json:"id"`
+	ExpectedVersion  *int    `json:"expectedVersion,omitempty"`
+	Name             *string `json:"name,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type UpdateMembershipInput struct {
+	ID               string            `json:"id"`
+	ExpectedVersion  *int              `json:"expectedVersion,omitempty"`
+	Role             *MembershipRole   `json:"role,omitempty"`
+	Status           *MembershipStatus `json:"status,omitempty"`
+	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+}
+
+type UpdateUserInput struct {
+	ID              string `json:"id"`
+	ExpectedVersion *int   `json:"expectedVersion,omitempty"`
+	// A new email address; must be unused.
+	Email            *string        `json:"email,omitempty"`
+	Profile          map[string]any `json:"profile,omitempty"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+// What is wrong with an input, for the person who typed it.
+type UserError struct {
+	// Path to the input field, e.g. `["input", "email"]`; empty when the error concerns the whole input.
+	Field   []string      `json:"field"`
+	Message string        `json:"message"`
+	Code    UserErrorCode `json:"code"`
+}
+
+type UserPayload struct {
+	User             *User        `json:"user,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
 // Platform administration roles (seed 003 `admin_role`).
@@ -559,6 +753,78 @@ func (e ReleaseType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Digital service providers a release can be delivered to.
+type Store string
+
+const (
+	StoreSpotify      Store = "SPOTIFY"
+	StoreAppleMusic   Store = "APPLE_MUSIC"
+	StoreAmazonMusic  Store = "AMAZON_MUSIC"
+	StoreYoutubeMusic Store = "YOUTUBE_MUSIC"
+	StoreDeezer       Store = "DEEZER"
+	StoreTidal        Store = "TIDAL"
+	StoreSoundcloud   Store = "SOUNDCLOUD"
+	StoreTiktok       Store = "TIKTOK"
+	StorePandora      Store = "PANDORA"
+	StoreNapster      Store = "NAPSTER"
+)
+
+var AllStore = []Store{
+	StoreSpotify,
+	StoreAppleMusic,
+	StoreAmazonMusic,
+	StoreYoutubeMusic,
+	StoreDeezer,
+	StoreTidal,
+	StoreSoundcloud,
+	StoreTiktok,
+	StorePandora,
+	StoreNapster,
+}
+
+func (e Store) IsValid() bool {
+	switch e {
+	case StoreSpotify, StoreAppleMusic, StoreAmazonMusic, StoreYoutubeMusic, StoreDeezer, StoreTidal, StoreSoundcloud, StoreTiktok, StorePandora, StoreNapster:
+		return true
+	}
+	return false
+}
+
+func (e Store) String() string {
+	return string(e)
+}
+
+func (e *Store) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Store(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Store", str)
+	}
+	return nil
+}
+
+func (e Store) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Store) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Store) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How an artist is credited on a track.
 type TrackArtistRole string
 
@@ -669,6 +935,78 @@ func (e *TrackOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e TrackOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type UserErrorCode string
+
+const (
+	// A value is malformed or out of range.
+	UserErrorCodeInvalid UserErrorCode = "INVALID"
+	// A required value is missing.
+	UserErrorCodeRequired UserErrorCode = "REQUIRED"
+	// The value is already used, e.g. an email or a brand name.
+	UserErrorCodeTaken UserErrorCode = "TAKEN"
+	// A referenced object does not exist or is not visible.
+	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
+	// The object changed since the version the client read.
+	UserErrorCodeStale UserErrorCode = "STALE"
+	// The release workflow does not allow this step from the current status.
+	UserErrorCodeIllegalTransition UserErrorCode = "ILLEGAL_TRANSITION"
+	// The idempotency key was used before for a different mutation.
+	UserErrorCodeIdempotencyConflict UserErrorCode = "IDEMPOTENCY_CONFLICT"
+)
+
+var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeInvalid,
+	UserErrorCodeRequired,
+	UserErrorCodeTaken,
+	UserErrorCodeNotFound,
+	UserErrorCodeStale,
+	UserErrorCodeIllegalTransition,
+	UserErrorCodeIdempotencyConflict,
+}
+
+func (e UserErrorCode) IsValid() bool {
+	switch e {
+	case UserErrorCodeInvalid, UserErrorCodeRequired, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeStale, UserErrorCodeIllegalTransition, UserErrorCodeIdempotencyConflict:
+		return true
+	}
+	return false
+}
+
+func (e UserErrorCode) String() string {
+	return string(e)
+}
+
+func (e *UserErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserErrorCode", str)
+	}
+	return nil
+}
+
+func (e UserErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserErrorCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -201,7 +201,7 @@ func TestNestedPagesAreLimitedPerParent(t *testing.T) {
 		}
 		releases := sqlIDs(t, model.TypeRelease, `SELECT id FROM releases WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, tid)
 		checkPage(t, "releases(first: 3) of "+e.Node.ID, e.Node.Releases, releases[:min(3, len(releases))], false, len(releases) > 3, len(releases))
-		members := sqlIDs(t, model.TypeUser, `SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, tid)
+		members := sqlIDs(t, model.TypeUser, `SELECT user_id FROM memberships WHERE tenant_id = $1 AND user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY created_at DESC, id DESC`, tid)
 		checkPage(t, "members(last: 2) of "+e.Node.ID, e.Node.Members, members[max(0, len(members)-2):], len(members) > 2, false, len(members))
 	}
 }
@@ -257,7 +257,7 @@ func TestBrandMembersArtistsAndReleases(t *testing.T) {
 		UserID string `db:"user_id"`
 		Role   string `db:"role"`
 	}
-	sqlRows(t, &grants, `SELECT id, user_id, role FROM brand_access WHERE brand_id = $1 ORDER BY created_at DESC, id DESC`, brand.ID)
+	sqlRows(t, &grants, `SELECT id, user_id, role FROM brand_access WHERE brand_id = $1 AND user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY created_at DESC, id DESC`, brand.ID)
 	if len(grants) == 0 {
 		t.Fatal("the seed should grant access to some brand")
 	}
@@ -955,7 +955,7 @@ func TestTotalCountMatchesSQL(t *testing.T) {
 				got  int
 				sql  string
 			}{
-				{"members", tn.Members.TotalCount, `SELECT count(*) FROM memberships WHERE tenant_id = $1`},
+				{"members", tn.Members.TotalCount, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND user_id NOT IN (SELECT id FROM users WHERE is_deleted)`},
 				{"brands", tn.Brands.TotalCount, `SELECT count(*) FROM brands WHERE tenant_id = $1`},
 				{"labels", tn.Labels.TotalCount, `SELECT count(*) FROM labels WHERE tenant_id = $1`},
 				{"groups", tn.Groups.TotalCount, `SELECT count(*) FROM groups WHERE tenant_id = $1`},
@@ -1448,7 +1448,7 @@ func TestLoadersArePerRequestUnderConcurrency(t *testing.T) {
 				}
 			}
 			wantIDs(t, what+" members of "+tid, members, sqlIDs(t, model.TypeUser,
-				`SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tid, c.m))
+				`SELECT user_id FROM memberships WHERE tenant_id = $1 AND user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY created_at DESC, id DESC LIMIT $2`, tid, c.m))
 			for _, e := range tn.Artists.Edges {
 				artists = append(artists, e.Node.ID)
 				if e.Node.Tenant.ID != tn.ID {

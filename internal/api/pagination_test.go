@@ -121,9 +121,9 @@ func pagedLists(t testing.TB) []pagedList {
 			query:  `query($slug: String!, ` + args + `) { tenant(slug: $slug) { members(` + pass + own + `) ` + connSelection + ` } }`,
 			path:   []string{"tenant", "members"},
 			vars:   map[string]any{"slug": "acme-music"},
-			oracle: sqlIDs(t, model.TypeUser, `SELECT m.user_id FROM memberships m WHERE m.tenant_id = $1 ORDER BY m.created_at DESC, m.id DESC`, acme),
+			oracle: sqlIDs(t, model.TypeUser, `SELECT m.user_id FROM memberships m WHERE m.tenant_id = $1 AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY m.created_at DESC, m.id DESC`, acme),
 			tieSQL: `SELECT m.created_at::text AS at, m.user_id AS node, m.id AS key FROM memberships m
-				WHERE m.tenant_id = $1 AND m.created_at IN (
+				WHERE m.tenant_id = $1 AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted) AND m.created_at IN (
 					SELECT created_at FROM memberships WHERE tenant_id = $1 GROUP BY created_at HAVING count(*) > 1)`,
 			tieArgs: []any{acme},
 		},
@@ -444,8 +444,8 @@ func TestTenantListsIncludeSubsidiariesByDefault(t *testing.T) {
 		typ        model.NodeType
 		oracle     string
 	}{
-		{"members", "", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) ORDER BY m.created_at DESC, m.id DESC`},
-		{"members", "includeSubsidiaries: true", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) ORDER BY m.created_at DESC, m.id DESC`},
+		{"members", "", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY m.created_at DESC, m.id DESC`},
+		{"members", "includeSubsidiaries: true", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY m.created_at DESC, m.id DESC`},
 		{"artists", "", "artists", model.TypeArtist, subtree + `SELECT id FROM artists WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
 		{"releases", "", "releases", model.TypeRelease, subtree + `SELECT id FROM releases WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
 		{"brands", "", "brands", model.TypeBrand, subtree + `SELECT id FROM brands WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},

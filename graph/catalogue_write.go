@@ -1,0 +1,189 @@
+package graph
+
+import (
+	"context"
+
+	"catalogue/db"
+	"catalogue/graph/model"
+	"catalogue/internal/auth"
+)
+
+// createNamed creates a brand or label: a row with a name in the caller's
+// tenant.
+func createNamed[T any](ctx context.Context, table, action string, node *db.Node[T], name string, key *string) (*T, userErrs, error) {
+	var out *T
+	errs, err := mutate(ctx, auth.PermManageCatalog, func(w *writer) error {
+		tenantID, err := w.tenant()
+		if err != nil {
+			return err
+		}
+		v, msg, code := text(200)(name)
+		if msg != "" {
+			return w.reject(code, msg, "input", "name")
+		}
+		id, err := w.idempotent(tenantID, key, action, func() (string, error) {
+			id, err := db.Insert(ctx, w.s, table, db.Values{"tenant_id": tenantID, "name": v, "created_by": w.actor(), "updated_by": w.actor()})
+			if err != nil {
+				return "", w.dbError(err, "input")
+			}
+			return id, w.audit(tenantID, action, id, map[string]any{"name": v})
+		})
+		if err != nil {
+			return err
+		}
+		out, err = load(w, node, id)
+		return err
+	})
+	return out, errs, err
+}
+
+// updateNamed renames a brand or label.
+func updateNamed[T any](ctx context.Context, table, action string, typ model.NodeType, node *db.Node[T], gid string, expected *int, name *string) (*T, userErrs, error) {
+	var out *T
+	errs, err := mutate(ctx, auth.PermManageCatalog, func(w *writer) error {
+		id, ok := w.decodeRef(typ, gid, "input", "id")
+		if !ok {
+			return w.check()
+		}
+		v := db.Values{}
+		if name != nil {
+			n, msg, code := text(200)(*name)
+			if msg != "" {
+				return w.reject(code, msg, "input", "name")
+			}
+			v["name"] = n
+		}
+		if err := w.dbError(db.Update(ctx, w.s, table, id, expected, w.actor(), v), "input"); err != nil {
+			return err
+		}
+		var tenant string
+		if err := db.Get(ctx, w.s, &tenant, "SELECT tenant_id::text FROM "+table+" WHERE id = ?", id); err != nil {
+			return err
+		}
+		if err := w.audit(tenant, action, id, map[string]any{"name": v["name"]}); err != nil {
+			return err
+		}
+		var err error
+		out, err = load(w, node, id)
+		return err
+	})
+	return out, errs, err
+}
+
+// artistRules are the writable fields of an artist.
+var artistRules = []rule{
+	{"name", "name", text(300), true},
+	{"genre", "genre", text(100), false},
+	{"country", "country", checkCountry, false},
+	{"biography", "biography", text(5000), false},
+	{"imageUrl", "image_url", checkURL, false},
+	{"spotifyId", "spotify_id", text(200), false},
+	{"appleMusicId", "apple_music_id", text(200), false},
+	{"soundCloudId", "soundcloud_id", text(200), false},
+}
+
+// artistRefs reads brandId and userId of artist fields: the brand must be
+// the tenant's, the user a member of it.
+func (w *writer) artistRefs(fields map[string]any, tenantID string, v db.Values) {
+	if raw, present := fields["brandId"]; present {
+		if val, ok := normalized(raw); !ok {
+			v["brand_id"] = nil
+		} else if id, ok := w.decodeRef(model.TypeBrand, val.(string), "input", "fields", "brandId"); ok {
+			if b, err := load(w, db.BrandNode, id); err != nil || b == nil || b.TenantID != tenantID {
+				w.errs.add(model.UserErrorCodeNotFound, "no brand with this ID in the artist's tenant", "input", "fields", "brandId")
+			} else {
+				v["brand_id"] = id
+			}
+		}
+	}
+	if raw, present := fields["userId"]; present {
+		if val, ok := normalized(raw); !ok {
+			v["user_id"] = nil
+		} else if id, ok := w.decodeRef(model.TypeUser, val.(string), "input", "fields", "userId"); ok {
+			var n int
+			if err := db.Get(w.ctx, w.s, &n, `SELECT count(*) FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil || n == 0 {
+				w.errs.add(model.UserErrorCodeNotFound, "the user is not a member of the artist's tenant", "input", "fields", "userId")
+			} else {
+				v["user_id"] = id
+			}
+		}
+	}
+}
+
+func brandOf(v db.Values) *string {
+	if b, ok := v["brand_id"].(string); ok {
+		return &b
+	}
+	return nil
+}
+
+func createArtist(ctx context.Context, in model.CreateArtistInput) (*model.Artist, userErrs, error) {
+	var out *model.Artist
+	errs, err := mutate(ctx, "", func(w *writer) error {
+		tenantID, err := w.tenant()
+		if err != nil {
+			return err
+		}
+		v := db.Values(patch(in.Fields, artistRules, []string{"input", "fields"}, &w.errs))
+		if _, ok := v["name"]; !ok && len(w.errs) == 0 {
+			w.errs.add(model.UserErrorCodeRequired, "an artist needs a name", "input", "fields", "name")
+		}
+		w.artistRefs(in.Fields, tenantID, v)
+		if err := w.check(); err != nil {
+			return err
+		}
+		if err := w.requireBrand(brandOf(v)); err != nil {
+			return err
+		}
+		id, err := w.idempotent(tenantID, in.IdempotencyKey, "createArtist", func() (string, error) {
+			v["tenant_id"], v["created_by"], v["updated_by"] = tenantID, w.actor(), w.actor()
+			id, err := db.Insert(ctx, w.s, "artists", v)
+			if err != nil {
+				return "", w.dbError(err, "input", "fields")
+			}
+			return id, w.audit(tenantID, "artist.create", id, map[string]any{"name": v["name"]})
+		})
+		if err != nil {
+			return err
+		}
+		out, err = load(w, db.ArtistNode, id)
+		return err
+	})
+	return out, errs, err
+}
+
+func updateArtist(ctx context.Context, in model.UpdateArtistInput) (*model.Artist, userErrs, error) {
+	var out *model.Artist
+	errs, err := mutate(ctx, "", func(w *writer) error {
+		id, ok := w.decodeRef(model.TypeArtist, in.ID, "input", "id")
+		if !ok {
+			return w.check()
+		}
+		a, err := exists(w, db.ArtistNode, id, "input", "id")
+		if err != nil || a == nil {
+			return w.check()
+		}
+		if err := w.requireBrand(a.BrandID); err != nil {
+			return err
+		}
+		v := db.Values(patch(in.Fields, artistRules, []string{"input", "fields"}, &w.errs))
+		w.artistRefs(in.Fields, a.TenantID, v)
+		if err := w.check(); err != nil {
+			return err
+		}
+		if b := brandOf(v); b != nil {
+			if err := w.requireBrand(b); err != nil {
+				return err
+			}
+		}
+		if err := w.dbError(db.Update(ctx, w.s, "artists", id, in.ExpectedVersion, w.actor(), v), "input"); err != nil {
+			return err
+		}
+		if err := w.audit(a.TenantID, "artist.update", id, map[string]any{"fields": keys(v)}); err != nil {
+			return err
+		}
+		out, err = load(w, db.ArtistNode, id)
+		return err
+	})
+	return out, errs, err
+}

@@ -1,0 +1,231 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"catalogue/db"
+	"catalogue/graph/loader"
+	"catalogue/graph/model"
+	"catalogue/internal/auth"
+	"catalogue/internal/filter"
+)
+
+// userErrs collects what is wrong with an input.
+type userErrs []*model.UserError
+
+func (u *userErrs) add(code model.UserErrorCode, msg string, path ...string) {
+	if path == nil {
+		path = []string{}
+	}
+	*u = append(*u, &model.UserError{Field: path, Message: msg, Code: code})
+}
+
+// rejected carries user errors out of an atomic write, rolling it back.
+type rejected struct{ errs userErrs }
+
+func (r *rejected) Error() string { return fmt.Sprintf("%d user errors", len(r.errs)) }
+
+func normalized(v any) (any, bool) { return filter.Normalize(v) }
+
+// writer is one mutation in progress: the caller, the request's session
+// and the user errors found so far.
+type writer struct {
+	ctx  context.Context
+	p    *auth.Principal
+	s    *db.Session
+	errs userErrs
+}
+
+// mutate checks perm (when given) and runs fn atomically. User errors roll
+// the mutation back and come back as userErrors; anything else is a
+// top-level error.
+func mutate(ctx context.Context, perm auth.Permission, fn func(w *writer) error) (userErrs, error) {
+	p, err := auth.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if perm != "" {
+		if err := p.Require(perm); err != nil {
+			return nil, err
+		}
+	}
+	w := &writer{ctx: ctx, p: p, s: loader.For(ctx).Session()}
+	err = w.s.Atomic(ctx, func() error {
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.check()
+	})
+	var rej *rejected
+	if errors.As(err, &rej) {
+		return rej.errs, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return userErrs{}, nil
+}
+
+// check turns collected user errors into a rollback.
+func (w *writer) check() error {
+	if len(w.errs) > 0 {
+		return &rejected{errs: w.errs}
+	}
+	return nil
+}
+
+// reject adds a user error and rolls back.
+func (w *writer) reject(code model.UserErrorCode, msg string, path ...string) error {
+	w.errs.add(code, msg, path...)
+	return w.check()
+}
+
+// actor is the user stamped as createdBy/updatedBy: the acting (possibly
+// impersonated) user; nil for an API key acting as nobody.
+func (w *writer) actor() *string {
+	if w.p.UserID == "" {
+		return nil
+	}
+	return &w.p.UserID
+}
+
+// tenant is the tenant new rows go to.
+func (w *writer) tenant() (string, error) { return actingTenant(w.p) }
+
+func (w *writer) audit(tenantID, action, subject string, detail map[string]any) error {
+	return db.Audit(w.ctx, w.s, auditEntry(w.p, tenantID, action, &subject, detail))
+}
+
+// dbError turns a write's database error into a user error where the user
+// can act on it: a stale version, a missing row, a taken unique value.
+func (w *writer) dbError(err error, path ...string) error {
+	var ce *db.ConstraintError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, db.ErrStale):
+		return w.reject(model.UserErrorCodeStale, "it was changed by someone else since the version you read; load it again", append(path, "expectedVersion")...)
+	case errors.Is(err, db.ErrNotFound):
+		return w.reject(model.UserErrorCodeNotFound, "no such object", append(path, "id")...)
+	case errors.As(err, &ce):
+		field, msg := constraintField(ce)
+		code := model.UserErrorCodeInvalid
+		switch ce.Kind {
+		case "unique":
+			code = model.UserErrorCodeTaken
+		case "foreign_key":
+			code = model.UserErrorCodeNotFound
+		}
+		if field != "" {
+			path = append(path, field)
+		}
+		return w.reject(code, msg, path...)
+	}
+	return err
+}
+
+// constraintField names the input field behind a database constraint.
+func constraintField(ce *db.ConstraintError) (string, string) {
+	switch ce.Constraint {
+	case "users_email_key":
+		return "email", "this email address is already used by another account"
+	case "memberships_tenant_id_user_id_key":
+		return "email", "this person is already a member of the tenant"
+	case "brands_tenant_id_name_key":
+		return "name", "the tenant already has a brand with this name"
+	case "brand_access_brand_id_user_id_key":
+		return "userId", "the user already has access to this brand"
+	case "users_language_code_fkey":
+		return "language", "unknown language code"
+	}
+	return "", fmt.Sprintf("the value breaks the rule %s", ce.Constraint)
+}
+
+// idempotent runs create once per idempotency key: a retry with the same
+// key returns the subject the first request created.
+func (w *writer) idempotent(tenantID string, key *string, mutation string, create func() (string, error)) (string, error) {
+	if key == nil {
+		return create()
+	}
+	if !slugLikeRe.MatchString(*key) {
+		return "", w.reject(model.UserErrorCodeInvalid, "must be 1 to 200 letters, digits or . _ : -", "input", "idempotencyKey")
+	}
+	claimed, prev, subject, err := db.ClaimIdempotencyKey(w.ctx, w.s, tenantID, *key, mutation)
+	if err != nil {
+		return "", err
+	}
+	if !claimed {
+		if prev != mutation || subject == nil {
+			return "", w.reject(model.UserErrorCodeIdempotencyConflict,
+				fmt.Sprintf("this key was already used for %s", prev), "input", "idempotencyKey")
+		}
+		return *subject, nil
+	}
+	id, err := create()
+	if err != nil || len(w.errs) > 0 {
+		return id, err
+	}
+	return id, db.CompleteIdempotencyKey(w.ctx, w.s, tenantID, *key, id)
+}
+
+// decodeRef decodes an input ID of the given type, as a user error.
+func (w *writer) decodeRef(t model.NodeType, gid string, path ...string) (string, bool) {
+	id, err := model.DecodeIDOf(t, gid)
+	if err != nil {
+		w.errs.add(model.UserErrorCodeInvalid, err.Error(), path...)
+		return "", false
+	}
+	return id, true
+}
+
+// load reads a row for a payload straight from the session (not through a
+// loader, whose cache may predate the write).
+func load[T any](w *writer, n *db.Node[T], id string) (*T, error) {
+	rows, err := db.ByIDs(w.ctx, w.s, n, w.s.Scope(), []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return rows[id], nil
+}
+
+// exists reports whether a row of n with id is visible, as a user error.
+func exists[T any](w *writer, n *db.Node[T], id string, path ...string) (*T, error) {
+	row, err := load(w, n, id)
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		w.errs.add(model.UserErrorCodeNotFound, fmt.Sprintf("no %s with this ID", n.Name), path...)
+	}
+	return row, nil
+}
+
+// canWriteBrand reports whether the caller may change catalogue of a
+// brand: catalogue:manage, or USER (not READ_ONLY) access to the brand.
+func (w *writer) canWriteBrand(brandID *string) (bool, error) {
+	if w.p.Can(auth.PermManageCatalog) {
+		return true, nil
+	}
+	if brandID == nil || w.p.UserID == "" {
+		return false, nil
+	}
+	var roles []string
+	if err := db.Select(w.ctx, w.s, &roles, `SELECT role FROM brand_access WHERE brand_id = ? AND user_id = ?`, *brandID, w.p.UserID); err != nil {
+		return false, err
+	}
+	return len(roles) == 1 && roles[0] == string(model.BrandAccessRoleUser), nil
+}
+
+// requireBrand refuses a catalogue write the caller may not make.
+func (w *writer) requireBrand(brandID *string) error {
+	ok, err := w.canWriteBrand(brandID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &model.ForbiddenError{Msg: "this needs the catalogue:manage permission (ADMIN or OWNER) or USER access to the brand"}
+	}
+	return nil
+}
