@@ -87,7 +87,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", gql)
+	mux.Handle("/graphql", methods(gql))
 	mux.HandleFunc("GET /healthz", health(store))
 	if cfg.Playground {
 		var opts []playground.GraphiqlConfigOption
@@ -97,6 +97,37 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		mux.Handle("GET /{$}", playground.Handler("Catalogue graph", "/graphql", opts...))
 	}
 	return requestContext(log, cfg, mux)
+}
+
+// methods answers 405 for methods GraphQL-over-HTTP does not use, and for
+// a mutation sent by GET (gqlgen says 406; the spec says 405).
+func methods(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodOptions:
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = w.Write([]byte(`{"errors":[{"message":"use GET for queries or POST for any operation","extensions":{"code":"BAD_REQUEST"}}]}`))
+			return
+		}
+		if r.Method == http.MethodGet {
+			w = &getStatus{ResponseWriter: w}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// getStatus turns gqlgen's 406 for a mutation over GET into 405.
+type getStatus struct{ http.ResponseWriter }
+
+func (g *getStatus) WriteHeader(code int) {
+	if code == http.StatusNotAcceptable {
+		g.Header().Set("Allow", "POST")
+		code = http.StatusMethodNotAllowed
+	}
+	g.ResponseWriter.WriteHeader(code)
 }
 
 // writableMutations opens the request's transaction read-write for a
