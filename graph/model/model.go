@@ -9,6 +9,14 @@ import (
 	"github.com/lib/pq"
 )
 
+// Stamps are who created and last changed a row, and its version, which
+// increases with every change (optimistic concurrency).
+type Stamps struct {
+	CreatedByID *string `db:"created_by"`
+	UpdatedByID *string `db:"updated_by"`
+	Version     int     `db:"version"`
+}
+
 // Tenant is a customer account; ParentID is set on subsidiaries.
 type Tenant struct {
 	ID        string    `db:"id"`
@@ -21,14 +29,12 @@ type Tenant struct {
 
 // Brand groups a tenant's catalogue and access.
 type Brand struct {
-	ID          string    `db:"id"`
-	TenantID    string    `db:"tenant_id"`
-	Name        string    `db:"name"`
-	CreatedAt   time.Time `db:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at"`
-	CreatedByID *string   `db:"created_by"`
-	UpdatedByID *string   `db:"updated_by"`
-	Version     int       `db:"version"`
+	ID        string    `db:"id"`
+	TenantID  string    `db:"tenant_id"`
+	Name      string    `db:"name"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
+	Stamps
 }
 
 // Group is a named set of a tenant's members.
@@ -135,32 +141,28 @@ type Language struct {
 
 // Membership places a user in a tenant with a role.
 type Membership struct {
-	ID          string           `db:"id"`
-	TenantID    string           `db:"tenant_id"`
-	UserID      string           `db:"user_id"`
-	Role        MembershipRole   `db:"role"`
-	Status      MembershipStatus `db:"status"`
-	LastSeenAt  *time.Time       `db:"last_seen_at"`
-	CreatedAt   time.Time        `db:"created_at"`
-	UpdatedAt   time.Time        `db:"updated_at"`
-	CreatedByID *string          `db:"created_by"`
-	UpdatedByID *string          `db:"updated_by"`
-	Version     int              `db:"version"`
-	UserDeleted bool             `db:"user_deleted"`
+	ID         string           `db:"id"`
+	TenantID   string           `db:"tenant_id"`
+	UserID     string           `db:"user_id"`
+	Role       MembershipRole   `db:"role"`
+	Status     MembershipStatus `db:"status"`
+	LastSeenAt *time.Time       `db:"last_seen_at"`
+	CreatedAt  time.Time        `db:"created_at"`
+	UpdatedAt  time.Time        `db:"updated_at"`
+	Stamps
+	UserDeleted bool `db:"user_deleted"`
 }
 
 // BrandAccess grants a user explicit access to one brand.
 type BrandAccess struct {
-	ID          string          `db:"id"`
-	TenantID    string          `db:"tenant_id"`
-	BrandID     string          `db:"brand_id"`
-	UserID      string          `db:"user_id"`
-	Role        BrandAccessRole `db:"role"`
-	CreatedAt   time.Time       `db:"created_at"`
-	UpdatedAt   time.Time       `db:"updated_at"`
-	CreatedByID *string         `db:"created_by"`
-	UpdatedByID *string         `db:"updated_by"`
-	Version     int             `db:"version"`
+	ID        string          `db:"id"`
+	TenantID  string          `db:"tenant_id"`
+	BrandID   string          `db:"brand_id"`
+	UserID    string          `db:"user_id"`
+	Role      BrandAccessRole `db:"role"`
+	CreatedAt time.Time       `db:"created_at"`
+	UpdatedAt time.Time       `db:"updated_at"`
+	Stamps
 }
 
 // Artist is a performer in a tenant's catalogue.
@@ -179,43 +181,37 @@ type Artist struct {
 	SoundCloudID *string   `db:"soundcloud_id"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
-	CreatedByID  *string   `db:"created_by"`
-	UpdatedByID  *string   `db:"updated_by"`
-	Version      int       `db:"version"`
+	Stamps
 }
 
 // Label is a record label of a tenant.
 type Label struct {
-	ID          string    `db:"id"`
-	TenantID    string    `db:"tenant_id"`
-	Name        string    `db:"name"`
-	CreatedAt   time.Time `db:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at"`
-	CreatedByID *string   `db:"created_by"`
-	UpdatedByID *string   `db:"updated_by"`
-	Version     int       `db:"version"`
+	ID        string    `db:"id"`
+	TenantID  string    `db:"tenant_id"`
+	Name      string    `db:"name"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
+	Stamps
 }
 
 // Release is a single, EP or album.
 type Release struct {
-	ID              string        `db:"id"`
-	TenantID        string        `db:"tenant_id"`
-	BrandID         *string       `db:"brand_id"`
-	LabelID         *string       `db:"label_id"`
-	Title           string        `db:"title"`
-	Type            ReleaseType   `db:"type"`
-	Status          ReleaseStatus `db:"status"`
-	Upc             *string       `db:"upc"`
-	CatalogNumber   *string       `db:"catalog_number"`
-	ReleaseDate     *Date         `db:"release_date"`
-	Genre           *string       `db:"genre"`
-	ArtworkURL      *string       `db:"artwork_url"`
-	CreatedAt       time.Time     `db:"created_at"`
-	UpdatedAt       time.Time     `db:"updated_at"`
-	CreatedByID     *string       `db:"created_by"`
-	UpdatedByID     *string       `db:"updated_by"`
-	Version         int           `db:"version"`
-	RejectionReason *string       `db:"rejection_reason"`
+	ID            string        `db:"id"`
+	TenantID      string        `db:"tenant_id"`
+	BrandID       *string       `db:"brand_id"`
+	LabelID       *string       `db:"label_id"`
+	Title         string        `db:"title"`
+	Type          ReleaseType   `db:"type"`
+	Status        ReleaseStatus `db:"status"`
+	Upc           *string       `db:"upc"`
+	CatalogNumber *string       `db:"catalog_number"`
+	ReleaseDate   *Date         `db:"release_date"`
+	Genre         *string       `db:"genre"`
+	ArtworkURL    *string       `db:"artwork_url"`
+	CreatedAt     time.Time     `db:"created_at"`
+	UpdatedAt     time.Time     `db:"updated_at"`
+	Stamps
+	RejectionReason *string `db:"rejection_reason"`
 }
 
 // Track is a recording on a release.
@@ -230,9 +226,7 @@ type Track struct {
 	Explicit        bool      `db:"explicit"`
 	CreatedAt       time.Time `db:"created_at"`
 	UpdatedAt       time.Time `db:"updated_at"`
-	CreatedByID     *string   `db:"created_by"`
-	UpdatedByID     *string   `db:"updated_by"`
-	Version         int       `db:"version"`
+	Stamps
 }
 
 // ReleaseArtist is a primary artist credit on a release: the artist row plus
