@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -135,11 +136,12 @@ func (c *compiler) bind(v any) string {
 
 // badValue is the BAD_USER_INPUT error naming the field and the value.
 func badValue(cond *filter.Cond, format string, args ...any) error {
-	arg := "filter." + cond.Field
+	msg := fmt.Sprintf(format, args...)
 	if cond.Pos >= 0 {
-		arg = fmt.Sprintf("query (position %d)", cond.Pos)
+		// From the query syntax: point at the term, like a syntax error.
+		return &filter.SyntaxError{Pos: cond.Pos, Msg: msg}
 	}
-	return &model.InputError{Arg: arg, Msg: fmt.Sprintf(format, args...)}
+	return &model.InputError{Arg: "filter." + cond.Field, Msg: msg}
 }
 
 func (c *compiler) cond(cond *filter.Cond) (string, error) {
@@ -182,7 +184,7 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 			}
 			vals[i] = sqlText(tv)
 		}
-		return pq.Array(vals), nil
+		return pq.StringArray(vals), nil
 	}
 	cast := "::" + col.Type
 	switch cond.Op {
@@ -220,7 +222,7 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 		if !ok {
 			return "", badValue(cond, "%s takes a string", cond.Op)
 		}
-		if len(s) > filter.MaxPatternLen {
+		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return "", badValue(cond, "pattern longer than %d characters", filter.MaxPatternLen)
 		}
 		var pattern string
@@ -293,7 +295,7 @@ func (c *compiler) search(cond *filter.Cond) (string, error) {
 		if !ok {
 			return "", badValue(cond, "search takes a string")
 		}
-		if len(s) > filter.MaxPatternLen {
+		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return "", badValue(cond, "search text longer than %d characters", filter.MaxPatternLen)
 		}
 		words = append(words, strings.Fields(s)...)
@@ -341,7 +343,7 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 		if !ok {
 			return nil, badValue(cond, "expected a string, got %v", v)
 		}
-		if len(s) > filter.MaxPatternLen {
+		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return nil, badValue(cond, "value longer than %d characters", filter.MaxPatternLen)
 		}
 		return s, nil

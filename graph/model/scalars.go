@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Date is a calendar date without time zone, read from a PostgreSQL date.
@@ -44,3 +46,23 @@ func (d *Date) Scan(src any) error {
 
 // Value writes the date as text so PostgreSQL never shifts it by a time zone.
 func (d Date) Value() (driver.Value, error) { return d.Format(dateLayout), nil }
+
+// MarshalDateTime writes a date-time in RFC 3339 with nanoseconds, as
+// gqlgen's Time does.
+func MarshalDateTime(t time.Time) graphql.Marshaler {
+	return graphql.MarshalTime(t)
+}
+
+// UnmarshalDateTime reads an RFC 3339 date-time; a malformed one is the
+// client's mistake (BAD_USER_INPUT), not a server fault.
+func UnmarshalDateTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, &InputError{Arg: "DateTime", Msg: fmt.Sprintf("must be an RFC 3339 string such as 2025-01-31T12:00:00Z, got %v", v)}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, &InputError{Arg: "DateTime", Msg: fmt.Sprintf("invalid date-time %q, want RFC 3339 such as 2025-01-31T12:00:00Z", s)}
+	}
+	return t, nil
+}
