@@ -11,11 +11,6 @@ import (
 	"catalogue/internal/auth"
 )
 
-// roleRank orders tenant roles for "at most your own role" checks.
-var roleRank = map[model.MembershipRole]int{
-	model.MembershipRoleUser: 1, model.MembershipRoleAdmin: 2, model.MembershipRoleOwner: 3,
-}
-
 // viewerOf describes the request's principal.
 func viewerOf(ctx context.Context) (*model.Viewer, error) {
 	p, err := auth.From(ctx)
@@ -31,6 +26,20 @@ func viewerOf(ctx context.Context) (*model.Viewer, error) {
 		UserID: p.UserID, TenantID: p.TenantID, Role: p.Role, Permissions: names,
 		APIKeyID: p.APIKeyID, ImpersonatorID: p.ImpersonatorID, Impersonating: p.Impersonated, SuperAdmin: p.SuperAdmin,
 	}, nil
+}
+
+// impersonator loads the real user behind an impersonated request. It is
+// the caller's own identity, so it is read outside the request's scope,
+// which is the impersonated member's and may not include the real user.
+func impersonator(ctx context.Context, store *db.Store, id string) (*model.User, error) {
+	if id == "" {
+		return nil, nil
+	}
+	rows, err := db.ByIDs(ctx, store, db.UserNode, db.AllTenants(), []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return rows[id], nil
 }
 
 // contact returns a user's email or phone when the caller may see it.
@@ -101,7 +110,7 @@ func createAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.Cr
 	if name == "" || len(name) > 200 {
 		return nil, &model.InputError{Arg: "input.name", Msg: "must be 1 to 200 characters"}
 	}
-	if roleRank[input.Role] > roleRank[p.Role] && !p.SuperAdmin {
+	if auth.Outranks(input.Role, p.Role) && !p.SuperAdmin {
 		return nil, &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot create a key with role %s", p.Role, input.Role)}
 	}
 	var createdBy *string

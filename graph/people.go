@@ -46,7 +46,7 @@ func inviteMember(ctx context.Context, in model.InviteMemberInput) (*model.Membe
 		if err != nil {
 			return err
 		}
-		if roleRank[in.Role] > roleRank[w.p.Role] && !w.p.SuperAdmin {
+		if auth.Outranks(in.Role, w.p.Role) && !w.p.SuperAdmin {
 			return &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot make someone %s", w.p.Role, in.Role)}
 		}
 		email, msg, code := checkEmail(in.Email)
@@ -103,6 +103,9 @@ func updateUser(ctx context.Context, in model.UpdateUserInput) (*model.User, use
 			if err := w.p.Require(auth.PermManageMembers); err != nil {
 				return err
 			}
+			if err := w.mayManageAccount(id); err != nil {
+				return err
+			}
 		}
 		v := db.Values(patch(in.Profile, profileRules, []string{"input", "profile"}, &w.errs))
 		if in.Email != nil {
@@ -145,7 +148,7 @@ func updateMembership(ctx context.Context, in model.UpdateMembershipInput) (*mod
 		if err != nil || m == nil {
 			return err
 		}
-		if !w.p.SuperAdmin && (roleRank[m.Role] > roleRank[w.p.Role] || (in.Role != nil && roleRank[*in.Role] > roleRank[w.p.Role])) {
+		if !w.p.SuperAdmin && (auth.Outranks(m.Role, w.p.Role) || (in.Role != nil && auth.Outranks(*in.Role, w.p.Role))) {
 			return &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot change an OWNER membership or grant OWNER", w.p.Role)}
 		}
 		v := db.Values{}
@@ -199,12 +202,8 @@ func terminateUser(ctx context.Context, in model.TerminateUserInput) (*model.Use
 		if err != nil || u == nil {
 			return err
 		}
-		var foreign bool
-		if err := db.Get(ctx, w.s, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, id, scopeArray(w.p)); err != nil {
+		if err := w.mayManageAccount(id); err != nil {
 			return err
-		}
-		if foreign && !w.p.SuperAdmin {
-			return &model.ForbiddenError{Msg: "the account also belongs to tenants outside yours; deactivate its membership instead"}
 		}
 		if err := w.dbError(db.Update(ctx, w.s, "users", id, nil, w.actor(), db.Values{"is_deleted": true}), "input"); err != nil {
 			return err
@@ -286,6 +285,34 @@ func revokeBrandAccess(ctx context.Context, in model.RevokeBrandAccessInput) (*m
 		return w.audit(ba.TenantID, "brandAccess.revoke", id, nil)
 	})
 	return out, errs, err
+}
+
+// mayManageAccount refuses changes to another person's account (profile,
+// email, termination) that reach beyond the caller: an account that also
+// belongs to tenants outside the caller's, or that holds a higher role
+// than the caller in one of the caller's tenants. An email change there
+// would hand the account to whoever controls the new address.
+func (w *writer) mayManageAccount(userID string) error {
+	if w.p.SuperAdmin {
+		return nil
+	}
+	var foreign bool
+	if err := db.Get(w.ctx, w.s, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, userID, scopeArray(w.p)); err != nil {
+		return err
+	}
+	if foreign {
+		return &model.ForbiddenError{Msg: "the account also belongs to tenants outside yours; only its owner or a platform administrator may change it (deactivate its membership instead)"}
+	}
+	var roles []string
+	if err := db.Select(w.ctx, w.s, &roles, `SELECT role FROM memberships WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if auth.Outranks(model.MembershipRole(r), w.p.Role) {
+			return &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot change the account of an %s", w.p.Role, r)}
+		}
+	}
+	return nil
 }
 
 // userTenant is the tenant an audit row of a change to a user goes to: the

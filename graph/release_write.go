@@ -155,6 +155,7 @@ func (w *writer) releaseValues(in model.SaveReleaseInput, tenantID string) db.Va
 // artistIDs decodes a credit list: distinct artists of the tenant.
 func (w *writer) artistIDs(gids []string, tenantID string, path ...string) []string {
 	var ids []string
+	index := map[string]int{} // artist → its position in the input, for error paths
 	for i, gid := range gids {
 		p := append(append([]string(nil), path...), strconv.Itoa(i))
 		id, ok := w.decodeRef(model.TypeArtist, gid, p...)
@@ -166,6 +167,7 @@ func (w *writer) artistIDs(gids []string, tenantID string, path ...string) []str
 			continue
 		}
 		ids = append(ids, id)
+		index[id] = i
 	}
 	if len(ids) == 0 {
 		return ids
@@ -175,9 +177,9 @@ func (w *writer) artistIDs(gids []string, tenantID string, path ...string) []str
 		w.errs.add(model.UserErrorCodeNotFound, "the artists could not be checked", path...)
 		return nil
 	}
-	for i, id := range ids {
+	for _, id := range ids {
 		if !slices.Contains(found, id) {
-			w.errs.add(model.UserErrorCodeNotFound, "no artist with this ID in the release's tenant", append(append([]string(nil), path...), strconv.Itoa(i))...)
+			w.errs.add(model.UserErrorCodeNotFound, "no artist with this ID in the release's tenant", append(append([]string(nil), path...), strconv.Itoa(index[id]))...)
 		}
 	}
 	return ids

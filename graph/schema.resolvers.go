@@ -52,7 +52,7 @@ func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*model.
 }
 
 func (r *viewerResolver) Impersonator(ctx context.Context, obj *model.Viewer) (*model.User, error) {
-	return refID(ctx, db.UserNode, obj.ImpersonatorID)
+	return impersonator(ctx, r.Store, obj.ImpersonatorID)
 }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }

@@ -110,7 +110,7 @@ func (w *writer) dbError(err error, path ...string) error {
 	case errors.Is(err, db.ErrNotFound):
 		return w.reject(model.UserErrorCodeNotFound, "no such object", append(path, "id")...)
 	case errors.As(err, &ce):
-		field, msg := constraintField(ce)
+		fields, msg := constraintField(ce)
 		code := model.UserErrorCodeInvalid
 		switch ce.Kind {
 		case "unique":
@@ -118,29 +118,27 @@ func (w *writer) dbError(err error, path ...string) error {
 		case "foreign_key":
 			code = model.UserErrorCodeNotFound
 		}
-		if field != "" {
-			path = append(path, field)
-		}
-		return w.reject(code, msg, path...)
+		return w.reject(code, msg, append(path, fields...)...)
 	}
 	return err
 }
 
-// constraintField names the input field behind a database constraint.
-func constraintField(ce *db.ConstraintError) (string, string) {
+// constraintField names the input field behind a database constraint, as
+// a path below the input.
+func constraintField(ce *db.ConstraintError) ([]string, string) {
 	switch ce.Constraint {
 	case "users_email_key":
-		return "email", "this email address is already used by another account"
+		return []string{"email"}, "this email address is already used by another account"
 	case "memberships_tenant_id_user_id_key":
-		return "email", "this person is already a member of the tenant"
+		return []string{"email"}, "this person is already a member of the tenant"
 	case "brands_tenant_id_name_key":
-		return "name", "the tenant already has a brand with this name"
+		return []string{"name"}, "the tenant already has a brand with this name"
 	case "brand_access_brand_id_user_id_key":
-		return "userId", "the user already has access to this brand"
+		return []string{"userId"}, "the user already has access to this brand"
 	case "users_language_code_fkey":
-		return "language", "unknown language code"
+		return []string{"profile", "language"}, "unknown language code"
 	}
-	return "", fmt.Sprintf("the value breaks the rule %s", ce.Constraint)
+	return nil, fmt.Sprintf("the value breaks the rule %s", ce.Constraint)
 }
 
 // idempotent runs create once per idempotency key: a retry with the same

@@ -77,8 +77,10 @@ DROP INDEX memberships_tenant_idx;
 CREATE INDEX memberships_tenant_idx ON memberships (tenant_id, created_at, id) WHERE NOT user_deleted;
 CREATE INDEX memberships_tenant_all_idx ON memberships (tenant_id, created_at, id);
 
+-- Both triggers keep a copy consistent whatever the writer may see, so they
+-- run as the owner (row-level security would hide the user row being read).
 CREATE FUNCTION memberships_copy_user_deleted() RETURNS trigger
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
     NEW.user_deleted := coalesce((SELECT is_deleted FROM users WHERE id = NEW.user_id), false);
     RETURN NEW;
@@ -88,7 +90,7 @@ CREATE TRIGGER memberships_user_deleted BEFORE INSERT ON memberships
     FOR EACH ROW EXECUTE FUNCTION memberships_copy_user_deleted();
 
 CREATE FUNCTION users_propagate_deleted() RETURNS trigger
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
     UPDATE memberships SET user_deleted = NEW.is_deleted WHERE user_id = NEW.id;
     RETURN NEW;

@@ -167,7 +167,7 @@ func (a *Authenticator) userPrincipal(ctx context.Context, u *db.UserAuth, tenan
 // or of a subsidiary (seed 000 enterprise-id); the real actor is kept.
 func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target string) (*Principal, error) {
 	if err := p.Require(PermImpersonate); err != nil {
-		return nil, forbidden("impersonation with %s needs role ADMIN or OWNER", HeaderImpersonation)
+		return nil, forbidden("impersonation with %s needs the %s permission (role ADMIN or OWNER)", HeaderImpersonation, PermImpersonate)
 	}
 	id := target
 	if _, err := uuid.Parse(target); err != nil {
@@ -200,6 +200,10 @@ func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target st
 	}
 	if m.Status != string(model.MembershipStatusActive) {
 		return nil, forbidden("the impersonated membership is deactivated")
+	}
+	// Acting as someone must not raise the caller's own powers.
+	if !p.SuperAdmin && roleRank[model.MembershipRole(m.Role)] > roleRank[p.Role] {
+		return nil, forbidden("a %s cannot act as an %s", p.Role, m.Role)
 	}
 	if u.IsDeleted {
 		return nil, forbidden("the impersonated account was terminated")

@@ -35,6 +35,15 @@ var rolePermissions = map[model.MembershipRole][]Permission{
 	model.MembershipRoleOwner: {PermRead, PermReadContacts, PermManageMembers, PermManageCatalog, PermManageAPIKeys, PermImpersonate, PermManageSettings},
 }
 
+// roleRank orders tenant roles, for checks that an action does not raise
+// the caller's own powers.
+var roleRank = map[model.MembershipRole]int{
+	model.MembershipRoleUser: 1, model.MembershipRoleAdmin: 2, model.MembershipRoleOwner: 3,
+}
+
+// Outranks reports whether role a is above role b.
+func Outranks(a, b model.MembershipRole) bool { return roleRank[a] > roleRank[b] }
+
 // Principal is the authenticated caller of a request.
 type Principal struct {
 	// TenantID is the tenant the request acts in ("" for a platform
