@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -43,6 +44,12 @@ func main() {
 }
 
 func run(args []string) error {
+	// Requests allocate many short-lived objects and the heap stays small
+	// (tens of MiB), so collecting half as often trades a little memory for
+	// CPU. GOGC in the environment still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err

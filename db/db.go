@@ -8,7 +8,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -38,7 +40,7 @@ type PoolConfig struct {
 
 // Open connects to PostgreSQL and checks the connection.
 func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
-	x, err := sqlx.Open("postgres", url)
+	x, err := sqlx.Open("postgres", withBinaryParameters(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -56,6 +58,23 @@ func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return x, nil
+}
+
+// withBinaryParameters asks lib/pq to send bind parameters in one round
+// trip with the query (binary_parameters=yes) instead of preparing the
+// statement first, unless the URL already says otherwise. It halves the
+// round trips of every statement with parameters.
+func withBinaryParameters(dsn string) string {
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn
+	}
+	if u, err := neturl.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " binary_parameters=yes"
 }
 
 // NewStore wraps an open pool.

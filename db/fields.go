@@ -39,6 +39,11 @@ func related(name, exists, expr, idType string, aliases ...string) Column {
 	return c
 }
 
+func withPatternIDs(c Column, fn, idCol string) Column {
+	c.PatternIDs, c.IDCol = fn, idCol
+	return c
+}
+
 func sensitive(c Column) Column {
 	c.Sensitive = true
 	return c
@@ -52,7 +57,7 @@ func key(col, typ string, nullable bool) OrderKey {
 // (u), the membership in the list's tenant (m).
 var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	ref("id", "u.id", "User", "ids", "user_id"),
-	sensitive(text("email", "u.email", "mail")),
+	withPatternIDs(sensitive(text("email", "u.email", "mail")), "users_email_ids", "u.id"),
 	text("firstName", "u.first_name", "firstname", "first_name", "given_name", "givenName"),
 	text("lastName", "u.last_name", "lastname", "last_name", "family_name", "familyName"),
 	text("nickname", "u.nickname"),
@@ -91,6 +96,7 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	Sort("LAST_SEEN_AT", key("m.last_seen_at", "timestamptz", true)).
 	Sort("MEMBERSHIP_ROLE", key("m.role", "text", false)).
 	Sort("MEMBERSHIP_STATUS", key("m.status", "text", false)).
+	SearchThrough("users_search_ids", "u.id").
 	PublicSearch("catalogue_fold(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || coalesce(u.nickname, ''))").
 	Facet("membershipRole", "m.role").
 	Facet("membershipStatus", "m.status").
@@ -108,6 +114,7 @@ var artistFields = NewFields("a.search_text", key("a.id", "uuid", false),
 	instant("createdAt", "a.created_at", "created", "created_at"),
 	instant("updatedAt", "a.updated_at", "updated", "updated_at"),
 ).
+	SearchThrough("artists_search_ids", "a.id").
 	Sort("CREATED_AT", key("a.created_at", "timestamptz", false)).
 	Sort("UPDATED_AT", key("a.updated_at", "timestamptz", false)).
 	Sort("NAME", key("a.name", "text", false)).
@@ -131,6 +138,7 @@ var releaseFields = NewFields("r.search_text", key("r.id", "uuid", false),
 	instant("createdAt", "r.created_at", "created", "created_at"),
 	instant("updatedAt", "r.updated_at", "updated", "updated_at"),
 ).
+	SearchThrough("releases_search_ids", "r.id").
 	Sort("CREATED_AT", key("r.created_at", "timestamptz", false)).
 	Sort("UPDATED_AT", key("r.updated_at", "timestamptz", false)).
 	Sort("TITLE", key("r.title", "text", false)).
@@ -152,6 +160,7 @@ var trackFields = NewFields("t.search_text", key("t.id", "uuid", false),
 	related("artist", "SELECT 1 FROM track_artists fta WHERE fta.track_id = t.id", "fta.artist_id", "Artist", "artists", "artist_id"),
 	instant("createdAt", "t.created_at", "created", "created_at"),
 ).
+	SearchThrough("tracks_search_ids", "t.id").
 	Sort("POSITION", key("t.position", "int", false)).
 	Sort("TITLE", key("t.title", "text", false)).
 	Sort("DURATION", key("t.duration_seconds", "int", true)).

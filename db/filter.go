@@ -29,6 +29,11 @@ type Column struct {
 	// Sensitive fields (email, phone) can be filtered and sorted on only by
 	// callers who may read them; otherwise a filter would reveal them.
 	Sensitive bool
+	// PatternIDs names a function returning the row IDs whose field matches
+	// an ILIKE pattern through a trigram index (see migration 0005), and
+	// IDCol the row ID it is compared with: pattern filters use it because
+	// row-level security keeps PostgreSQL from using the index directly.
+	PatternIDs, IDCol string
 }
 
 // Fields is the table of a list's filterable, sortable and facetable fields.
@@ -36,6 +41,9 @@ type Fields struct {
 	set    *filter.FieldSet
 	cols   map[string]Column
 	search string // folded text column that `search` matches
+	// searchIDs and searchKey: the function returning IDs whose folded
+	// text matches a pattern, and the row ID column (migration 0005).
+	searchIDs, searchKey string
 	// searchPublic is the search expression for callers who may not read
 	// sensitive fields: it leaves them out (and has no index).
 	searchPublic string
@@ -62,6 +70,13 @@ func NewFields(search string, idKey OrderKey, cols ...Column) *Fields {
 func (f *Fields) Sort(name string, k OrderKey) *Fields {
 	f.sorts[name] = k
 	f.listing = append(f.listing, name)
+	return f
+}
+
+// SearchThrough makes the indexed search go through fn, a function
+// returning the IDs (compared with key) whose search column matches.
+func (f *Fields) SearchThrough(fn, key string) *Fields {
+	f.searchIDs, f.searchKey = fn, key
 	return f
 }
 
@@ -234,6 +249,9 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 		default:
 			pattern = strings.ReplaceAll(escapeLike(s), "*", "%")
 		}
+		if col.PatternIDs != "" {
+			return col.IDCol + " IN (SELECT " + col.PatternIDs + "(" + c.bind(pattern) + "))", nil
+		}
 		if col.Kind == filter.KindID {
 			expr += "::text"
 		}
@@ -305,7 +323,12 @@ func (c *compiler) search(cond *filter.Cond) (string, error) {
 	}
 	parts := make([]string, len(words))
 	for i, w := range words {
-		parts[i] = column + " LIKE '%' || catalogue_fold(" + c.bind(escapeLike(w)) + ") || '%'"
+		pattern := "'%' || catalogue_fold(" + c.bind(escapeLike(w)) + ") || '%'"
+		if column == c.fields.search && c.fields.searchIDs != "" {
+			parts[i] = c.fields.searchKey + " IN (SELECT " + c.fields.searchIDs + "(" + pattern + "))"
+		} else {
+			parts[i] = column + " LIKE " + pattern
+		}
 	}
 	return "(" + strings.Join(parts, " AND ") + ")", nil
 }

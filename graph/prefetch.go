@@ -70,8 +70,8 @@ func init() {
 // prefetchChildren starts the child loads of a page's rows (see above).
 func prefetchChildren[T any](ctx context.Context, rows []*T) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || len(rows) == 0 {
-		return
+	if fc == nil || len(rows) == 0 || loader.For(ctx).Prefetched(fc.Field.Field) {
+		return // a list above already started these loads, for all rows
 	}
 	prefetchBelow(ctx, fc, values(rows))
 }
@@ -118,6 +118,7 @@ func prefetchBelow(ctx context.Context, fc *graphql.FieldContext, vals []reflect
 				if err != nil {
 					continue // the resolver will report the bad argument itself
 				}
+				loader.For(ctx).MarkPrefetched(child.Field)
 				if next := p(ctx, childFC, vals); next != nil {
 					deeper = append(deeper, next)
 				}

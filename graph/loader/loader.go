@@ -34,6 +34,9 @@ type Loaders struct {
 	aggs     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]
 	nodes    map[any]any
 	compiled map[string]*db.Compiled
+	// prefetched holds the query fields whose loads a parent list has
+	// already started for every row (see graph/prefetch.go).
+	prefetched map[any]bool
 }
 
 // New makes the loaders of one request, reading through its session.
@@ -50,6 +53,8 @@ func New(session *db.Session, opts Options) *Loaders {
 		aggs:     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{},
 		nodes:    map[any]any{},
 		compiled: map[string]*db.Compiled{},
+
+		prefetched: map[any]bool{},
 	}
 }
 
@@ -59,6 +64,21 @@ func (l *Loaders) Scope() db.Scope { return l.scope }
 // Session is the request's database session; top-level reads that need
 // no batching go straight through it.
 func (l *Loaders) Session() *db.Session { return l.session }
+
+// MarkPrefetched records that the loads of a query field were started for
+// all its parents.
+func (l *Loaders) MarkPrefetched(field any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.prefetched[field] = true
+}
+
+// Prefetched reports whether MarkPrefetched was called for field.
+func (l *Loaders) Prefetched(field any) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.prefetched[field]
+}
 
 type ctxKey struct{}
 
