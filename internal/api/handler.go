@@ -65,6 +65,10 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// A query of more tokens than this is refused before it is parsed
+	// further; real queries, GraphiQL's introspection included, use a few
+	// thousand at most.
+	srv.SetParserTokenLimit(20_000)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})

@@ -54,20 +54,23 @@ func (l Limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 }
 
 // measure returns the depth and the estimated object count of a selection.
-// Introspection is exempt: tools send deep but cheap introspection queries.
+// Introspection counts for depth (a hostile one can nest without end) but
+// not for cost: the schema is small and tools ask for it whole.
 func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost int) {
 	for _, sel := range set {
 		var d, c int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if strings.HasPrefix(s.Name, "__") {
-				continue
-			}
 			d, c = 1, 1
+			if strings.HasPrefix(s.Name, "__") {
+				c = 0
+			}
 			if len(s.SelectionSet) > 0 {
 				cd, cc := measure(s.SelectionSet, vars, level+1)
 				d += cd
-				c += pageSize(s, vars) * cc
+				if c > 0 {
+					c += pageSize(s, vars) * cc
+				}
 			}
 		case *ast.InlineFragment:
 			d, c = measure(s.SelectionSet, vars, level)
