@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"catalogue/db"
 	"catalogue/graph/loader"
 	"catalogue/graph/model"
@@ -68,15 +70,15 @@ type result[T any] struct {
 // nested reads a page of a nested list through the request's loaders and
 // returns it with a lazy total count and lazy facets, batched the same way.
 func nested[T any](ctx context.Context, list *db.List[T], parent string, a listArgs) (*result[T], error) {
-	args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
+	var field any
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		field = fc.Field.Field
+	}
+	q, err := prepare(ctx, field, &list.ListSpec, a)
 	if err != nil {
 		return nil, err
 	}
-	a.restricted = restricted(ctx)
-	c, err := compile(&list.ListSpec, a)
-	if err != nil {
-		return nil, err
-	}
+	c, args := q.c, q.args
 	p, err := loader.Page(ctx, list, c, parent, args)
 	if err != nil {
 		return nil, err
@@ -88,6 +90,46 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 		return bucketPtrs(buckets), err
 	}
 	return &result[T]{page: p, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: facets}}, nil
+}
+
+// prepared is a list field's validated page arguments and compiled query.
+type prepared struct {
+	c    *db.Compiled
+	args db.PageArgs
+}
+
+// prepare validates and compiles a list field's arguments, once per query
+// field and request: the arguments of a field are the same for every
+// parent, so the 200 track lists of a page of releases share one compile.
+func prepare(ctx context.Context, field any, spec *db.ListSpec, a listArgs) (*prepared, error) {
+	build := func() (any, error) {
+		args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
+		if err != nil {
+			return nil, err
+		}
+		a.restricted = restricted(ctx)
+		c, err := compile(spec, a)
+		if err != nil {
+			return nil, err
+		}
+		return &prepared{c: c, args: args}, nil
+	}
+	var v any
+	var err error
+	if field == nil {
+		v, err = build()
+	} else {
+		v, err = loader.For(ctx).Memo(prepareKey{field, spec}, build)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v.(*prepared), nil
+}
+
+type prepareKey struct {
+	field any
+	spec  *db.ListSpec
 }
 
 // topLevel reads a page of a top-level list within the request's scope.

@@ -156,16 +156,11 @@ func goesDeeper(ctx context.Context, conn graphql.CollectedField) bool {
 // pagesOf prefetches a nested list, and its totalCount when selected.
 func pagesOf[T any](list *db.List[T]) prefetchFunc {
 	return func(ctx context.Context, childFC *graphql.FieldContext, rows []reflect.Value) func() {
-		a := listArgsOf(childFC.Args)
-		pa, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
+		q, err := prepare(ctx, childFC.Field.Field, &list.ListSpec, listArgsOf(childFC.Args))
 		if err != nil {
 			return nil
 		}
-		a.restricted = restricted(ctx)
-		c, err := compile(&list.ListSpec, a)
-		if err != nil {
-			return nil
-		}
+		c, pa := q.c, q.args
 		counted := selects(ctx, childFC.Field, "totalCount")
 		thunks := make([]func() (*db.Page[T], error), len(rows))
 		for i, row := range rows {

@@ -37,6 +37,12 @@ type Loaders struct {
 	// prefetched holds the query fields whose loads a parent list has
 	// already started for every row (see graph/prefetch.go).
 	prefetched map[any]bool
+	memo       map[any]memoEntry
+}
+
+type memoEntry struct {
+	v   any
+	err error
 }
 
 // New makes the loaders of one request, reading through its session.
@@ -55,6 +61,7 @@ func New(session *db.Session, opts Options) *Loaders {
 		compiled: map[string]*db.Compiled{},
 
 		prefetched: map[any]bool{},
+		memo:       map[any]memoEntry{},
 	}
 }
 
@@ -64,6 +71,23 @@ func (l *Loaders) Scope() db.Scope { return l.scope }
 // Session is the request's database session; top-level reads that need
 // no batching go straight through it.
 func (l *Loaders) Session() *db.Session { return l.session }
+
+// Memo returns the value make computed for key earlier in the request, or
+// computes and keeps it: work that depends only on the query, such as a
+// list field's compiled filter, is done once however many parents ask.
+func (l *Loaders) Memo(key any, make func() (any, error)) (any, error) {
+	l.mu.Lock()
+	e, ok := l.memo[key]
+	l.mu.Unlock()
+	if ok {
+		return e.v, e.err
+	}
+	v, err := make()
+	l.mu.Lock()
+	l.memo[key] = memoEntry{v, err}
+	l.mu.Unlock()
+	return v, err
+}
 
 // MarkPrefetched records that the loads of a query field were started for
 // all its parents.
