@@ -37,3 +37,10 @@ clean-data:
 		fi; \
 	fi
 	rm -rf .data
+
+# Load a large data set once into .data/bench (git-ignored), drive five query
+# shapes against the server with wrk and the same SQL with pgbench, and write
+# BENCHMARKS.md. Needs root or wrk installed; see bench/run.sh.
+.PHONY: bench
+bench:
+	GO="$(GO)" bash bench/run.sh

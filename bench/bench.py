@@ -1,0 +1,1137 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run.sh (`make bench`): build and check the request
+bodies of the five shapes, turn the SQL the server sent (captured from the
+PostgreSQL log) into pgbench scripts, time the shape 3 filter with and
+without its trigram index, and write BENCHMARKS.md from the measured files.
+
+Standard library only. Every number in the report is read from files that
+run.sh wrote during the run; nothing is typed by hand.
+"""
+
+import argparse
+import base64
+import glob
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+
+def die(msg):
+    print("bench: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def gid(kind, uuid):
+    """Global ID of a row: base64url without padding of "Type:uuid"."""
+    return base64.urlsafe_b64encode(f"{kind}:{uuid}".encode()).decode().rstrip("=")
+
+
+# ---------------------------------------------------------------- shapes
+
+MEMBER_FIELDS = """
+        edges {
+          cursor
+          node { id email firstName lastName createdAt }
+          membership { role status }
+        }"""
+
+SHAPES = {
+    "s1": {
+        "short": "page of 50 members",
+        "title": "Shape 1: a page of 50 members, newest first, with totalCount and pageInfo",
+        "query": """query Shape1($tenant: ID!) {
+  node(id: $tenant) {
+    ... on Tenant {
+      members(first: 50, includeSubsidiaries: false) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }""" + MEMBER_FIELDS + """
+      }
+    }
+  }
+}""",
+    },
+    "s2": {
+        "short": "20 artists × 10 releases × 10 tracks",
+        "title": "Shape 2: 20 artists, their first 10 releases, their first 10 tracks",
+        "query": """query Shape2($tenant: ID!) {
+  node(id: $tenant) {
+    ... on Tenant {
+      artists(first: 20, includeSubsidiaries: false) {
+        edges {
+          node {
+            id name
+            releases(first: 10) {
+              edges {
+                node {
+                  id title releaseDate
+                  tracks(first: 10) {
+                    edges { node { id position title isrc durationSeconds } }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}""",
+    },
+    "s3": {
+        "short": "members by role and email fragment",
+        "title": "Shape 3: members filtered by role (ADMIN, USER) and an email fragment, with totalCount",
+        "query": """query Shape3($tenant: ID!, $fragment: String!) {
+  node(id: $tenant) {
+    ... on Tenant {
+      members(first: 50, includeSubsidiaries: false,
+              filter: { membershipRole: { in: [ADMIN, USER] }, email: { contains: $fragment } }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }""" + MEMBER_FIELDS + """
+      }
+    }
+  }
+}""",
+    },
+    "s4": {
+        "short": "page of 50, 10,000 rows deep",
+        "title": "Shape 4: shape 1 but 10,000 rows deep, reached by cursor",
+        "query": """query Shape4($tenant: ID!, $after: String!) {
+  node(id: $tenant) {
+    ... on Tenant {
+      members(first: 50, after: $after, includeSubsidiaries: false) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }""" + MEMBER_FIELDS + """
+      }
+    }
+  }
+}""",
+    },
+    "s5": {
+        "short": "node(id) of a random user",
+        "title": "Shape 5: node(id:) lookup of a random user of the tenant",
+        "query": """query Shape5($id: ID!) {
+  node(id: $id) {
+    ... on User { id email firstName lastName createdAt }
+  }
+}""",
+    },
+}
+
+DEEP_QUERY = """query Deep($tenant: ID!, $after: String) {
+  node(id: $tenant) {
+    ... on Tenant {
+      members(first: 500, after: $after, includeSubsidiaries: false) {
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}"""
+
+NODES_QUERY = """query Check($ids: [ID!]!) { nodes(ids: $ids) { id } }"""
+
+
+def post(url, auth, body):
+    """POST a GraphQL body; returns (status, parsed JSON, raw length)."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method="POST", headers={
+        "Content-Type": "application/json", "Accept": "application/json", "Authorization": auth})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            raw = r.read()
+            return r.status, json.loads(raw), len(raw)
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw), len(raw)
+        except ValueError:
+            return e.code, {"errors": [{"message": raw[:300].decode(errors="replace")}]}, len(raw)
+
+
+def checked(url, auth, body, what):
+    status, resp, size = post(url, auth, body)
+    if status != 200 or resp.get("errors") or resp.get("data") is None:
+        die(f"{what}: HTTP {status}: {json.dumps(resp)[:600]}")
+    return resp, size
+
+
+def count_edges(obj):
+    """Number of edge objects anywhere in a response."""
+    if isinstance(obj, dict):
+        n = len(obj["edges"]) if isinstance(obj.get("edges"), list) else 0
+        return n + sum(count_edges(v) for v in obj.values())
+    if isinstance(obj, list):
+        return sum(count_edges(v) for v in obj)
+    return 0
+
+
+def cmd_free_port(a):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+    s.close()
+
+
+def cmd_prepare(a):
+    """Write the request bodies of the shapes into the work folder, reach
+    the 10,000-deep cursor by paging, and check every shape once."""
+    work, url, auth = a.work, a.url, a.auth
+    tenant = gid("Tenant", a.tenant_id)
+    variables = {
+        "s1": {"tenant": tenant},
+        "s2": {"tenant": tenant},
+        "s3": {"tenant": tenant, "fragment": a.fragment},
+    }
+    # Shape 4: page 500 at a time to row `depth`, exactly as a client would.
+    after, pages = None, a.depth // 500
+    for i in range(pages):
+        resp, _ = checked(url, auth, {"query": DEEP_QUERY, "variables": {"tenant": tenant, "after": after}},
+                          f"paging to the deep cursor (page {i + 1})")
+        pi = resp["data"]["node"]["members"]["pageInfo"]
+        if not pi["hasNextPage"]:
+            die(f"the tenant has fewer than {a.depth} members")
+        after = pi["endCursor"]
+    variables["s4"] = {"tenant": tenant, "after": after}
+
+    with open(a.user_ids) as f:
+        users = [line.strip() for line in f if line.strip()]
+    if not users:
+        die("no user IDs for shape 5")
+    ids = [gid("User", u) for u in users]
+    with open(os.path.join(work, "s5.ids"), "w") as f:
+        f.write("\n".join(ids) + "\n")
+    # Every ID must resolve: another tenant's user would answer null and
+    # measure something else.
+    for i in range(0, len(ids), 500):
+        resp, _ = checked(url, auth, {"query": NODES_QUERY, "variables": {"ids": ids[i:i + 500]}}, "checking shape 5 IDs")
+        missing = [ids[i + j] for j, n in enumerate(resp["data"]["nodes"]) if n is None]
+        if missing:
+            die(f"shape 5: {len(missing)} user IDs are not visible to the tenant, e.g. {missing[0]}")
+    variables["s5"] = {"id": "__ID__"}
+
+    for name in ("s1", "s2", "s3", "s4", "s5"):
+        body = {"query": SHAPES[name]["query"], "variables": variables[name]}
+        with open(os.path.join(work, name + ".json"), "w") as f:
+            json.dump(body, f)
+        probe = dict(body)
+        if name == "s5":
+            probe = {"query": body["query"], "variables": {"id": ids[0]}}
+        resp, size = checked(url, auth, probe, f"checking {name}")
+        node = resp["data"]["node"]
+        if node is None:
+            die(f"{name}: node is null")
+        sql = (resp.get("extensions") or {}).get("sql")
+        if sql is None:
+            die(f"{name}: the response has no extensions.sql: is SQL_STATS on?")
+        info = {"bytes": size, "edges": count_edges(resp["data"]), "sql": sql}
+        if name in ("s1", "s3", "s4"):
+            info["totalCount"] = node["members"]["totalCount"]
+        with open(os.path.join(work, name + ".check.json"), "w") as f:
+            json.dump(info, f, indent=1)
+        print(f"  {name}: {info['edges']} edges, {size} bytes, "
+              f"{sql['statements']} statements + {sql['overheadStatements']} overhead")
+
+
+def cmd_send(a):
+    """Send one request of a shape (shape 5 with the first ID), for the log capture."""
+    with open(os.path.join(a.work, a.shape + ".json")) as f:
+        body = json.load(f)
+    if a.shape == "s5":
+        with open(os.path.join(a.work, "s5.ids")) as f:
+            body["variables"]["id"] = f.readline().strip()
+    checked(a.url, a.auth, body, "capturing " + a.shape)
+
+
+def cmd_probe(a):
+    """While wrk runs, send a few requests of the shape and record the
+    statement counts their responses report: batching must hold under load."""
+    import time
+    with open(os.path.join(a.work, a.shape + ".json")) as f:
+        body = json.load(f)
+    ids = []
+    if a.shape == "s5":
+        with open(os.path.join(a.work, "s5.ids")) as f:
+            ids = [line.strip() for line in f if line.strip()]
+    deadline = time.time() + a.until
+    time.sleep(a.delay)
+    seen = []
+    for i in range(a.count):
+        if seen and time.time() > deadline:
+            break
+        if ids:
+            body["variables"]["id"] = random.choice(ids)
+        status, resp, _ = post(a.url, a.auth, body)
+        sql = (resp.get("extensions") or {}).get("sql") or {}
+        seen.append({"status": status, "errors": bool(resp.get("errors")),
+                     "statements": sql.get("statements"), "overhead": sql.get("overheadStatements")})
+        time.sleep(a.interval)
+    with open(os.path.join(a.work, a.shape + ".probe.json"), "w") as f:
+        json.dump(seen, f)
+
+
+# ------------------------------------------------------- log -> pgbench
+
+ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (LOG|DETAIL|ERROR|STATEMENT|WARNING|HINT|CONTEXT|FATAL):  (.*)$")
+
+
+def log_entries(text):
+    """Split PostgreSQL stderr log text (log_line_prefix '%m [%p] ') into
+    (pid, level, message) entries; continuation lines start with a tab."""
+    out = []
+    for line in text.split("\n"):
+        m = ENTRY.match(line)
+        if m:
+            out.append([m.group(1), m.group(2), m.group(3)])
+        elif out and line.startswith("\t"):
+            out[-1][2] += "\n" + line[1:]
+    return out
+
+
+def parse_params(s):
+    """Parse `$1 = 'a', $2 = NULL, ...` into {1: "'a'", 2: "NULL"} (values
+    kept as SQL literals)."""
+    params, i = {}, 0
+    while i < len(s):
+        m = re.compile(r"\s*\$(\d+) = ").match(s, i)
+        if not m:
+            break
+        n, i = int(m.group(1)), m.end()
+        if s.startswith("NULL", i):
+            params[n], i = "NULL", i + 4
+        else:
+            if s[i] != "'":
+                die("cannot parse log parameters: " + s[:200])
+            j = i + 1
+            while True:
+                j = s.index("'", j)
+                if j + 1 < len(s) and s[j + 1] == "'":
+                    j += 2
+                    continue
+                break
+            params[n], i = s[i:j + 1], j + 1
+        if s.startswith(",", i):
+            i += 1
+    return params
+
+
+def bind(sql, params):
+    """Replace $n outside string literals by the literal values."""
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c == "'":
+            j = i + 1
+            while True:
+                j = sql.index("'", j)
+                if j + 1 < n and sql[j + 1] == "'":
+                    j += 2
+                    continue
+                break
+            out.append(sql[i:j + 1])
+            i = j + 1
+            continue
+        m = re.compile(r"\$(\d+)").match(sql, i)
+        if m:
+            out.append(params[int(m.group(1))])
+            i = m.end()
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def split_top_level(sql):
+    """Split a multi-statement string at semicolons outside literals."""
+    parts, cur, i, quote = [], [], 0, False
+    for c in sql:
+        if c == "'":
+            quote = not quote
+        if c == ";" and not quote:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+    if "".join(cur).strip():
+        parts.append("".join(cur).strip())
+    return parts
+
+
+def captured_statements(text):
+    """The statements of one request, in order, with literal parameters:
+    a list of (protocol, sql) where protocol is 'simple' or 'extended'."""
+    stmts, pending = [], None
+    for pid, level, msg in log_entries(text):
+        if level == "LOG" and msg.startswith("statement: "):
+            stmts.append(["simple", msg[len("statement: "):]])
+        elif level == "LOG" and re.match(r"execute [^:]*: ", msg):
+            stmts.append(["extended", re.sub(r"^execute [^:]*: ", "", msg)])
+            pending = stmts[-1]
+        elif level == "DETAIL" and msg.startswith("parameters: ") and pending is not None:
+            pending[1] = bind(pending[1], parse_params(msg[len("parameters: "):]))
+            pending = None
+    return stmts
+
+
+def pgbench_script(stmts):
+    """pgbench script text: one command per statement; a multi-statement
+    string (the transaction preamble) stays one round trip with \\;."""
+    lines = []
+    for proto, sql in stmts:
+        sql = " ".join(sql.split())  # one line per command; no literal holds a newline
+        parts = split_top_level(sql)
+        lines.append(" \\;\n".join(parts) + ";")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_capture(a):
+    with open(a.log, "rb") as f:
+        f.seek(a.offset)
+        text = f.read().decode(errors="replace")
+    stmts = captured_statements(text)
+    if not stmts:
+        die(f"no statements captured for {a.shape} (is log_statement=all active?)")
+    if stmts[-1][1].strip().upper() != "COMMIT":
+        die(f"{a.shape}: the captured statements do not end with COMMIT: {stmts[-1][1][:100]}")
+    with open(os.path.join(a.work, a.shape + ".sql.json"), "w") as f:
+        json.dump(stmts, f, indent=1)
+    script = pgbench_script(stmts)
+    if a.shape != "s5":
+        with open(os.path.join(a.work, a.shape + ".pgbench.sql"), "w") as f:
+            f.write(script)
+        scripts = [a.shape + ".pgbench.sql"]
+    else:
+        # One script per user ID (pgbench has no arrays to pick from):
+        # pgbench picks one of the scripts at random for every transaction.
+        with open(os.path.join(a.work, "s5.ids")) as f:
+            ids = [line.strip() for line in f if line.strip()]
+        uuids = [base64.urlsafe_b64decode(g + "=" * (-len(g) % 4)).decode().split(":", 1)[1] for g in ids]
+        first = uuids[0]
+        if script.count(first) != 1:
+            die(f"s5: expected the user id {first} once in the captured SQL, found {script.count(first)}")
+        rnd = random.Random(42)
+        chosen = [first] + rnd.sample(uuids[1:], min(a.variants, len(uuids)) - 1)
+        os.makedirs(os.path.join(a.work, "s5.pgbench"), exist_ok=True)
+        scripts = []
+        for k, u in enumerate(chosen):
+            name = os.path.join("s5.pgbench", f"{k:03d}.sql")
+            with open(os.path.join(a.work, name), "w") as f:
+                f.write(script.replace(first, u))
+            scripts.append(name)
+    with open(os.path.join(a.work, a.shape + ".pgbench.list"), "w") as f:
+        f.write("\n".join(scripts) + "\n")
+    print(f"  {a.shape}: {len(stmts)} statements captured")
+
+
+# ------------------------------------------------ shape 3 index timing
+
+def psql(args, sql):
+    r = subprocess.run(args + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"], input=sql,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        die("psql failed: " + r.stderr.strip()[:800])
+    return r.stdout
+
+
+def reads_of(work, shape):
+    """The preamble settings and the reads of a captured request."""
+    with open(os.path.join(work, shape + ".sql.json")) as f:
+        stmts = json.load(f)
+    pre = next(i for i, (p, s) in enumerate(stmts) if s.lstrip().upper().startswith("BEGIN"))
+    setup = split_top_level(" ".join(stmts[pre][1].split()))[1:]  # SET LOCAL ROLE, set_config
+    reads = [" ".join(s.split()) for p, s in stmts[pre + 1:] if s.strip().upper() != "COMMIT"]
+    return setup, reads
+
+
+def explain_once(psql_bin, setup, reads, role="app", drop=None):
+    """Run each read in one transaction: planned once to warm the new
+    backend's caches, then under EXPLAIN (ANALYZE, TIMING OFF) for the
+    planning and execution times PostgreSQL reports, then once more plainly
+    (output discarded) between two readings of the backend's CPU time
+    (/proc/PID/schedstat), which competing processes do not inflate."""
+    sql = ["SELECT pg_backend_pid() AS bench_pid \\gset", "\\setenv BENCH_PID :bench_pid",
+           "BEGIN ISOLATION LEVEL REPEATABLE READ;"]
+    if drop:
+        sql.append(f"DROP INDEX {drop};")
+    if role == "app":
+        sql += [x + ";" for x in setup]
+    for x in reads:
+        sql += ["\\o /dev/null", "EXPLAIN " + x + ";", "\\o",  # loads the backend's caches for planning
+                "\\echo @@PLAN@@", "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + x + ";",
+                "\\echo @@CPU@@", "\\! cat /proc/$BENCH_PID/schedstat", "\\o /dev/null", x + ";", "\\o",
+                "\\echo @@CPU@@", "\\! cat /proc/$BENCH_PID/schedstat"]
+    sql += ["ROLLBACK;"]
+    out = psql([psql_bin], "\n".join(sql) + "\n")
+    parts = re.split(r"@@(CPU|PLAN)@@\n", out)[1:]
+    cpu, plans = [], []
+    for tag, body in zip(parts[0::2], parts[1::2]):
+        if tag == "CPU":
+            cpu.append(int(body.split()[0]))
+        else:
+            plans.append(body)
+    if len(plans) != len(reads) or len(cpu) != 2 * len(reads):
+        die("explain: unexpected psql output: " + out[:300])
+    res = []
+    for k, body in enumerate(plans):
+        p = json.loads(body)[0]
+        res.append({"exec_ms": p["Execution Time"], "plan_ms": p["Planning Time"],
+                    "cpu_ms": (cpu[2 * k + 1] - cpu[2 * k]) / 1e6,
+                    "uses_index": bool(drop is None and "users_email_trgm" in body)})
+    return res
+
+
+def cmd_explain(a):
+    """Per statement costs of every shape's reads as the server runs them
+    (role catalogue_app, row-level security on), and for shape 3 the same
+    with its trigram index dropped inside a rolled-back transaction, and as
+    the table owner, to whom row-level security does not apply."""
+    out = {"runs": a.runs, "index": a.index, "shapes": {}}
+    for shape in ("s1", "s2", "s3", "s4", "s5"):
+        setup, reads = reads_of(a.work, shape)
+        runs = [explain_once(a.psql, setup, reads) for _ in range(a.runs)]
+        out["shapes"][shape] = [{
+            "sql": x,
+            "exec_ms": statistics.median(r[k]["exec_ms"] for r in runs),
+            "plan_ms": statistics.median(r[k]["plan_ms"] for r in runs),
+            "cpu_ms": statistics.median(r[k]["cpu_ms"] for r in runs),
+        } for k, x in enumerate(reads)]
+    setup, reads = reads_of(a.work, "s3")
+    variants = {"app_with": ("app", None), "app_without": ("app", a.index),
+                "owner_with": ("owner", None), "owner_without": ("owner", a.index)}
+    runs = {v: [] for v in variants}
+    for _ in range(a.runs):
+        for v, (role, drop) in variants.items():
+            runs[v].append(explain_once(a.psql, setup, reads, role, drop))
+    s3 = {"statements": [], "total": {}}
+    for k, x in enumerate(reads):
+        st = {"sql": x}
+        for v in variants:
+            st[v + "_exec_ms"] = statistics.median(r[k]["exec_ms"] for r in runs[v])
+            st[v + "_cpu_ms"] = statistics.median(r[k]["cpu_ms"] for r in runs[v])
+            st[v + "_uses_index"] = runs[v][0][k]["uses_index"]
+        s3["statements"].append(st)
+    for v in variants:
+        s3["total"][v + "_exec_ms"] = statistics.median(sum(x["exec_ms"] for x in r) for r in runs[v])
+        s3["total"][v + "_cpu_ms"] = statistics.median(sum(x["cpu_ms"] for x in r) for r in runs[v])
+    out["s3"] = s3
+    with open(os.path.join(a.work, "explain.json"), "w") as f:
+        json.dump(out, f, indent=1)
+    t = s3["total"]
+    print(f"  shape 3 as catalogue_app (row-level security): {t['app_with_exec_ms']:.1f} ms with {a.index},"
+          f" {t['app_without_exec_ms']:.1f} ms without (backend CPU {t['app_with_cpu_ms']:.1f} / {t['app_without_cpu_ms']:.1f} ms)")
+    print(f"  shape 3 as the table owner (no row-level security): {t['owner_with_exec_ms']:.1f} ms with,"
+          f" {t['owner_without_exec_ms']:.1f} ms without (backend CPU {t['owner_with_cpu_ms']:.1f} / {t['owner_without_cpu_ms']:.1f} ms)")
+
+
+# ------------------------------------------------------------ CPU use
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stat(pid):
+    """(ppid, utime+stime, cutime+cstime) of a process in clock ticks, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            s = f.read()
+    except OSError:
+        return None
+    fields = s[s.rindex(")") + 2:].split()
+    # fields[0] is state (field 3); utime is field 14, cutime field 16.
+    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+
+
+def cpu_snapshot(server_pid, pg_dir, shell_pid):
+    with open("/proc/stat") as f:
+        cols = [int(x) for x in f.readline().split()[1:]]
+    # user, nice, system, irq, softirq (guest time is inside user; idle,
+    # iowait and steal are not work of this machine's processes)
+    busy = cols[0] + cols[1] + cols[2] + cols[5] + cols[6]
+    import time
+    snap = {"time": time.time(), "busy": busy, "server": 0, "postgres": 0, "loadgen": 0}
+    st = proc_stat(server_pid)
+    if st:
+        snap["server"] = st[1]
+    postmaster = None
+    try:
+        with open(os.path.join(pg_dir, "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+    except (OSError, ValueError):
+        pass
+    if postmaster:
+        st = proc_stat(postmaster)
+        if st:
+            # Backends that ended (pgbench's) are in the postmaster's
+            # children time; live ones are counted one by one.
+            snap["postgres"] = st[1] + st[2]
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                c = proc_stat(d)
+                if c and c[0] == postmaster:
+                    snap["postgres"] += c[1]
+    st = proc_stat(shell_pid)
+    if st:
+        snap["loadgen"] = st[2]  # wrk and pgbench are the shell's waited-for children
+    return snap
+
+
+def cmd_cpu(a):
+    snap = cpu_snapshot(a.server_pid, a.pg_dir, a.shell_pid)
+    snap["ticks_per_s"] = CLK_TCK
+    with open(a.out, "w") as f:
+        json.dump(snap, f)
+
+
+def cpu_split(work, name, requests):
+    """CPU seconds used during a measured run by the server, PostgreSQL, the
+    load generator and everything else, and per request in ms."""
+    try:
+        with open(os.path.join(work, name + ".cpu0.json")) as f:
+            a = json.load(f)
+        with open(os.path.join(work, name + ".cpu1.json")) as f:
+            b = json.load(f)
+    except OSError:
+        return None
+    t = a["ticks_per_s"]
+    out = {k: (b[k] - a[k]) / t for k in ("busy", "server", "postgres", "loadgen")}
+    out["others"] = max(0.0, out["busy"] - out["server"] - out["postgres"] - out["loadgen"])
+    out["elapsed"] = b["time"] - a["time"]
+    if requests:
+        for k in ("server", "postgres", "loadgen", "others"):
+            out[k + "_ms_per_req"] = out[k] * 1000 / requests
+    return out
+
+
+# ----------------------------------------------------------- profile
+
+# Where the server's CPU samples go: each sample is assigned to the first
+# category one of its stack frames matches, so the shares add up to 100 %.
+PROFILE_CATEGORIES = [
+    ("GC background marking", ("runtime.gcBgMarkWorker",)),
+    ("goroutine stack growth", ("runtime.morestack", "runtime.newstack")),
+    ("SQL: lib/pq, database/sql, sqlx, row scanning (catalogue/db)",
+     ("github.com/lib/pq", "database/sql.", "github.com/jmoiron/sqlx", "catalogue/db.")),
+    ("authentication (JWT, principal)", ("catalogue/internal/auth", "github.com/golang-jwt")),
+    ("GraphQL: parse, validate, resolve, marshal (gqlgen, graph/)",
+     ("github.com/99designs/gqlgen", "github.com/vektah/gqlparser", "catalogue/graph", "github.com/graph-gophers/dataloader")),
+    ("HTTP and network I/O", ("net/http.", "net.", "internal/poll.", "bufio.", "catalogue/internal/api")),
+    ("Go scheduler (finding work, switching goroutines, sysmon)",
+     ("runtime.schedule", "runtime.findRunnable", "runtime.mcall", "runtime.park_m", "runtime.goexit0",
+      "runtime.sysmon", "runtime.mstart", "runtime.goschedIfBusy", "runtime.gopreempt_m")),
+    ("other Go runtime", ("runtime.",)),
+]
+ALLOC_FRAMES = ("runtime.mallocgc", "runtime.gcAssistAlloc", "runtime.gcBgMarkWorker", "runtime.newobject", "runtime.growslice")
+
+
+def cmd_profile(a):
+    r = subprocess.run(["perf", "script", "-i", a.data], capture_output=True, text=True)
+    if r.returncode != 0:
+        die("perf script: " + r.stderr[:300])
+    counts, alloc, total = {}, 0, 0
+    for block in r.stdout.split("\n\n"):
+        lines = [ln for ln in block.split("\n") if ln.strip()]
+        if len(lines) < 2:
+            continue
+        frames = [ln.split(None, 1)[1] if len(ln.split(None, 1)) > 1 else "" for ln in lines[1:]]
+        total += 1
+        cat = "other"
+        for name, prefixes in PROFILE_CATEGORIES:
+            if any(f.startswith(prefixes) for f in frames):
+                cat = name
+                break
+        counts[cat] = counts.get(cat, 0) + 1
+        if any(f.startswith(ALLOC_FRAMES) for f in frames):
+            alloc += 1
+    out = {"samples": total, "categories": {k: v / total for k, v in counts.items()} if total else {},
+           "alloc_gc": alloc / total if total else None}
+    with open(a.out, "w") as f:
+        json.dump(out, f, indent=1)
+
+
+# ------------------------------------------------------------ parsing
+
+def parse_duration_ms(s):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", s.strip())
+    if not m:
+        return None
+    v, u = float(m.group(1)), m.group(2)
+    return v * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[u]
+
+
+def parse_wrk(path):
+    with open(path) as f:
+        text = f.read()
+    r = {}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    r["rps"] = float(m.group(1)) if m else None
+    m = re.search(r"(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read", text)
+    r["requests"] = int(m.group(1)) if m else None
+    for pct in ("50", "75", "90", "99"):
+        m = re.search(r"^\s+" + pct + r"(?:\.000)?%\s+(\S+)", text, re.M)
+        r["p" + pct] = parse_duration_ms(m.group(1)) if m else None
+    m = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", text)
+    r["mean"] = parse_duration_ms(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    r["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    r["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
+    return r
+
+
+def percentile(sorted_vals, p):
+    if not sorted_vals:
+        return None
+    k = (len(sorted_vals) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(sorted_vals) - 1)
+    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (k - lo)
+
+
+def parse_pgbench(path, logs):
+    with open(path) as f:
+        text = f.read()
+    r = {}
+    m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", text) or re.search(r"tps = ([\d.]+)", text)
+    r["tps"] = float(m.group(1)) if m else None
+    m = re.search(r"latency average = ([\d.]+) ms", text)
+    r["mean"] = float(m.group(1)) if m else None
+    m = re.search(r"number of transactions actually processed: (\d+)", text)
+    r["transactions"] = int(m.group(1)) if m else None
+    m = re.search(r"number of failed transactions: (\d+)", text)
+    r["failed"] = int(m.group(1)) if m else 0
+    lat = []
+    for p in glob.glob(logs):
+        with open(p) as f:
+            for line in f:
+                cols = line.split()
+                if len(cols) >= 3 and cols[2].isdigit():
+                    lat.append(int(cols[2]) / 1000.0)
+    lat.sort()
+    r["p50"], r["p99"] = percentile(lat, 50), percentile(lat, 99)
+    r["logged"] = len(lat)
+    return r
+
+
+def read_kv(path):
+    out = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    out[k] = v
+    return out
+
+
+# -------------------------------------------------------------- report
+
+def fmt(v, digits=1, unit=""):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}{unit}"
+    return f"{v:,}{unit}"
+
+
+def pct(v, digits=0):
+    return "n/a" if v is None else f"{v * 100:.{digits}f} %"
+
+
+def ms(v, digits=2):
+    return "n/a" if v is None else f"{v:,.{digits}f} ms"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def label(sql):
+    """A short name for a read: what it reads and how."""
+    inner = sql.split("LATERAL", 1)[-1]
+    tables = []
+    for t in re.findall(r"(?:FROM|JOIN) (\w+)", inner):
+        if t not in tables and t != "unnest":
+            tables.append(t)
+    what = " ⋈ ".join(tables) or "?"
+    if "count(*)" in sql:
+        return f"count of {what} (totalCount)"
+    if "AS _key" in sql:
+        return f"{what} by id"
+    if "AS _parent" in sql:
+        m = re.search(r"LIMIT (\d+)", inner)
+        return f"page of {what}, per parent" + (f", LIMIT {m.group(1)}" if m else "")
+    return sql[:60]
+
+
+def cmd_report(a):
+    work = a.work
+    env = read_kv(os.path.join(work, "env.txt"))
+    counts = read_kv(os.path.join(work, "counts.txt"))
+    nproc = int(env.get("nproc", "1"))
+    with open(os.path.join(work, "explain.json")) as f:
+        explain = json.load(f)
+    shapes = []
+    for name in ("s1", "s2", "s3", "s4", "s5"):
+        wrk = parse_wrk(os.path.join(work, name + ".wrk.txt"))
+        pgb = parse_pgbench(os.path.join(work, name + ".pgbench.txt"), os.path.join(work, name + ".pgbench.log*"))
+        with open(os.path.join(work, name + ".check.json")) as f:
+            check = json.load(f)
+        with open(os.path.join(work, name + ".sql.json")) as f:
+            captured = json.load(f)
+        mem = read_kv(os.path.join(work, name + ".mem.txt"))
+        probe = []
+        if os.path.exists(os.path.join(work, name + ".probe.json")):
+            with open(os.path.join(work, name + ".probe.json")) as f:
+                probe = json.load(f)
+        prof = None
+        if os.path.exists(os.path.join(work, name + ".profile.json")):
+            with open(os.path.join(work, name + ".profile.json")) as f:
+                prof = json.load(f)
+        sh = {"name": name, "n": name[1], "wrk": wrk, "pgbench": pgb, "check": check, "captured": captured,
+              "mem": mem, "profile": prof, "probe": probe, "reads": explain["shapes"][name],
+              "cpu": cpu_split(work, name, wrk["requests"]),
+              "pgcpu": cpu_split(work, name + ".pgbench", pgb["transactions"])}
+        sh["ratio"] = ratio(wrk["rps"], pgb["tps"])
+        c, pc = sh["cpu"], sh["pgcpu"]
+        sh["cpu_ratio"] = None
+        if c and pc and c.get("server_ms_per_req") is not None and pc.get("postgres_ms_per_req") is not None:
+            sh["cpu_ratio"] = (pc["postgres_ms_per_req"] + pc["loadgen_ms_per_req"]) / (
+                c["server_ms_per_req"] + c["postgres_ms_per_req"] + c["loadgen_ms_per_req"])
+        rss = mem.get("VmHWM")
+        sh["rss_mib"] = int(rss.split()[0]) / 1024 if rss else None
+        shapes.append(sh)
+    S = {s["name"]: s for s in shapes}
+    s1, s2, s3, s4, s5 = (S[k] for k in ("s1", "s2", "s3", "s4", "s5"))
+
+    def share(c, key):
+        return c[key] / (nproc * c["elapsed"]) if c else None
+
+    def cpu_req(s):
+        c = s["cpu"]
+        return c["server_ms_per_req"] + c["postgres_ms_per_req"] if c and c.get("server_ms_per_req") is not None else None
+
+    deep = ratio(s4["wrk"]["p50"], s1["wrk"]["p50"])
+    deep_pg = ratio(s4["pgbench"]["p50"], s1["pgbench"]["p50"])
+    deep_cpu = ratio(cpu_req(s4), cpu_req(s1))
+    t3 = explain["s3"]["total"]
+    speedup = ratio(t3["app_without_exec_ms"], t3["app_with_exec_ms"])
+    speedup_cpu = ratio(t3["app_without_cpu_ms"], t3["app_with_cpu_ms"])
+    owner_speedup = ratio(t3["owner_without_exec_ms"], t3["owner_with_exec_ms"])
+    owner_speedup_cpu = ratio(t3["owner_without_cpu_ms"], t3["owner_with_cpu_ms"])
+    st2 = s2["check"]["sql"]["statements"]
+    st2_load = sorted({p["statements"] for p in s2["probe"] if p["statements"] is not None})
+
+    L = []
+    w = L.append
+    w("# Benchmarks")
+    w("")
+    w(f"Measured by `make bench` (`bench/run.sh`) on {env.get('date', '?')}. Every figure in this file was"
+      " measured by that run and written by `bench/bench.py report` from its raw outputs (kept in"
+      f" `{env.get('data_dir', '?')}/run/`); run `make bench` again to refresh it.")
+    w("")
+    w("## Results")
+    w("")
+    w(f"{env.get('connections', '?')} concurrent connections, {env.get('duration', '?')} s per measured run, on"
+      f" {nproc} cores shared by wrk, the server and PostgreSQL. \"CPU-normalised\" divides out the CPU that"
+      " other processes on the machine took during each run (see [What limits each shape](#what-limits-each-shape)).")
+    w("")
+    w("| shape | req/s | p50 | p99 | SQL statements / request | peak RSS | pgbench tps (same SQL) | server / pgbench | CPU-normalised |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in shapes:
+        wr, pg, sql = s["wrk"], s["pgbench"], s["check"]["sql"]
+        w(f"| {s['n']}. {SHAPES[s['name']]['short']} | {fmt(wr['rps'])} | {ms(wr['p50'])} | {ms(wr['p99'])} | "
+          f"{sql['statements']} (+ {sql['overheadStatements']} overhead + COMMIT) | {fmt(s['rss_mib'], 0, ' MiB')} | "
+          f"{fmt(pg['tps'])} | {pct(s['ratio'])} | {pct(s['cpu_ratio'])} |")
+    w("")
+    w("SQL statements per request are the response's `extensions.sql.statements` (the reads); the overhead statements"
+      " are the credential lookup and the transaction preamble; `COMMIT` follows the response, so the response does"
+      " not count it, but the captured SQL and the pgbench scripts contain it.")
+    w("")
+
+    def yes(b):
+        return "yes" if b else "**no**"
+    w("### Targets")
+    w("")
+    w("| target | measured | CPU-normalised | met (measured) |")
+    w("| --- | --- | --- | --- |")
+    for s in (s1, s2, s5):
+        w(f"| shape {s['n']}: ≥ 70 % of pgbench's throughput on the same SQL | {pct(s['ratio'])} | {pct(s['cpu_ratio'])} |"
+          f" {yes(s['ratio'] is not None and s['ratio'] >= 0.7)} |")
+    w(f"| shape 4 (10,000 rows deep) p50 within 1.2× of shape 1 | {fmt(deep, 2, '×')} | {fmt(deep_cpu, 2, '×')} (CPU per request) |"
+      f" {yes(deep is not None and deep <= 1.2)} |")
+    w(f"| shape 3 ≥ 20× faster with its index than without, as the server runs it | {fmt(speedup, 1, '×')} |"
+      f" {fmt(speedup_cpu, 1, '×')} (backend CPU) | {yes(speedup is not None and speedup >= 20)} |")
+    w(f"| shape 2: one statement per level (tenant, artists, releases, tracks: 4) | {st2}"
+      + (f" (under load: {', '.join(map(str, st2_load))})" if st2_load else "") + f" | — | {yes(st2 <= 4 and all(x <= 4 for x in st2_load))} |")
+    w("")
+
+    w("## Machine")
+    w("")
+    w(f"- CPU: {env.get('cpu', '?')}; `nproc` = {nproc}")
+    w(f"- Memory: {env.get('mem', '?')}; kernel {env.get('kernel', '?')}")
+    w(f"- PostgreSQL {env.get('pg_version', '?')}: the server's private cluster in `{env.get('data_dir', '?')}/postgres`"
+      f" (shared_buffers {env.get('shared_buffers', '?')}, otherwise defaults)")
+    w(f"- {env.get('go', '?')}; {env.get('wrk', '?')}; {env.get('pgbench', '?')}")
+    dirty = int(env.get("dirty", "0") or 0)
+    w(f"- Code: commit `{env.get('commit', '?')}`" + (f" plus {dirty} changed or added files in the working tree,"
+      " built as they were when the run started" if dirty else ", working tree clean apart from the benchmark itself"))
+    w(f"- Server: `bin/catalogue` with `SQL_STATS=true LOG_LEVEL=warn SEED_DEMO=false`, pool `DB_MAX_CONNS`"
+      f" {env.get('db_max_conns', '?')}, `LOADER_WAIT` {env.get('loader_wait', '?')}")
+    others = [share(s["cpu"], "others") for s in shapes if s["cpu"]] + [share(s["pgcpu"], "others") for s in shapes if s["pgcpu"]]
+    if others:
+        w(f"- Load average before the run: {env.get('load_before', '?')}. Other processes took between"
+          f" {min(others) * 100:.0f} % and {max(others) * 100:.0f} % of the machine's CPU during the measured runs"
+          " (per run in the shape tables below).")
+    w("")
+    w("## Data set")
+    w("")
+    seed_note = (f", loaded once in {env['seed_seconds']} s and reused by later runs" if env.get("seed_seconds")
+                 else ", loaded by an earlier run and reused")
+    w(f"`bin/catalogue seed {env.get('seed_args', '?')}`{seed_note}, then `VACUUM (ANALYZE)`.")
+    w("")
+    w("| table | rows |")
+    w("| --- | ---: |")
+    for k, v in counts.items():
+        w(f"| {k} | {int(v):,} |")
+    w("")
+    w(f"Requests act as the OWNER of `{env.get('tenant_slug', '?')}`, the largest tenant without subsidiaries"
+      f" ({int(env.get('tenant_members', 0)):,} memberships), with a bearer token (`DEV_AUTH` HS256 secret of the data"
+      f" folder). Shape 3's fragment `{env.get('fragment', '?')}` is in {int(env.get('fragment_users', 0)):,} emails"
+      f" ({float(env.get('fragment_share', 0)) * 100:.2f} % of users), {int(env.get('fragment_members', 0)):,} of them"
+      f" ADMIN or USER members of the tenant. Shape 5 picks one of {int(env.get('s5_ids', 0)):,} random members"
+      f" of the tenant per request; its pgbench floor picks one of {env.get('s5_variants', '?')} scripts, one per"
+      " member ID taken from the same list (pgbench cannot pick from a list within a script).")
+    w("")
+    w("## Method")
+    w("")
+    w(f"For each shape: a {env.get('warmup', '?')} s warm-up, then `wrk -t{env.get('threads', '?')}"
+      f" -c{env.get('connections', '?')} -d{env.get('duration', '?')}s --latency` POSTing to `/graphql`"
+      " (`bench/post.lua`, `bench/node.lua`); then the floor: the same SQL through"
+      f" `pgbench -n -M simple -c {env.get('connections', '?')} -j {env.get('threads', '?')} -T {env.get('duration', '?')}`"
+      f" after a {env.get('pg_warmup', '?')} s warm-up. The SQL was captured from the PostgreSQL log"
+      " (`log_statement = all`, on only while the server answered one request of each shape), so a pgbench"
+      " transaction is exactly what the server sends for one request, in order, with the parameter values inlined:"
+      " the credential lookup (`UserAuthByID`), the preamble (`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+      " SET LOCAL ROLE catalogue_app; SELECT set_config(...)`, one round trip as in the server), the reads and"
+      " `COMMIT` (scripts: `s1.pgbench.sql` ... in the run folder). A few extra requests sent during each run"
+      " check that the statement count holds under load.")
+    w("")
+    w("Peak RSS is the server's `VmHWM`, reset before each measured run (`echo 5 > /proc/PID/clear_refs`) and read"
+      " after it. CPU time comes from `/proc`: the server process, the PostgreSQL cluster (postmaster, its live and"
+      " its ended backends), the load generator (wrk or pgbench) and, by difference with the machine's busy time,"
+      " other processes. Statement costs are medians of `EXPLAIN (ANALYZE, TIMING OFF)` over"
+      f" {explain['runs']} runs in the server's transaction setup (role `catalogue_app`, tenant settings, row-level"
+      " security), with the CPU time the backend used for each (`/proc/PID/schedstat`), which competing processes do"
+      " not inflate. Where `perf` works, the server was sampled during each warm-up and each sample put in the first"
+      " category one of its stack frames matches.")
+    w("")
+
+    w("## Shapes in detail")
+    w("")
+    for s in shapes:
+        wr, pg, ck, c, pc = s["wrk"], s["pgbench"], s["check"], s["cpu"], s["pgcpu"]
+        w(f"### {SHAPES[s['name']]['title']}")
+        w("")
+        w("| measure | through the server (wrk) | same SQL (pgbench) |")
+        w("| --- | ---: | ---: |")
+        w(f"| requests / transactions | {fmt(wr['requests'])} | {fmt(pg['transactions'])} |")
+        w(f"| per second | {fmt(wr['rps'])} | {fmt(pg['tps'])} |")
+        w(f"| latency p50 | {ms(wr['p50'])} | {ms(pg['p50'])} |")
+        w(f"| latency p99 | {ms(wr['p99'])} | {ms(pg['p99'])} |")
+        w(f"| errors | {wr['non2xx']} non-2xx, {wr['socket_errors']} socket | {pg['failed']} failed |")
+        w(f"| statements sent, COMMIT included | {len(s['captured'])} | {len(s['captured'])} |")
+        w(f"| protocol | extended, bind parameters ({sum(1 for p, _ in s['captured'] if p == 'extended')} statements)"
+          f" + simple ({sum(1 for p, _ in s['captured'] if p != 'extended')}) | simple, values inlined |")
+        if s["probe"]:
+            got = sorted({p["statements"] for p in s["probe"] if p["statements"] is not None})
+            bad = sum(1 for p in s["probe"] if p["status"] != 200 or p["errors"])
+            w(f"| read statements per request under load ({len(s['probe'])} probes) | "
+              f"{', '.join(str(x) for x in got) or 'n/a'}{f' ({bad} failed)' if bad else ''} | — |")
+        if c and pc:
+            w(f"| CPU per request: server | {ms(c.get('server_ms_per_req'))} | — |")
+            w(f"| CPU per request: PostgreSQL | {ms(c.get('postgres_ms_per_req'))} | {ms(pc.get('postgres_ms_per_req'))} |")
+            w(f"| CPU per request: wrk / pgbench | {ms(c.get('loadgen_ms_per_req'))} | {ms(pc.get('loadgen_ms_per_req'))} |")
+            w(f"| CPU taken by other processes | {pct(share(c, 'others'), 1)} of the machine | {pct(share(pc, 'others'), 1)} |")
+        w(f"| server peak RSS (VmHWM) | {fmt(s['rss_mib'], 1, ' MiB')} | — |")
+        w("")
+        extra = f"Response: {ck['bytes']:,} bytes, {ck['edges']} edges"
+        if "totalCount" in ck:
+            extra += f", totalCount {ck['totalCount']:,}"
+        extra += "."
+        if wr["requests"] is not None and wr["requests"] < 200:
+            extra += (f" Only {wr['requests']} requests completed: CPU per request is approximate (requests still"
+                      " running when the run ended used CPU but are not counted).")
+        w(extra)
+        w("")
+        w("| read (as the server runs it) | planning | execution | backend CPU (both) |")
+        w("| --- | ---: | ---: | ---: |")
+        for r in s["reads"]:
+            w(f"| {label(r['sql'])} | {ms(r.get('plan_ms'))} | {ms(r['exec_ms'])} | {ms(r['cpu_ms'])} |")
+        w(f"| **all reads** | **{ms(sum(r.get('plan_ms', 0) for r in s['reads']))}** | **{ms(sum(r['exec_ms'] for r in s['reads']))}**"
+          f" | **{ms(sum(r['cpu_ms'] for r in s['reads']))}** |")
+        w("")
+        if s["profile"] and s["profile"].get("samples"):
+            pr = s["profile"]
+            cats = sorted(pr["categories"].items(), key=lambda kv: -kv[1])
+            w(f"Server CPU profile during the warm-up ({pr['samples']:,} perf samples): " +
+              "; ".join(f"{k} {v * 100:.0f} %" for k, v in cats) +
+              f". Allocation or GC is on {pct(pr['alloc_gc'])} of the sampled stacks.")
+            w("")
+
+    w("## Shape 3 with and without its index")
+    w("")
+    w(f"The reads of the captured shape 3 request, {explain['runs']} times each (medians); \"without\" drops"
+      f" `{explain['index']}` inside a transaction that is rolled back. \"As the server runs them\": role"
+      " `catalogue_app`, tenant settings, row-level security on. \"As the table owner\": the same SQL where"
+      " row-level security does not apply, to show what the index can do. Execution time as EXPLAIN ANALYZE"
+      " reports it / CPU time of the backend.")
+    w("")
+    w("| read | server's way, with index | server's way, without | table owner, with index | table owner, without |")
+    w("| --- | ---: | ---: | ---: | ---: |")
+
+    def cell(st, k):
+        return (f"{st[k + '_exec_ms']:.1f} / {st[k + '_cpu_ms']:.1f} ms" +
+                (" (index used)" if st.get(k + "_uses_index") else ""))
+    for st in explain["s3"]["statements"]:
+        w(f"| {label(st['sql'])} | {cell(st, 'app_with')} | {cell(st, 'app_without')} | {cell(st, 'owner_with')} | {cell(st, 'owner_without')} |")
+    w(f"| **all reads** | **{cell(t3, 'app_with')}** | **{cell(t3, 'app_without')}** | **{cell(t3, 'owner_with')}** | **{cell(t3, 'owner_without')}** |")
+    w(f"| **speed-up from the index** | **{fmt(speedup, 1, '×')} / {fmt(speedup_cpu, 1, '×')}** | |"
+      f" **{fmt(owner_speedup, 1, '×')} / {fmt(owner_speedup_cpu, 1, '×')}** | |")
+    w("")
+
+    w("## Deep pages")
+    w("")
+    w(f"Shape 4 (the page after row 10,000, reached by cursor) against shape 1 (the first page): p50"
+      f" {ms(s4['wrk']['p50'])} vs {ms(s1['wrk']['p50'])}, **{fmt(deep, 2, '×')}**; p99 {ms(s4['wrk']['p99'])} vs"
+      f" {ms(s1['wrk']['p99'])}. Through pgbench: p50 {ms(s4['pgbench']['p50'])} vs {ms(s1['pgbench']['p50'])}"
+      f" ({fmt(deep_pg, 2, '×')}). CPU (server + PostgreSQL) per request: {ms(cpu_req(s4))} vs {ms(cpu_req(s1))}"
+      f" ({fmt(deep_cpu, 2, '×')}). Reads: {ms(sum(r['exec_ms'] for r in s4['reads']))} vs"
+      f" {ms(sum(r['exec_ms'] for r in s1['reads']))}. Other processes took {pct(share(s4['cpu'], 'others'))} of the"
+      f" machine during the shape 4 run and {pct(share(s1['cpu'], 'others'))} during shape 1's.")
+    w("")
+
+    w("## What limits each shape")
+    w("")
+    w(f"wrk, the server and PostgreSQL share {nproc} cores, which every run kept busy. A request through the server"
+      " costs the server's CPU + PostgreSQL's + wrk's; a pgbench transaction costs PostgreSQL's + pgbench's. The"
+      " CPU-normalised ratio, (PostgreSQL + pgbench CPU per transaction) / (server + PostgreSQL + wrk CPU per"
+      " request), is roughly what the throughput ratio would be if nothing else ran on the machine. Only roughly:"
+      " on a shared virtual machine the CPU time a piece of work takes also depends on what runs beside it"
+      " (caches, memory bandwidth), and the server adds its own process to the two cores PostgreSQL runs on.")
+    w("")
+    w("| shape | server CPU / req | PostgreSQL CPU / req (server run) | PostgreSQL CPU / tx (pgbench) | CPU-normalised ratio | measured ratio |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for s in shapes:
+        c, pc = s["cpu"], s["pgcpu"]
+        if s["cpu_ratio"] is None:
+            continue
+        w(f"| {s['n']} | {ms(c['server_ms_per_req'])} | {ms(c['postgres_ms_per_req'])} | {ms(pc['postgres_ms_per_req'])} |"
+          f" {pct(s['cpu_ratio'])} | {pct(s['ratio'])} |")
+    w("")
+    for s in shapes:
+        c, pc = s["cpu"], s["pgcpu"]
+        facts = []
+        reads = s["reads"]
+        total_reads = sum(r["cpu_ms"] for r in reads)
+        top = max(reads, key=lambda r: r["cpu_ms"]) if reads else None
+        if top and total_reads > 0:
+            facts.append(f"its most expensive read is the {label(top['sql'])}: {ms(top['cpu_ms'])} of the"
+                         f" {ms(total_reads)} of backend CPU its reads take")
+        plan = sum(r.get("plan_ms", 0) for r in reads)
+        execu = sum(r["exec_ms"] for r in reads)
+        if plan > execu:
+            facts.append(f"PostgreSQL takes longer to plan its reads than to run them ({ms(plan)} vs {ms(execu)}):"
+                         " lib/pq sends every statement as a new unnamed prepared statement, so each request parses"
+                         " and plans its SQL again (the pgbench scripts, in the simple protocol, do the same)")
+        if c and pc and c.get("server_ms_per_req") is not None:
+            sv, pgs, pgp = c["server_ms_per_req"], c["postgres_ms_per_req"], pc["postgres_ms_per_req"]
+            facts.append(f"the server spends {ms(sv)} of CPU per request ({sv / pgs:.2f}× PostgreSQL's {ms(pgs)})")
+            if pgs > pgp * 1.1:
+                facts.append(f"PostgreSQL spent {pgs / pgp:.2f}× the CPU on a request that it spent on a pgbench"
+                             f" transaction of the same statements ({ms(pgs)} vs {ms(pgp)}; the server sends them with"
+                             " the extended protocol and bind parameters, pgbench with the simple protocol, and the"
+                             " server's own process shares the cores and caches with PostgreSQL)")
+        if s["profile"] and s["profile"].get("categories") and s["profile"]["samples"] >= 200:
+            cats = sorted(s["profile"]["categories"].items(), key=lambda kv: -kv[1])[:2]
+            facts.append("the server's CPU goes mostly to " + " and ".join(f"{k} ({v * 100:.0f} %)" for k, v in cats) +
+                         f"; allocation or GC is on {pct(s['profile']['alloc_gc'])} of its stacks")
+        if s["name"] == "s2":
+            facts.append(f"it resolves and marshals {s['check']['edges']} edges ({s['check']['bytes']:,} bytes) per"
+                         " request, and gqlgen marshals each list element in a goroutine of its own")
+        if s["name"] == "s3":
+            sts = explain["s3"]["statements"]
+            if not any(x["app_with_uses_index"] for x in sts) and any(x["owner_with_uses_index"] for x in sts):
+                facts.append("the trigram index is never used as the server runs the SQL. Under row-level security"
+                             " PostgreSQL evaluates a query's condition before the table's policy, or inside an index"
+                             " scan, only if its operator is LEAKPROOF; ILIKE (`texticlike`) is not. So each of the"
+                             f" tenant's {int(env.get('tenant_members', 0)):,} memberships is joined to its user, the"
+                             " `users` policy (an EXISTS over memberships) runs for that user, and only then is the"
+                             " email compared. The same SQL as the table owner uses the index:"
+                             f" {t3['owner_with_exec_ms']:.1f} ms instead of {t3['app_with_exec_ms']:.1f} ms")
+        if s["name"] == "s4" and deep is not None:
+            if deep_cpu is not None and deep_cpu <= 1.2:
+                facts.append(f"depth itself costs little: CPU per request is {fmt(deep_cpu, 2, '×')} shape 1's, as the"
+                             " cursor becomes a keyset condition on the (tenant_id, created_at, id) index, and both"
+                             " pages pay for the same totalCount")
+            if deep > 1.2:
+                facts.append(f"its p50 was {fmt(deep, 2, '×')} shape 1's")
+        if facts:
+            w(f"- **Shape {s['n']}**: " + "; ".join(facts) + ".")
+    w("")
+    w(f"Latency also includes waiting: each level of nesting waits `LOADER_WAIT` ({env.get('loader_wait', '?')}) to"
+      " batch its dataloader keys, and a request's statements run one after another on its one connection.")
+    w("")
+    with open(a.out, "w") as f:
+        f.write("\n".join(L))
+    print("  wrote " + a.out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("free-port")
+    x = sub.add_parser("prepare")
+    for k in ("work", "url", "auth", "tenant-id", "fragment", "user-ids"):
+        x.add_argument("--" + k, required=True)
+    x.add_argument("--depth", type=int, default=10000)
+    x = sub.add_parser("send")
+    for k in ("work", "url", "auth", "shape"):
+        x.add_argument("--" + k, required=True)
+    x = sub.add_parser("probe")
+    for k in ("work", "url", "auth", "shape"):
+        x.add_argument("--" + k, required=True)
+    x.add_argument("--count", type=int, default=5)
+    x.add_argument("--delay", type=float, default=2)
+    x.add_argument("--interval", type=float, default=3)
+    x.add_argument("--until", type=float, default=15, help="send no probe after this many seconds")
+    x = sub.add_parser("capture")
+    for k in ("work", "log", "shape"):
+        x.add_argument("--" + k, required=True)
+    x.add_argument("--offset", type=int, required=True)
+    x.add_argument("--variants", type=int, default=128)
+    x = sub.add_parser("explain")
+    for k in ("work", "psql"):
+        x.add_argument("--" + k, required=True)
+    x.add_argument("--index", default="users_email_trgm")
+    x.add_argument("--runs", type=int, default=7)
+    x = sub.add_parser("cpu")
+    x.add_argument("--server-pid", type=int, required=True)
+    x.add_argument("--shell-pid", type=int, required=True)
+    x.add_argument("--pg-dir", required=True)
+    x.add_argument("--out", required=True)
+    x = sub.add_parser("profile")
+    x.add_argument("--data", required=True)
+    x.add_argument("--out", required=True)
+    x = sub.add_parser("report")
+    x.add_argument("--work", required=True)
+    x.add_argument("--out", required=True)
+    a = p.parse_args()
+    {"free-port": cmd_free_port, "prepare": cmd_prepare, "send": cmd_send, "probe": cmd_probe, "capture": cmd_capture,
+     "explain": cmd_explain, "cpu": cmd_cpu, "profile": cmd_profile, "report": cmd_report}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
