@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"catalogue/db"
 	"catalogue/graph/model"
@@ -297,7 +298,7 @@ func (w *writer) mayManageAccount(userID string) error {
 		return nil
 	}
 	var foreign bool
-	if err := db.Get(w.ctx, w.s, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, userID, scopeArray(w.p)); err != nil {
+	if err := db.Get(w.ctx, w.s, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, userID, pq.Array(w.p.Tenants)); err != nil {
 		return err
 	}
 	if foreign {
@@ -326,16 +327,6 @@ func (w *writer) userTenant(userID string) (string, error) {
 	return t, err
 }
 
-func scopeArray(p *auth.Principal) string {
-	out := "{"
-	for i, t := range p.Tenants {
-		if i > 0 {
-			out += ","
-		}
-		out += t
-	}
-	return out + "}"
-}
 
 func keys(m map[string]any) []string {
 	out := make([]string, 0, len(m))
