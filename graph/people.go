@@ -327,7 +327,6 @@ func (w *writer) userTenant(userID string) (string, error) {
 	return t, err
 }
 
-
 func keys(m map[string]any) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
