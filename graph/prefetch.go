@@ -12,15 +12,15 @@ import (
 
 // Prefetching makes batching independent of goroutine scheduling. When a
 // list resolver has its page, it looks at what the query selects under
-// edges.node and starts, in one loop, the loads those child fields will
-// ask for: the child pages (and counts) of every row, and the rows their
-// foreign keys point to. The loaders batch these into one statement per
-// field. Where the query goes deeper, it waits for the child pages and
-// does the same one level down, across all of them: level by level, the
-// whole tree below a list is read with one statement per field and level.
-// When gqlgen then runs the child resolvers, their loads are cache hits.
-// Without this, a child resolver scheduled after the loader's wait window
-// would start a second batch and a second statement.
+// edges.node and reads, one statement per field, what those child fields
+// will ask for: the child pages (and counts) of every row, and the rows
+// their foreign keys point to, priming the request's loader caches. Where
+// the query goes deeper, it does the same one level down, across all the
+// child pages at once: level by level, the whole tree below a list is read
+// with one statement per field and level. When gqlgen then runs the child
+// resolvers, their loads are cache hits. Without this, a child resolver
+// scheduled after the loader's wait window would start a second batch and
+// a second statement.
 
 // prefetchFunc starts the loads of one child field for the given rows;
 // childFC is the child field's context (its Args are what its resolver
@@ -161,24 +161,21 @@ func pagesOf[T any](list *db.List[T]) prefetchFunc {
 			return nil
 		}
 		c, pa := q.c, q.args
-		counted := selects(ctx, childFC.Field, "totalCount")
-		thunks := make([]func() (*db.Page[T], error), len(rows))
+		ids := make([]string, len(rows))
 		for i, row := range rows {
-			id := row.FieldByName("ID").String()
-			thunks[i] = loader.PageThunk(ctx, list, c, id, pa)
-			if counted {
-				loader.CountThunk(ctx, c, id)
-			}
+			ids[i] = row.FieldByName("ID").String()
 		}
-		if !goesDeeper(ctx, childFC.Field) {
+		pages := loader.PrimePages(ctx, list, c, ids, pa)
+		if selects(ctx, childFC.Field, "totalCount") {
+			loader.PrimeCounts(ctx, c, ids)
+		}
+		if pages == nil || !goesDeeper(ctx, childFC.Field) {
 			return nil
 		}
 		return func() {
 			var below []*T
-			for _, t := range thunks {
-				if p, err := t(); err == nil {
-					below = append(below, p.Rows...)
-				}
+			for _, p := range pages {
+				below = append(below, p.Rows...)
 			}
 			prefetchBelow(ctx, childFC, values(below))
 		}
@@ -188,16 +185,18 @@ func pagesOf[T any](list *db.List[T]) prefetchFunc {
 // refOf prefetches the rows a foreign key field of the rows points to.
 func refOf[T any](n *db.Node[T], fk string) prefetchFunc {
 	return func(ctx context.Context, _ *graphql.FieldContext, rows []reflect.Value) func() {
+		var ids []string
 		for _, row := range rows {
 			f := row.FieldByName(fk)
 			switch {
 			case !f.IsValid():
 			case f.Kind() == reflect.String:
-				loader.NodeThunk(ctx, n, f.String())
+				ids = append(ids, f.String())
 			case f.Kind() == reflect.Pointer && !f.IsNil():
-				loader.NodeThunk(ctx, n, f.Elem().String())
+				ids = append(ids, f.Elem().String())
 			}
 		}
+		loader.PrimeNodes(ctx, n, ids)
 		return nil
 	}
 }
