@@ -142,13 +142,18 @@ type ListSpec struct {
 // list into the wrong type.
 type List[T any] struct{ ListSpec }
 
-// Page is one page of rows with their cursors.
+// Page is one page of rows. Cursors are made on demand from the sort
+// values read with each row: most queries select only pageInfo's two.
 type Page[T any] struct {
 	Rows            []*T
-	Cursors         []string
 	HasNextPage     bool
 	HasPreviousPage bool
+	keys            []string // raw sort values of each row
+	c               *Compiled
 }
+
+// Cursor is the opaque cursor of row i.
+func (p *Page[T]) Cursor(i int) string { return p.c.cursorOf(p.keys[i]) }
 
 // cursorPayload is the decoded content of a cursor: the ordering it was
 // made for and the sort values of its row.
@@ -563,11 +568,11 @@ func scanPages[T any](ctx context.Context, s Querier, c *Compiled, q string, arg
 	for _, r := range rows {
 		p := pages[r.key]
 		if p == nil {
-			p = &Page[T]{}
+			p = &Page[T]{c: c}
 			pages[r.key] = p
 		}
 		p.Rows = append(p.Rows, r.row)
-		p.Cursors = append(p.Cursors, c.cursorOf(r.cursor))
+		p.keys = append(p.keys, r.cursor)
 	}
 	for _, p := range pages {
 		finishPage(p, pa)
@@ -580,12 +585,12 @@ func scanPages[T any](ctx context.Context, s Querier, c *Compiled, q string, arg
 func finishPage[T any](p *Page[T], pa PageArgs) {
 	more := len(p.Rows) > pa.Limit
 	if more {
-		p.Rows, p.Cursors = p.Rows[:pa.Limit], p.Cursors[:pa.Limit]
+		p.Rows, p.keys = p.Rows[:pa.Limit], p.keys[:pa.Limit]
 	}
 	if pa.Backward {
 		for i, j := 0, len(p.Rows)-1; i < j; i, j = i+1, j-1 {
 			p.Rows[i], p.Rows[j] = p.Rows[j], p.Rows[i]
-			p.Cursors[i], p.Cursors[j] = p.Cursors[j], p.Cursors[i]
+			p.keys[i], p.keys[j] = p.keys[j], p.keys[i]
 		}
 		p.HasPreviousPage, p.HasNextPage = more, pa.Before != ""
 	} else {

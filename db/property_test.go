@@ -272,13 +272,13 @@ func walk(t *testing.T, ctx context.Context, ss *Session, c *Compiled, parent st
 			if !p.HasPreviousPage {
 				return ids
 			}
-			pa.Before = p.Cursors[0]
+			pa.Before = p.Cursor(0)
 		} else {
 			ids = append(ids, got...)
 			if !p.HasNextPage {
 				return ids
 			}
-			pa.After = p.Cursors[len(p.Cursors)-1]
+			pa.After = p.Cursor(len(p.Rows) - 1)
 		}
 		if len(p.Rows) == 0 {
 			t.Fatal("an empty page claims more pages")

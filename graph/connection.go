@@ -167,24 +167,25 @@ func bucketPtrs(b []db.Bucket) []*model.FacetBucket {
 // pageInfo converts a db page's flags and cursors into Relay PageInfo.
 func pageInfo[T any](p *db.Page[T]) *model.PageInfo {
 	pi := &model.PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage}
-	if n := len(p.Cursors); n > 0 {
-		pi.StartCursor, pi.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
+	if n := len(p.Rows); n > 0 {
+		start, end := p.Cursor(0), p.Cursor(n-1)
+		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return pi
 }
 
-// edges pairs every row of a page with its cursor through mk.
-func edges[T, E any](p *db.Page[T], mk func(cursor string, row *T) E) []E {
+// edges makes an edge of every row of a page through mk.
+func edges[T, E any](p *db.Page[T], mk func(at model.At, row *T) E) []E {
 	out := make([]E, len(p.Rows))
 	for i, row := range p.Rows {
-		out[i] = mk(p.Cursors[i], row)
+		out[i] = mk(model.NewAt(p, i), row)
 	}
 	return out
 }
 
 // nodeEdge is the edge of a list whose node is the row itself.
-func nodeEdge[T any](cursor string, row *T) *model.Edge[T] {
-	return &model.Edge[T]{Cursor: cursor, Node: row}
+func nodeEdge[T any](at model.At, row *T) *model.Edge[T] {
+	return &model.Edge[T]{At: at, Node: row}
 }
 
 // refID loads the row an optional ID ("" for none) points to.

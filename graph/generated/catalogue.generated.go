@@ -951,7 +951,7 @@ func (ec *executionContext) _ArtistEdge_cursor(ctx context.Context, field graphq
 			return ec.fieldContext_ArtistEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -962,7 +962,7 @@ func (ec *executionContext) _ArtistEdge_cursor(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ArtistEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ArtistEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ArtistEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ArtistEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Artist]) (ret graphql.Marshaler) {
@@ -1348,7 +1348,7 @@ func (ec *executionContext) _LabelEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_LabelEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1359,7 +1359,7 @@ func (ec *executionContext) _LabelEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_LabelEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabelEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("LabelEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _LabelEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Label]) (ret graphql.Marshaler) {
@@ -2060,7 +2060,7 @@ func (ec *executionContext) _ReleaseArtistEdge_cursor(ctx context.Context, field
 			return ec.fieldContext_ReleaseArtistEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2071,7 +2071,7 @@ func (ec *executionContext) _ReleaseArtistEdge_cursor(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ReleaseArtistEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReleaseArtistEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReleaseArtistEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ReleaseArtistEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseArtistEdge) (ret graphql.Marshaler) {
@@ -2257,7 +2257,7 @@ func (ec *executionContext) _ReleaseEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_ReleaseEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2268,7 +2268,7 @@ func (ec *executionContext) _ReleaseEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ReleaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReleaseEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReleaseEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ReleaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Release]) (ret graphql.Marshaler) {
@@ -2746,7 +2746,7 @@ func (ec *executionContext) _TrackArtistEdge_cursor(ctx context.Context, field g
 			return ec.fieldContext_TrackArtistEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2757,7 +2757,7 @@ func (ec *executionContext) _TrackArtistEdge_cursor(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_TrackArtistEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TrackArtistEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TrackArtistEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _TrackArtistEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TrackArtistEdge) (ret graphql.Marshaler) {
@@ -2966,7 +2966,7 @@ func (ec *executionContext) _TrackEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_TrackEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2977,7 +2977,7 @@ func (ec *executionContext) _TrackEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_TrackEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TrackEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TrackEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _TrackEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Track]) (ret graphql.Marshaler) {

@@ -1038,7 +1038,7 @@ func (ec *executionContext) _ApiKeyEdge_cursor(ctx context.Context, field graphq
 			return ec.fieldContext_ApiKeyEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1049,7 +1049,7 @@ func (ec *executionContext) _ApiKeyEdge_cursor(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ApiKeyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKeyEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ApiKeyEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ApiKeyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.APIKey]) (ret graphql.Marshaler) {
@@ -1523,7 +1523,7 @@ func (ec *executionContext) _BrandEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_BrandEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1534,7 +1534,7 @@ func (ec *executionContext) _BrandEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_BrandEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BrandEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("BrandEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _BrandEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Brand]) (ret graphql.Marshaler) {
@@ -1789,7 +1789,7 @@ func (ec *executionContext) _GroupEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_GroupEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1800,7 +1800,7 @@ func (ec *executionContext) _GroupEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_GroupEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GroupEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("GroupEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _GroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Group]) (ret graphql.Marshaler) {
@@ -2430,7 +2430,7 @@ func (ec *executionContext) _TenantEdge_cursor(ctx context.Context, field graphq
 			return ec.fieldContext_TenantEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2441,7 +2441,7 @@ func (ec *executionContext) _TenantEdge_cursor(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_TenantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TenantEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TenantEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _TenantEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Tenant]) (ret graphql.Marshaler) {

@@ -460,7 +460,7 @@ func (ec *executionContext) _BrandAccessEdge_cursor(ctx context.Context, field g
 			return ec.fieldContext_BrandAccessEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -471,7 +471,7 @@ func (ec *executionContext) _BrandAccessEdge_cursor(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_BrandAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BrandAccessEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("BrandAccessEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _BrandAccessEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.BrandAccess]) (ret graphql.Marshaler) {
@@ -634,7 +634,7 @@ func (ec *executionContext) _BrandMemberEdge_cursor(ctx context.Context, field g
 			return ec.fieldContext_BrandMemberEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -645,7 +645,7 @@ func (ec *executionContext) _BrandMemberEdge_cursor(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_BrandMemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BrandMemberEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("BrandMemberEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _BrandMemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BrandMemberEdge) (ret graphql.Marshaler) {
@@ -1167,7 +1167,7 @@ func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_MembershipEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1178,7 +1178,7 @@ func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MembershipEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("MembershipEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[model.Membership]) (ret graphql.Marshaler) {
@@ -1341,7 +1341,7 @@ func (ec *executionContext) _TenantMemberEdge_cursor(ctx context.Context, field 
 			return ec.fieldContext_TenantMemberEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1352,7 +1352,7 @@ func (ec *executionContext) _TenantMemberEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_TenantMemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TenantMemberEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TenantMemberEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _TenantMemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TenantMemberEdge) (ret graphql.Marshaler) {

@@ -23,10 +23,28 @@ type Conn struct {
 // TotalCount resolves the totalCount field lazily.
 func (c *Conn) TotalCount(ctx context.Context) (int, error) { return c.Count(ctx) }
 
-// Edge pairs a node with its cursor.
+// CursorSource makes the cursor of a page's i-th row, on demand.
+type CursorSource interface {
+	Cursor(i int) string
+}
+
+// At is an edge's place in its page; its cursor is made only when a
+// client selects it.
+type At struct {
+	src CursorSource
+	i   int
+}
+
+// NewAt places an edge at row i of src.
+func NewAt(src CursorSource, i int) At { return At{src: src, i: i} }
+
+// Cursor resolves the edge's cursor field.
+func (a At) Cursor() string { return a.src.Cursor(a.i) }
+
+// Edge pairs a node with its place in the page.
 type Edge[T any] struct {
-	Cursor string
-	Node   *T
+	At
+	Node *T
 }
 
 // TenantConnection is a page of tenants.
@@ -122,7 +140,7 @@ type TenantMemberConnection struct {
 
 // TenantMemberEdge is one member: the user and the membership.
 type TenantMemberEdge struct {
-	Cursor     string
+	At
 	Node       *User
 	Membership *Membership
 }
@@ -136,7 +154,7 @@ type BrandMemberConnection struct {
 
 // BrandMemberEdge is one user with their access grant.
 type BrandMemberEdge struct {
-	Cursor string
+	At
 	Node   *User
 	Access *BrandAccess
 }
@@ -149,7 +167,7 @@ type ReleaseArtistConnection struct {
 
 // ReleaseArtistEdge is one credited artist and its position.
 type ReleaseArtistEdge struct {
-	Cursor   string
+	At
 	Node     *Artist
 	Position int
 }
@@ -162,7 +180,7 @@ type TrackArtistConnection struct {
 
 // TrackArtistEdge is one credited artist with role and position.
 type TrackArtistEdge struct {
-	Cursor   string
+	At
 	Node     *Artist
 	Role     TrackArtistRole
 	Position int
