@@ -193,14 +193,39 @@ func scalar(dest any) bool {
 	return t.Kind() != reflect.Struct || t == reflect.TypeOf(time.Time{})
 }
 
-// mapError turns driver errors into the package's sentinel errors.
+// ConstraintError is a write refused by a database constraint, with the
+// constraint's name so that callers can say which input was wrong. A
+// unique violation also matches ErrConflict.
+type ConstraintError struct {
+	Kind       string // "unique", "check", "foreign_key", "not_null"
+	Constraint string
+	Column     string
+	cause      error
+}
+
+func (e *ConstraintError) Error() string {
+	return fmt.Sprintf("%s constraint %s violated", e.Kind, e.Constraint)
+}
+
+// Is makes errors.Is(err, ErrConflict) hold for unique violations.
+func (e *ConstraintError) Is(target error) bool { return target == ErrConflict && e.Kind == "unique" }
+
+func (e *ConstraintError) Unwrap() error { return e.cause }
+
+// constraintKinds names the SQLSTATE codes of constraint violations.
+var constraintKinds = map[string]string{"23505": "unique", "23514": "check", "23503": "foreign_key", "23502": "not_null"}
+
+// mapError turns driver errors into the package's sentinel and typed
+// errors, once, for every statement.
 func mapError(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
 	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		return fmt.Errorf("%w: %w", ErrConflict, pqErr)
+	if errors.As(err, &pqErr) {
+		if kind := constraintKinds[string(pqErr.Code)]; kind != "" {
+			return &ConstraintError{Kind: kind, Constraint: pqErr.Constraint, Column: pqErr.Column, cause: err}
+		}
 	}
 	return err
 }

@@ -148,32 +148,32 @@ func (ss *Session) AllowWrites() error {
 // savepoint of the request's transaction, rolled back if fn fails or
 // panics. Each mutation field of a request is atomic on its own.
 func (ss *Session) Atomic(ctx context.Context, fn func() error) (err error) {
-	if err := ss.control(ctx, "SAVEPOINT mutation"); err != nil {
+	if err := ss.control(ctx, "SAVEPOINT mutation", false); err != nil {
 		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = ss.control(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT mutation")
+			_ = ss.control(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT mutation", true)
 			panic(p)
 		}
 		if err != nil {
-			if rbErr := ss.control(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT mutation"); rbErr != nil {
+			if rbErr := ss.control(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT mutation", true); rbErr != nil {
 				err = fmt.Errorf("%w (and rolling back failed: %v)", err, rbErr)
 			}
 			return
 		}
-		err = ss.control(ctx, "RELEASE SAVEPOINT mutation")
+		err = ss.control(ctx, "RELEASE SAVEPOINT mutation", false)
 	}()
 	return fn()
 }
 
-// control sends a transaction-control statement.
-func (ss *Session) control(ctx context.Context, stmt string) error {
+// control sends a transaction-control statement. A rollback to a
+// savepoint (recovers) is what repairs a failed transaction, so it is sent
+// despite the failure, and clears it.
+func (ss *Session) control(ctx context.Context, stmt string, recovers bool) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	// A rollback to a savepoint is what recovers a failed transaction, so
-	// it must not be refused for the failure.
-	if ss.conn == nil || !strings.HasPrefix(stmt, "ROLLBACK TO") {
+	if ss.conn == nil || !recovers {
 		if err := ss.begin(ctx); err != nil {
 			return err
 		}
@@ -183,8 +183,8 @@ func (ss *Session) control(ctx context.Context, stmt string) error {
 		ss.failed = err
 		return err
 	}
-	if strings.HasPrefix(stmt, "ROLLBACK TO") {
-		ss.failed = nil // the savepoint undid the failure
+	if recovers {
+		ss.failed = nil
 	}
 	return nil
 }

@@ -3,11 +3,8 @@ package db
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/lib/pq"
 )
 
 // Writes take a Querier that is a request Session inside Atomic, so that
@@ -15,31 +12,6 @@ import (
 
 // ErrStale means an update named a version the row is no longer at.
 var ErrStale = errors.New("stale version")
-
-// ConstraintError is a write refused by a database constraint, with the
-// constraint's name so that callers can say which input was wrong.
-type ConstraintError struct {
-	Kind       string // "unique", "check", "foreign_key", "not_null"
-	Constraint string
-	Column     string
-}
-
-func (e *ConstraintError) Error() string {
-	return fmt.Sprintf("%s constraint %s violated", e.Kind, e.Constraint)
-}
-
-// constraintError recognises constraint violations among driver errors.
-func constraintError(err error) error {
-	var pqErr *pq.Error
-	if !errors.As(err, &pqErr) {
-		return err
-	}
-	kind := map[pq.ErrorCode]string{"23505": "unique", "23514": "check", "23503": "foreign_key", "23502": "not_null"}[pqErr.Code]
-	if kind == "" {
-		return err
-	}
-	return &ConstraintError{Kind: kind, Constraint: pqErr.Constraint, Column: pqErr.Column}
-}
 
 // Values are the columns of a row to write.
 type Values map[string]any
@@ -67,7 +39,7 @@ func Insert(ctx context.Context, q Querier, table string, v Values) (string, err
 	err := getRow(ctx, q, &id, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+
 		strings.Join(ph, ", ")+") RETURNING id::text", args...)
 	if err != nil {
-		return "", constraintError(unwrapMapped(err))
+		return "", err
 	}
 	return id, nil
 }
@@ -82,7 +54,7 @@ func InsertNoReturn(ctx context.Context, q Querier, table string, v Values) erro
 		ph[i], args[i] = "?", v[c]
 	}
 	err := execute(ctx, q, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+strings.Join(ph, ", ")+")", args...)
-	return constraintError(unwrapMapped(err))
+	return err
 }
 
 // Update changes the row with the given id, bumps its version, stamps
@@ -105,7 +77,7 @@ func Update(ctx context.Context, q Querier, table, id string, expectedVersion *i
 	var got []string
 	err := selectRows(ctx, q, &got, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+where+" RETURNING id::text", args...)
 	if err != nil {
-		return constraintError(unwrapMapped(err))
+		return err
 	}
 	if len(got) == 1 {
 		return nil
@@ -122,7 +94,7 @@ func Update(ctx context.Context, q Querier, table, id string, expectedVersion *i
 
 // Exec runs a write statement written with ? placeholders.
 func Exec(ctx context.Context, q Querier, stmt string, args ...any) error {
-	return constraintError(unwrapMapped(execute(ctx, q, stmt, args...)))
+	return execute(ctx, q, stmt, args...)
 }
 
 // Select runs a query written with ? placeholders into dest (a slice).
@@ -133,19 +105,6 @@ func Select(ctx context.Context, q Querier, dest any, query string, args ...any)
 // Get runs a query written with ? placeholders into dest (one row).
 func Get(ctx context.Context, q Querier, dest any, query string, args ...any) error {
 	return getRow(ctx, q, dest, query, args...)
-}
-
-// unwrapMapped undoes mapError's conflict wrapping so that the constraint
-// name survives.
-func unwrapMapped(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		return pqErr
-	}
-	return err
 }
 
 // ClaimIdempotencyKey records key for mutation in the tenant. It returns
