@@ -19,15 +19,9 @@ func Keyed[V any](ctx context.Context, name string, fetch KeyedFunc[V], id strin
 	ld, ok := l.nodes[name].(*dataloader.Loader[string, V])
 	if !ok {
 		ld = dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[V] {
-			got, err := fetch(ctx, l.session, l.scope, ids)
-			if err != nil {
-				return errorsFor[V](len(ids), err)
-			}
-			out := make([]*dataloader.Result[V], len(ids))
-			for i, id := range ids {
-				out[i] = &dataloader.Result[V]{Data: got[id]}
-			}
-			return out
+			return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]V, error) {
+				return fetch(ctx, l.session, l.scope, ids)
+			})
 		}, options[string, V](l.opts)...)
 		l.nodes[name] = ld
 	}

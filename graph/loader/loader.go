@@ -141,12 +141,3 @@ func options[K comparable, V any](o Options) []dataloader.Option[K, V] {
 		// life is both safe and what dedupes repeated keys.
 	}
 }
-
-// errorsFor answers every key with the same error, as a failed batch must.
-func errorsFor[V any](n int, err error) []*dataloader.Result[V] {
-	out := make([]*dataloader.Result[V], n)
-	for i := range out {
-		out[i] = &dataloader.Result[V]{Error: err}
-	}
-	return out
-}

@@ -27,16 +27,14 @@ func nodeLoader[T any](l *Loaders, n *db.Node[T]) *dataloader.Loader[string, *T]
 		return ld.(*dataloader.Loader[string, *T])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
-		rows, err := db.ByIDs(ctx, l.session, n, l.scope, ids)
-		if err != nil {
-			return errorsFor[*T](len(ids), err)
-		}
-		out := make([]*dataloader.Result[*T], len(ids))
-		for i, id := range ids {
-			out[i] = &dataloader.Result[*T]{Data: rows[id]}
-		}
-		return out
+		return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]*T, error) {
+			return db.ByIDs(ctx, l.session, n, l.scope, ids)
+		})
 	}, options[string, *T](l.opts)...)
 	l.nodes[n] = ld
 	return ld
 }
+
+// byID puts every key of a batch in one group: lookups by ID differ only
+// in the ID.
+func byID(id string) (struct{}, string) { return struct{}{}, id }

@@ -40,18 +40,11 @@ func (l *Loaders) compiledFor(sig string) *db.Compiled {
 }
 
 // Page loads a page of list for parent, batched with the same list's pages
-// of other parents.
+// of other parents (or primed by a prefetch).
 func Page[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) (*db.Page[T], error) {
-	return PageThunk(ctx, list, c, parent, args)()
-}
-
-// PageThunk starts loading a page and returns a function that waits for
-// it. Starting the pages of all parents in one loop puts them in one batch
-// whatever the scheduling of the goroutines that later ask for them.
-func PageThunk[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) func() (*db.Page[T], error) {
 	l := For(ctx)
 	l.remember(c)
-	return pageLoader(l, list).Load(ctx, PageKey{Parent: parent, Args: args, Sig: c.Sig})
+	return pageLoader(l, list).Load(ctx, PageKey{Parent: parent, Args: args, Sig: c.Sig})()
 }
 
 func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey, *db.Page[T]] {
@@ -67,37 +60,43 @@ func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey,
 	return ld
 }
 
-// loadPages groups the keys by page arguments and query, runs one
-// statement per group and answers in key order.
+// loadPages reads the pages of a batch: one statement per page arguments
+// and compiled query.
 func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []PageKey) []*dataloader.Result[*db.Page[T]] {
-	groups := map[group][]string{}
-	var order []group
+	return byGroup(keys, func(k PageKey) (group, string) { return group{k.Args, k.Sig}, k.Parent },
+		func(g group, parents []string) (map[string]*db.Page[T], error) {
+			return db.ListPages(ctx, l.session, list, l.compiledFor(g.sig), l.scope, parents, g.args)
+		})
+}
+
+// byGroup answers a batch in key order. Keys that differ only in their
+// parent form a group, read with one call; a failed read fails its group's
+// keys only, and a parent the read did not return gets V's zero value.
+func byGroup[K comparable, G comparable, V any](keys []K, split func(K) (G, string),
+	read func(G, []string) (map[string]V, error),
+) []*dataloader.Result[V] {
+	parents := map[G][]string{}
+	var order []G
 	for _, k := range keys {
-		g := group{k.Args, k.Sig}
-		if _, ok := groups[g]; !ok {
+		g, p := split(k)
+		if _, ok := parents[g]; !ok {
 			order = append(order, g)
 		}
-		groups[g] = append(groups[g], k.Parent)
+		parents[g] = append(parents[g], p)
 	}
-	pages := map[PageKey]*db.Page[T]{}
-	errs := map[group]error{}
+	got := make(map[G]map[string]V, len(order))
+	errs := map[G]error{}
 	for _, g := range order {
-		got, err := db.ListPages(ctx, l.session, list, l.compiledFor(g.sig), l.scope, groups[g], g.args)
-		if err != nil {
-			errs[g] = err
-			continue
-		}
-		for parent, p := range got {
-			pages[PageKey{Parent: parent, Args: g.args, Sig: g.sig}] = p
-		}
+		got[g], errs[g] = read(g, parents[g])
 	}
-	out := make([]*dataloader.Result[*db.Page[T]], len(keys))
+	out := make([]*dataloader.Result[V], len(keys))
 	for i, k := range keys {
-		if err := errs[group{k.Args, k.Sig}]; err != nil {
-			out[i] = &dataloader.Result[*db.Page[T]]{Error: err}
+		g, p := split(k)
+		if err := errs[g]; err != nil {
+			out[i] = &dataloader.Result[V]{Error: err}
 			continue
 		}
-		out[i] = &dataloader.Result[*db.Page[T]]{Data: pages[k]}
+		out[i] = &dataloader.Result[V]{Data: got[g][p]}
 	}
 	return out
 }
@@ -113,18 +112,13 @@ type aggKey struct {
 // Count loads the total size of the compiled list under parent, batched
 // with the counts of other parents.
 func Count(ctx context.Context, c *db.Compiled, parent string) (int, error) {
-	buckets, err := CountThunk(ctx, c, parent)()
+	l := For(ctx)
+	l.remember(c)
+	buckets, err := aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig})()
 	if err != nil || len(buckets) == 0 {
 		return 0, err
 	}
 	return buckets[0].Count, nil
-}
-
-// CountThunk starts loading a count without waiting for it.
-func CountThunk(ctx context.Context, c *db.Compiled, parent string) func() ([]db.Bucket, error) {
-	l := For(ctx)
-	l.remember(c)
-	return aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig})
 }
 
 // Facet loads the buckets of one facet of the compiled list under parent,
@@ -148,49 +142,21 @@ func aggLoader(l *Loaders, spec *db.ListSpec) *dataloader.Loader[aggKey, []db.Bu
 	return ld
 }
 
-// loadAggs runs one statement per (query, facet) group of the keys.
+// loadAggs reads the counts and facets of a batch: one statement per
+// compiled query and facet.
 func loadAggs(ctx context.Context, l *Loaders, keys []aggKey) []*dataloader.Result[[]db.Bucket] {
 	type aggGroup struct{ sig, facet string }
-	groups := map[aggGroup][]string{}
-	var order []aggGroup
-	for _, k := range keys {
-		g := aggGroup{k.Sig, k.Facet}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
-		groups[g] = append(groups[g], k.Parent)
-	}
-	results := map[aggKey][]db.Bucket{}
-	errs := map[aggGroup]error{}
-	for _, g := range order {
-		c := l.compiledFor(g.sig)
-		if g.facet == "" {
-			counts, err := db.CountByParent(ctx, l.session, c, l.scope, groups[g])
-			if err != nil {
-				errs[g] = err
-				continue
+	return byGroup(keys, func(k aggKey) (aggGroup, string) { return aggGroup{k.Sig, k.Facet}, k.Parent },
+		func(g aggGroup, parents []string) (map[string][]db.Bucket, error) {
+			c := l.compiledFor(g.sig)
+			if g.facet != "" {
+				return db.FacetsByParent(ctx, l.session, c, l.scope, g.facet, parents)
 			}
-			for _, p := range groups[g] {
-				results[aggKey{p, g.sig, ""}] = []db.Bucket{{Count: counts[p]}}
+			counts, err := db.CountByParent(ctx, l.session, c, l.scope, parents)
+			out := make(map[string][]db.Bucket, len(parents))
+			for _, p := range parents {
+				out[p] = []db.Bucket{{Count: counts[p]}}
 			}
-			continue
-		}
-		buckets, err := db.FacetsByParent(ctx, l.session, c, l.scope, g.facet, groups[g])
-		if err != nil {
-			errs[g] = err
-			continue
-		}
-		for _, p := range groups[g] {
-			results[aggKey{p, g.sig, g.facet}] = buckets[p]
-		}
-	}
-	out := make([]*dataloader.Result[[]db.Bucket], len(keys))
-	for i, k := range keys {
-		if err := errs[aggGroup{k.Sig, k.Facet}]; err != nil {
-			out[i] = &dataloader.Result[[]db.Bucket]{Error: err}
-			continue
-		}
-		out[i] = &dataloader.Result[[]db.Bucket]{Data: results[k]}
-	}
-	return out
+			return out, err
+		})
 }
