@@ -157,18 +157,21 @@ func RevokeAPIKey(ctx context.Context, q Querier, id string) (*model.APIKey, err
 	return &k, nil
 }
 
-const apiKeyCols = "id, tenant_id, name, key_id, role, created_by, created_at, last_used_at, revoked_at"
+// API key columns, everything but the secret's hash: for RETURNING and for
+// selects through the alias k.
+var (
+	apiKeyCols   = columns("api_keys", model.APIKey{})
+	apiKeySelect = columns("k", model.APIKey{})
+)
 
 // APIKeyNode reads API keys by ID.
 var APIKeyNode = &Node[model.APIKey]{
-	Name: "ApiKey", Select: "k." + apiKeyColsAliased, From: "api_keys k", IDCol: "k.id", ScopePred: tenantScope("k"),
+	Name: "ApiKey", Select: apiKeySelect, From: "api_keys k", IDCol: "k.id", ScopePred: tenantScope("k"),
 }
-
-const apiKeyColsAliased = "id, k.tenant_id, k.name, k.key_id, k.role, k.created_by, k.created_at, k.last_used_at, k.revoked_at"
 
 // APIKeysByTenant lists a tenant's API keys, newest first.
 var APIKeysByTenant = &List[model.APIKey]{ListSpec{
-	Name: "Tenant.apiKeys", Select: "k." + apiKeyColsAliased, From: "api_keys k", Parent: "k.tenant_id",
+	Name: "Tenant.apiKeys", Select: apiKeySelect, From: "api_keys k", Parent: "k.tenant_id",
 	ScopePred: tenantScope("k"), Order: newestFirst("k"),
 }}
 

@@ -3,10 +3,8 @@ package graph
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"catalogue/db"
-	"catalogue/graph/loader"
 	"catalogue/graph/model"
 	"catalogue/internal/auth"
 )
@@ -97,64 +95,55 @@ func auditEntry(p *auth.Principal, tenantID, action string, subject *string, det
 
 // createAPIKey makes a key for the caller's tenant, no stronger than the
 // caller, and audits it, all or nothing.
-func createAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	p, err := require(ctx, auth.PermManageAPIKeys)
-	if err != nil {
-		return nil, err
-	}
-	tenantID, err := actingTenant(p)
-	if err != nil {
-		return nil, err
-	}
-	name := strings.TrimSpace(input.Name)
-	if name == "" || len(name) > 200 {
-		return nil, &model.InputError{Arg: "input.name", Msg: "must be 1 to 200 characters"}
-	}
-	if auth.Outranks(input.Role, p.Role) && !p.SuperAdmin {
-		return nil, &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot create a key with role %s", p.Role, input.Role)}
-	}
-	var createdBy *string
-	if p.UserID != "" {
-		createdBy = &p.UserID
-	}
-	session := loader.For(ctx).Session()
-	var key *db.NewAPIKey
-	err = session.Atomic(ctx, func() error {
-		var err error
-		if key, err = db.CreateAPIKey(ctx, session, tenantID, name, string(input.Role), createdBy); err != nil {
+func createAPIKey(ctx context.Context, in model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+	out := &model.CreateAPIKeyPayload{ClientMutationID: in.ClientMutationID}
+	errs, err := mutate(ctx, auth.PermManageAPIKeys, func(w *writer) error {
+		tenantID, err := w.tenant()
+		if err != nil {
 			return err
 		}
-		return db.Audit(ctx, session, auditEntry(p, tenantID, "apiKey.create", &key.Key.ID, map[string]any{"name": name, "role": input.Role}))
+		if auth.Outranks(in.Role, w.p.Role) && !w.p.SuperAdmin {
+			return &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot create a key with role %s", w.p.Role, in.Role)}
+		}
+		name, msg, code := text(200)(in.Name)
+		if msg != "" {
+			return w.reject(code, msg, "input", "name")
+		}
+		key, err := db.CreateAPIKey(ctx, w.s, tenantID, name.(string), string(in.Role), w.actor())
+		if err != nil {
+			return err
+		}
+		authorization := key.Key.KeyID + ":" + key.Secret
+		out.APIKey, out.Secret, out.Authorization = &key.Key, &key.Secret, &authorization
+		return w.audit(tenantID, "apiKey.create", key.Key.ID, map[string]any{"name": name, "role": in.Role})
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || len(errs) > 0 {
+		return &model.CreateAPIKeyPayload{UserErrors: errs, ClientMutationID: in.ClientMutationID}, err
 	}
-	return &model.CreateAPIKeyPayload{APIKey: &key.Key, Secret: key.Secret, Authorization: key.Key.KeyID + ":" + key.Secret}, nil
+	out.UserErrors = errs
+	return out, nil
 }
 
-// revokeAPIKey revokes a key of the caller's tenant subtree.
-func revokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
-	p, err := require(ctx, auth.PermManageAPIKeys)
-	if err != nil {
-		return nil, err
-	}
-	id, err := model.DecodeIDOf(model.TypeAPIKey, input.ID)
-	if err != nil {
-		return nil, err
-	}
-	session := loader.For(ctx).Session()
-	var key *model.APIKey
-	err = session.Atomic(ctx, func() error {
-		var err error
-		// Row-level security hides other tenants' keys: revoking one
-		// finds no row, exactly like a key that does not exist.
-		if key, err = db.RevokeAPIKey(ctx, session, id); err != nil {
-			return err
+// revokeAPIKey revokes a key of the caller's tenant subtree. Row-level
+// security hides other tenants' keys, so revoking one is NOT_FOUND, like a
+// key that does not exist.
+func revokeAPIKey(ctx context.Context, in model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
+	out := &model.RevokeAPIKeyPayload{ClientMutationID: in.ClientMutationID}
+	errs, err := mutate(ctx, auth.PermManageAPIKeys, func(w *writer) error {
+		id, ok := w.decodeRef(model.TypeAPIKey, in.ID, "input", "id")
+		if !ok {
+			return w.check()
 		}
-		return db.Audit(ctx, session, auditEntry(p, key.TenantID, "apiKey.revoke", &key.ID, nil))
+		key, err := db.RevokeAPIKey(ctx, w.s, id)
+		if err != nil {
+			return w.dbError(err, "input")
+		}
+		out.APIKey = key
+		return w.audit(key.TenantID, "apiKey.revoke", key.ID, nil)
 	})
-	if err != nil {
-		return nil, err
+	out.UserErrors = errs
+	if err != nil || len(errs) > 0 {
+		out.APIKey = nil
 	}
-	return &model.RevokeAPIKeyPayload{APIKey: key}, nil
+	return out, err
 }

@@ -179,9 +179,11 @@ type ComplexityRoot struct {
 	}
 
 	CreateApiKeyPayload struct {
-		APIKey        func(childComplexity int) int
-		Authorization func(childComplexity int) int
-		Secret        func(childComplexity int) int
+		APIKey           func(childComplexity int) int
+		Authorization    func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		Secret           func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	FacetBucket struct {
@@ -375,7 +377,9 @@ type ComplexityRoot struct {
 	}
 
 	RevokeApiKeyPayload struct {
-		APIKey func(childComplexity int) int
+		APIKey           func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	Tenant struct {
@@ -1092,12 +1096,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateApiKeyPayload.Authorization(childComplexity), true
+	case "CreateApiKeyPayload.clientMutationId":
+		if e.ComplexityRoot.CreateApiKeyPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.ClientMutationID(childComplexity), true
 	case "CreateApiKeyPayload.secret":
 		if e.ComplexityRoot.CreateApiKeyPayload.Secret == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
+	case "CreateApiKeyPayload.userErrors":
+		if e.ComplexityRoot.CreateApiKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
 
 	case "FacetBucket.count":
 		if e.ComplexityRoot.FacetBucket.Count == nil {
@@ -2014,6 +2030,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeApiKeyPayload.APIKey(childComplexity), true
+	case "RevokeApiKeyPayload.clientMutationId":
+		if e.ComplexityRoot.RevokeApiKeyPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.ClientMutationID(childComplexity), true
+	case "RevokeApiKeyPayload.userErrors":
+		if e.ComplexityRoot.RevokeApiKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.UserErrors(childComplexity), true
 
 	case "Tenant.apiKeys":
 		if e.ComplexityRoot.Tenant.APIKeys == nil {
@@ -3780,22 +3808,28 @@ input CreateApiKeyInput {
   name: String!
   "The role requests with the key act with; at most the creator's own role."
   role: MembershipRole! = USER
+  clientMutationId: String
 }
 
 type CreateApiKeyPayload {
-  apiKey: ApiKey!
+  apiKey: ApiKey
   "The secret, shown only here."
-  secret: String!
+  secret: String
   "The complete Authorization header value: ` + "`" + `<API_KEY>:<API_SECRET>` + "`" + `."
-  authorization: String!
+  authorization: String
+  userErrors: [UserError!]!
+  clientMutationId: String
 }
 
 input RevokeApiKeyInput {
   id: ID!
+  clientMutationId: String
 }
 
 type RevokeApiKeyPayload {
-  apiKey: ApiKey!
+  apiKey: ApiKey
+  userErrors: [UserError!]!
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../../schema/tenant.graphqls", Input: `"""
@@ -4402,6 +4436,10 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateApiKeyPayload_secret(ctx, field)
 	case "authorization":
 		return ec.fieldContext_CreateApiKeyPayload_authorization(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateApiKeyPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateApiKeyPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
@@ -4722,6 +4760,10 @@ func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context,
 	switch field.Name {
 	case "apiKey":
 		return ec.fieldContext_RevokeApiKeyPayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RevokeApiKeyPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RevokeApiKeyPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
 }

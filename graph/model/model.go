@@ -282,12 +282,16 @@ type Viewer struct {
 
 // CreateAPIKeyPayload returns a new key with its secret, once.
 type CreateAPIKeyPayload struct {
-	APIKey        *APIKey
-	Secret        string
-	Authorization string
+	APIKey           *APIKey
+	Secret           *string
+	Authorization    *string
+	UserErrors       []*UserError
+	ClientMutationID *string
 }
 
 // RevokeAPIKeyPayload returns the revoked key.
 type RevokeAPIKeyPayload struct {
-	APIKey *APIKey
+	APIKey           *APIKey
+	UserErrors       []*UserError
+	ClientMutationID *string
 }

@@ -31,7 +31,8 @@ type CreateAPIKeyInput struct {
 	// A label for people, e.g. `billing export`.
 	Name string `json:"name"`
 	// The role requests with the key act with; at most the creator's own role.
-	Role MembershipRole `json:"role"`
+	Role             MembershipRole `json:"role"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
 }
 
 type CreateArtistInput struct {
@@ -119,7 +120,8 @@ type ReleaseTransitionInput struct {
 }
 
 type RevokeAPIKeyInput struct {
-	ID string `json:"id"`
+	ID               string  `json:"id"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 type RevokeBrandAccessInput struct {

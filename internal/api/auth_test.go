@@ -699,11 +699,29 @@ func TestAuthAPIKeyLifecycle(t *testing.T) {
 	// A key of another tenant cannot be revoked: it is not visible.
 	otherAdmin := credMember(t, "nordic-sound", "ADMIN")
 	otherKey := credNewKey(t, credBearer(tokenFor(t, otherAdmin, "nordic-sound")), "USER")
-	r = credPost(t, server.URL, adminH, credRevokeKey, map[string]any{"id": otherKey.ID})
-	if len(r.Errors) == 0 {
-		t.Errorf("an acme-music ADMIN revoked a nordic-sound key\n%s", r.describe())
-	} else {
-		wantErrorCode(t, r, api.CodeNotFound)
+	// Like every mutation, a missing (or invisible) object is a NOT_FOUND
+	// user error at the input's id, and nothing is written.
+	var foreign struct {
+		RevokeAPIKey struct {
+			APIKey     *struct{ ID string } `json:"apiKey"`
+			UserErrors []struct {
+				Field []string `json:"field"`
+				Code  string   `json:"code"`
+			} `json:"userErrors"`
+		} `json:"revokeApiKey"`
+	}
+	credOK(t, credPost(t, server.URL, adminH,
+		`mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { id } userErrors { field code } } }`,
+		map[string]any{"id": otherKey.ID}), &foreign)
+	if foreign.RevokeAPIKey.APIKey != nil || len(foreign.RevokeAPIKey.UserErrors) != 1 ||
+		foreign.RevokeAPIKey.UserErrors[0].Code != "NOT_FOUND" ||
+		strings.Join(foreign.RevokeAPIKey.UserErrors[0].Field, ".") != "input.id" {
+		t.Errorf("an acme-music ADMIN revoking a nordic-sound key got %+v, want a NOT_FOUND user error at input.id", foreign.RevokeAPIKey)
+	}
+	var otherRevoked *time.Time
+	sqlValue(t, &otherRevoked, `SELECT revoked_at FROM api_keys WHERE key_id = $1`, otherKey.KeyID)
+	if otherRevoked != nil {
+		t.Error("the nordic-sound key was revoked by an acme-music ADMIN")
 	}
 	credCheckViewer(t, credGetViewer(t, server.URL, credHeaders(otherKey.Authorization)),
 		credWant{role: "USER", tenant: "nordic-sound", apiKey: otherKey.Name})
@@ -1658,5 +1676,37 @@ func BenchmarkIsolationOverhead(b *testing.B) {
 				b.ReportMetric(float64(statements)/float64(n), "stmts/op")
 			}
 		})
+	}
+}
+
+// An unusable key name is a user error, as in every mutation, and no key
+// is written.
+func TestAuthAPIKeyNameIsAUserError(t *testing.T) {
+	admin := credBearer(tokenFor(t, credMember(t, "acme-music", "ADMIN"), "acme-music"))
+	var before, after int
+	sqlValue(t, &before, `SELECT count(*) FROM api_keys`)
+	for _, c := range []struct{ name, code string }{{"   ", "REQUIRED"}, {strings.Repeat("k", 201), "INVALID"}} {
+		var out struct {
+			CreateAPIKey struct {
+				APIKey     *struct{ ID string } `json:"apiKey"`
+				Secret     *string              `json:"secret"`
+				UserErrors []struct {
+					Field []string `json:"field"`
+					Code  string   `json:"code"`
+				} `json:"userErrors"`
+			} `json:"createApiKey"`
+		}
+		credOK(t, credPost(t, server.URL, admin,
+			`mutation($n: String!) { createApiKey(input: {name: $n}) { apiKey { id } secret userErrors { field code } } }`,
+			map[string]any{"n": c.name}), &out)
+		p := out.CreateAPIKey
+		if p.APIKey != nil || p.Secret != nil || len(p.UserErrors) != 1 || p.UserErrors[0].Code != c.code ||
+			strings.Join(p.UserErrors[0].Field, ".") != "input.name" {
+			t.Errorf("name %.10q: got %+v, want one %s user error at input.name and no key", c.name, p, c.code)
+		}
+	}
+	sqlValue(t, &after, `SELECT count(*) FROM api_keys`)
+	if after != before {
+		t.Errorf("%d API keys were written by refused requests", after-before)
 	}
 }
