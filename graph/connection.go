@@ -134,17 +134,14 @@ type prepareKey struct {
 
 // topLevel reads a page of a top-level list within the request's scope.
 func topLevel[T any](ctx context.Context, list *db.List[T], a listArgs) (*result[T], error) {
-	args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
+	q, err := prepare(ctx, nil, &list.ListSpec, a)
 	if err != nil {
 		return nil, err
 	}
-	c, err := compile(&list.ListSpec, a)
-	if err != nil {
-		return nil, err
-	}
+	c := q.c
 	l := loader.For(ctx)
 	scope, session := l.Scope(), l.Session()
-	p, err := db.ListPage(ctx, session, list, c, scope, args)
+	p, err := db.ListPage(ctx, session, list, c, scope, q.args)
 	if err != nil {
 		return nil, err
 	}

@@ -2142,8 +2142,7 @@ func TestMutationInviteTerminatedAccountStaysOutOfLists(t *testing.T) {
 		}
 		return
 	}
-	var mismatched int
-	mismatched = f.count(t, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+	mismatched := f.count(t, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.user_id = $1 AND m.user_deleted IS DISTINCT FROM u.is_deleted`, u.ID)
 	if mismatched != 0 {
 		t.Errorf("%d memberships of the terminated account have user_deleted = false", mismatched)

@@ -198,15 +198,14 @@ func (k jwk) publicKey() (any, error) {
 		if k.Crv != "P-256" {
 			return nil, fmt.Errorf("curve %q not supported (ES256 uses P-256)", k.Crv)
 		}
-		x, err := b64int(k.X)
-		if err != nil {
-			return nil, err
+		x, errX := base64.RawURLEncoding.DecodeString(k.X)
+		y, errY := base64.RawURLEncoding.DecodeString(k.Y)
+		if errX != nil || errY != nil || len(x) != 32 || len(y) != 32 {
+			return nil, fmt.Errorf("P-256 coordinates must be 32 bytes of base64url")
 		}
-		y, err := b64int(k.Y)
-		if err != nil {
-			return nil, err
-		}
-		return &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, nil
+		// The parser checks that the point is on the curve, which building
+		// the key from raw coordinates would not.
+		return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
 	}
 	return nil, fmt.Errorf("key type %q not supported", k.Kty)
 }
