@@ -11,7 +11,9 @@ import (
 // A JWKS key whose point is not on its curve is refused when the file is
 // loaded, instead of becoming a verification key.
 func TestJWKSRejectsPointsOffTheCurve(t *testing.T) {
-	coord := func(b byte) string { return base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat(string(b), 32))) }
+	coord := func(b byte) string {
+		return base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat(string(b), 32)))
+	}
 	path := filepath.Join(t.TempDir(), "jwks.json")
 	doc := `{"keys":[{"kty":"EC","kid":"bad","crv":"P-256","x":"` + coord(1) + `","y":"` + coord(2) + `"}]}`
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
