@@ -5,13 +5,17 @@ GO ?= go
 # Data folder of the cluster that `make run` starts and keeps between runs.
 DATA_DIR := .data/postgres
 
-.PHONY: run build test clean-data
+.PHONY: run build test generate clean-data
 
 run:
 	$(GO) run .
 
 build:
 	$(GO) build -o bin/catalogue .
+
+# Regenerate graph/generated and graph/model/models_gen.go from schema/.
+generate:
+	$(GO) tool gqlgen generate
 
 test:
 	$(GO) vet ./...

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"encoding/json"
-	"time"
 )
 
 // AuditEntry records who did what, acting as whom.
@@ -33,7 +32,7 @@ func Audit(ctx context.Context, q Querier, e AuditEntry) error {
 
 // execute runs a statement that returns no rows.
 func execute(ctx context.Context, q Querier, query string, args ...any) error {
-	defer record(ctx, time.Now())
+	defer track(ctx, false)()
 	rows, release, err := q.query(ctx, query, args...)
 	if err != nil {
 		return mapError(err)

@@ -11,6 +11,7 @@ import (
 	neturl "net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,25 +84,62 @@ func NewStore(x *sqlx.DB) *Store { return &Store{x: x} }
 // DB exposes the pool for start-up tasks (migrations, seeding, health).
 func (s *Store) DB() *sqlx.DB { return s.x }
 
-// Stats counts the statements one request sent and the time they took. It
-// travels in the request context so that every statement of the request,
-// including those run by loaders, is counted.
+// Stats counts the statements one request sent and the time it spent
+// waiting for PostgreSQL. It travels in the request context so that every
+// statement of the request, including those run by loaders, is counted.
 type Stats struct {
 	statements atomic.Int64
 	overhead   atomic.Int64
-	nanos      atomic.Int64
+
+	mu       sync.Mutex
+	inFlight int
+	since    time.Time     // when inFlight last went from 0 to 1
+	waited   time.Duration // closed intervals with a statement in flight
 }
 
 // Statements is the number of SQL queries sent: the reads that resolve
-// the request, the figure dataloaders keep to one per level.
+// the request, the figure the read plan keeps to one per level.
 func (st *Stats) Statements() int64 { return st.statements.Load() }
 
-// Overhead is the number of statements sent to authenticate the request
-// and to open and close its transaction.
+// Overhead is the number of statements sent to open and close the
+// request's transactions.
 func (st *Stats) Overhead() int64 { return st.overhead.Load() }
 
-// Duration is the time spent waiting for PostgreSQL.
-func (st *Stats) Duration() time.Duration { return time.Duration(st.nanos.Load()) }
+// Duration is the wall time during which at least one statement of the
+// request was waiting for PostgreSQL. Statements that overlap (loader
+// batches of one request queue on its connection) count once.
+func (st *Stats) Duration() time.Duration {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.waited
+	if st.inFlight > 0 {
+		d += time.Since(st.since)
+	}
+	return d
+}
+
+func (st *Stats) start() {
+	st.mu.Lock()
+	if st.inFlight == 0 {
+		st.since = time.Now()
+	}
+	st.inFlight++
+	st.mu.Unlock()
+}
+
+func (st *Stats) stop(overhead bool) {
+	if overhead {
+		st.overhead.Add(1)
+	} else {
+		st.statements.Add(1)
+	}
+	st.mu.Lock()
+	st.inFlight--
+	if st.inFlight == 0 {
+		st.waited += time.Since(st.since)
+	}
+	st.mu.Unlock()
+}
 
 type statsKey struct{}
 
@@ -117,23 +155,20 @@ func StatsFrom(ctx context.Context) *Stats {
 	return st
 }
 
-func record(ctx context.Context, start time.Time) {
-	if st := StatsFrom(ctx); st != nil {
-		st.statements.Add(1)
-		st.nanos.Add(int64(time.Since(start)))
+// track counts one statement of the request in ctx from now until the
+// returned function is called: defer track(ctx, false)().
+func track(ctx context.Context, overhead bool) func() {
+	st := StatsFrom(ctx)
+	if st == nil {
+		return func() {}
 	}
-}
-
-func recordOverhead(ctx context.Context, start time.Time) {
-	if st := StatsFrom(ctx); st != nil {
-		st.overhead.Add(1)
-		st.nanos.Add(int64(time.Since(start)))
-	}
+	st.start()
+	return func() { st.stop(overhead) }
 }
 
 // selectRows runs a query written with ? placeholders and scans every row.
 func selectRows(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	defer record(ctx, time.Now())
+	defer track(ctx, false)()
 	rows, release, err := q.query(ctx, query, args...)
 	if err != nil {
 		return mapError(err)
@@ -157,7 +192,7 @@ func selectRows(ctx context.Context, q Querier, dest any, query string, args ...
 
 // getRow runs a query written with ? placeholders and scans one row.
 func getRow(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	defer record(ctx, time.Now())
+	defer track(ctx, false)()
 	rows, release, err := q.query(ctx, query, args...)
 	if err != nil {
 		return mapError(err)

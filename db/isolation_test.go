@@ -182,19 +182,15 @@ func TestRowLevelSecurityRefusesForeignWrites(t *testing.T) {
 			break
 		}
 	}
-	ss := testStore.Session(TenantScope(trees[mine]...))
-	if err := ss.AllowWrites(); err != nil {
-		t.Fatal(err)
-	}
-	defer ss.End(ctx)
-	err := ss.Atomic(ctx, func() error {
-		return execute(ctx, ss, `INSERT INTO labels (tenant_id, name) VALUES (?, 'smuggled')`, foreign)
+	scope := TenantScope(trees[mine]...)
+	err := testStore.InTx(ctx, scope, func(tx *Tx) error {
+		return execute(ctx, tx, `INSERT INTO labels (tenant_id, name) VALUES (?, 'smuggled')`, foreign)
 	})
 	if err == nil {
 		t.Fatal("inserting a label for a foreign tenant succeeded")
 	}
-	if err := ss.Atomic(ctx, func() error {
-		return execute(ctx, ss, `INSERT INTO labels (tenant_id, name) VALUES (?, 'own label')`, mine)
+	if err := testStore.InTx(ctx, scope, func(tx *Tx) error {
+		return execute(ctx, tx, `INSERT INTO labels (tenant_id, name) VALUES (?, 'own label')`, mine)
 	}); err != nil {
 		t.Fatalf("inserting a label for the own tenant failed after the rollback: %v", err)
 	}

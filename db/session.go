@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,8 +13,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Querier runs reads: the Store's pool, or a Session's transaction. The
-// interface is sealed; only this package implements it.
+// Querier runs statements: the Store's pool, a request's read Session or a
+// write Tx. The interface is sealed; only this package implements it.
 type Querier interface {
 	query(ctx context.Context, q string, args ...any) (*sqlx.Rows, func(), error)
 	mapper() *sqlx.DB
@@ -31,38 +32,9 @@ func (s *Store) mapper() *sqlx.DB { return s.x }
 // 0003 hold even for a statement that forgot its tenant predicate.
 const AppRole = "catalogue_app"
 
-// Session is one request's read transaction. It begins at the first
-// statement: SET LOCAL ROLE to AppRole and the scope's tenant IDs as
-// transaction settings, which the row-level policies read. All statements
-// of the request then share one snapshot, so a page and its totalCount
-// agree. A pq connection runs one statement at a time, so concurrent
-// loader batches of the request take turns.
-type Session struct {
-	store *Store
-	scope Scope
-
-	mu       sync.Mutex
-	conn     *sqlx.Conn
-	failed   error
-	done     bool
-	writable bool
-}
-
-// Session starts a request's session within scope; nothing is sent until
-// the first statement.
-func (s *Store) Session(scope Scope) *Session { return &Session{store: s, scope: scope} }
-
-// Scope is the tenant scope of the session.
-func (ss *Session) Scope() Scope { return ss.scope }
-
-// Store is the pool the session draws its connection from.
-func (ss *Session) Store() *Store { return ss.store }
-
-func (ss *Session) mapper() *sqlx.DB { return ss.store.x }
-
-// preamble renders the statements that open the transaction. The tenant
-// IDs come from the authenticated scope, never from request text, and are
-// re-checked as UUIDs before they are written into the statement.
+// preamble renders the statements that open a request transaction. The
+// tenant IDs come from the authenticated scope, never from request text,
+// and are re-checked as UUIDs before they are written into the statement.
 func preamble(sc Scope, writable bool) (string, error) {
 	all := "off"
 	if sc.all {
@@ -85,34 +57,72 @@ func preamble(sc Scope, writable bool) (string, error) {
 		strings.Join(ids, ",") + "', true)", nil
 }
 
-// begin opens the transaction on first use; the caller holds mu.
-func (ss *Session) begin(ctx context.Context) error {
-	if ss.failed != nil {
-		return ss.failed
-	}
-	if ss.done {
-		return fmt.Errorf("session used after it ended")
-	}
-	if ss.conn != nil {
-		return nil
-	}
-	pre, err := preamble(ss.scope, ss.writable)
+// open takes a pool connection and begins a request transaction on it.
+func (s *Store) open(ctx context.Context, sc Scope, writable bool) (*sqlx.Conn, error) {
+	pre, err := preamble(sc, writable)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer recordOverhead(ctx, time.Now())
-	conn, err := ss.store.x.Connx(ctx)
+	defer track(ctx, true)()
+	conn, err := s.x.Connx(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, pre); err != nil {
 		discard(conn)
-		ss.failed = fmt.Errorf("open request transaction: %w", err)
-		return ss.failed
+		return nil, fmt.Errorf("open request transaction: %w", err)
 	}
-	ss.conn = conn
-	return nil
+	return conn, nil
 }
+
+// finish commits (or rolls back) the transaction on conn and returns the
+// connection to the pool; a connection whose transaction could not be
+// closed cleanly is discarded instead. It returns the error of the COMMIT.
+func finish(ctx context.Context, conn *sqlx.Conn, commit bool) error {
+	defer track(ctx, true)()
+	// The transaction must end even when the request's context is done,
+	// or the connection would go back to the pool mid-transaction.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	end := "ROLLBACK"
+	if commit {
+		end = "COMMIT"
+	}
+	if _, err := conn.ExecContext(ctx, end); err != nil {
+		discard(conn)
+		return mapError(err)
+	}
+	return conn.Close()
+}
+
+// Session is one request's read snapshot: a read-only REPEATABLE READ
+// transaction as AppRole, with the scope's tenant IDs as transaction
+// settings that the row-level policies read. It begins at the first
+// statement, so that a request that reads nothing takes no connection, and
+// all statements then share one snapshot: a page and its totalCount agree.
+// A pq connection runs one statement at a time, so concurrent loader
+// batches of the request take turns.
+type Session struct {
+	store *Store
+	scope Scope
+
+	mu     sync.Mutex
+	conn   *sqlx.Conn
+	failed error
+	done   bool
+}
+
+// Session starts a request's read session within scope; nothing is sent
+// until the first statement.
+func (s *Store) Session(scope Scope) *Session { return &Session{store: s, scope: scope} }
+
+// Scope is the tenant scope of the session.
+func (ss *Session) Scope() Scope { return ss.scope }
+
+func (ss *Session) mapper() *sqlx.DB { return ss.store.x }
+
+// ErrSessionEnded is returned by a statement sent after its session ended.
+var ErrSessionEnded = errors.New("read session used after it ended")
 
 func (ss *Session) query(ctx context.Context, q string, args ...any) (*sqlx.Rows, func(), error) {
 	ss.mu.Lock()
@@ -131,66 +141,27 @@ func (ss *Session) query(ctx context.Context, q string, args ...any) (*sqlx.Rows
 	return rows, ss.mu.Unlock, nil
 }
 
-// AllowWrites makes the session's transaction read-write. It must be
-// called before the first statement: a mutation operation calls it as it
-// starts.
-func (ss *Session) AllowWrites() error {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.conn != nil && !ss.writable {
-		return fmt.Errorf("session already began read-only")
+// begin opens the transaction on first use; the caller holds mu.
+func (ss *Session) begin(ctx context.Context) error {
+	switch {
+	case ss.failed != nil:
+		return ss.failed
+	case ss.done:
+		return ErrSessionEnded
+	case ss.conn != nil:
+		return nil
 	}
-	ss.writable = true
-	return nil
-}
-
-// Atomic runs fn so that its writes all happen or none do: inside a
-// savepoint of the request's transaction, rolled back if fn fails or
-// panics. Each mutation field of a request is atomic on its own.
-func (ss *Session) Atomic(ctx context.Context, fn func() error) (err error) {
-	if err := ss.control(ctx, "SAVEPOINT mutation", false); err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = ss.control(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT mutation", true)
-			panic(p)
-		}
-		if err != nil {
-			if rbErr := ss.control(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT mutation", true); rbErr != nil {
-				err = fmt.Errorf("%w (and rolling back failed: %v)", err, rbErr)
-			}
-			return
-		}
-		err = ss.control(ctx, "RELEASE SAVEPOINT mutation", false)
-	}()
-	return fn()
-}
-
-// control sends a transaction-control statement. A rollback to a
-// savepoint (recovers) is what repairs a failed transaction, so it is sent
-// despite the failure, and clears it.
-func (ss *Session) control(ctx context.Context, stmt string, recovers bool) error {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.conn == nil || !recovers {
-		if err := ss.begin(ctx); err != nil {
-			return err
-		}
-	}
-	defer recordOverhead(ctx, time.Now())
-	if _, err := ss.conn.ExecContext(ctx, stmt); err != nil {
+	conn, err := ss.store.open(ctx, ss.scope, false)
+	if err != nil {
 		ss.failed = err
 		return err
 	}
-	if recovers {
-		ss.failed = nil
-	}
+	ss.conn = conn
 	return nil
 }
 
-// End finishes the transaction and returns the connection to the pool. A
-// connection whose transaction cannot be closed cleanly is discarded.
+// End finishes the snapshot and returns the connection to the pool. It is
+// safe to call more than once; later statements fail with ErrSessionEnded.
 func (ss *Session) End(ctx context.Context) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -198,19 +169,63 @@ func (ss *Session) End(ctx context.Context) {
 	if ss.conn == nil {
 		return
 	}
-	defer recordOverhead(ctx, time.Now())
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	end := "COMMIT"
-	if ss.failed != nil {
-		end = "ROLLBACK"
-	}
-	if _, err := ss.conn.ExecContext(ctx, end); err != nil {
-		discard(ss.conn)
-	} else {
-		_ = ss.conn.Close()
-	}
+	// A read-only transaction has nothing to commit: ROLLBACK ends it
+	// whether or not a statement failed.
+	_ = finish(ctx, ss.conn, false)
 	ss.conn = nil
+}
+
+// Tx is one write transaction: READ COMMITTED, read-write, as AppRole
+// within a scope, so that row-level security checks every row written.
+// Its statements run one at a time in the order the caller sends them.
+type Tx struct {
+	store *Store
+	scope Scope
+	conn  *sqlx.Conn
+}
+
+// Scope is the tenant scope the transaction writes within.
+func (tx *Tx) Scope() Scope { return tx.scope }
+
+func (tx *Tx) mapper() *sqlx.DB { return tx.store.x }
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sqlx.Rows, func(), error) {
+	rows, err := tx.conn.QueryxContext(ctx, tx.store.x.Rebind(q), args...)
+	return rows, func() {}, err
+}
+
+// CommitError is a write whose COMMIT failed: nothing of it was stored.
+type CommitError struct{ cause error }
+
+func (e *CommitError) Error() string { return "commit: " + e.cause.Error() }
+
+func (e *CommitError) Unwrap() error { return e.cause }
+
+// InTx runs fn in a new write transaction within scope and commits it. If
+// fn fails or panics, or the COMMIT fails, nothing is stored and the error
+// is returned (a failed COMMIT as a *CommitError that wraps the mapped
+// database error, so constraint violations found at commit still match).
+// It is the only way the application writes.
+func (s *Store) InTx(ctx context.Context, scope Scope, fn func(*Tx) error) (err error) {
+	conn, err := s.open(ctx, scope, true)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{store: s, scope: scope, conn: conn}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = finish(ctx, conn, false)
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = finish(ctx, conn, false)
+		return err
+	}
+	if err := finish(ctx, conn, true); err != nil {
+		return &CommitError{cause: err}
+	}
+	return nil
 }
 
 // discard closes a connection in an unknown state instead of pooling it.

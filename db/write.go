@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Writes take a Querier that is a request Session inside Atomic, so that
-// row-level security checks every row written and a failure undoes all.
+// Writes take the Tx of Store.InTx, so that row-level security checks every
+// row written and a failure undoes all.
 
 // ErrStale means an update named a version the row is no longer at.
 var ErrStale = errors.New("stale version")

@@ -26,20 +26,6 @@ func viewerOf(ctx context.Context) (*model.Viewer, error) {
 	}, nil
 }
 
-// impersonator loads the real user behind an impersonated request. It is
-// the caller's own identity, so it is read outside the request's scope,
-// which is the impersonated member's and may not include the real user.
-func impersonator(ctx context.Context, store *db.Store, id string) (*model.User, error) {
-	if id == "" {
-		return nil, nil
-	}
-	rows, err := db.ByIDs(ctx, store, db.UserNode, db.AllTenants(), []string{id})
-	if err != nil {
-		return nil, err
-	}
-	return rows[id], nil
-}
-
 // contact returns a user's email or phone when the caller may see it.
 func contact(ctx context.Context, userID string, value *string) (*string, error) {
 	p, err := auth.From(ctx)
@@ -95,9 +81,9 @@ func auditEntry(p *auth.Principal, tenantID, action string, subject *string, det
 
 // createAPIKey makes a key for the caller's tenant, no stronger than the
 // caller, and audits it, all or nothing.
-func createAPIKey(ctx context.Context, in model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+func createAPIKey(ctx context.Context, store *db.Store, in model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
 	out := &model.CreateAPIKeyPayload{ClientMutationID: in.ClientMutationID}
-	errs, err := mutate(ctx, auth.PermManageAPIKeys, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageAPIKeys, func(w *writer) error {
 		tenantID, err := w.tenant()
 		if err != nil {
 			return err
@@ -127,9 +113,9 @@ func createAPIKey(ctx context.Context, in model.CreateAPIKeyInput) (*model.Creat
 // revokeAPIKey revokes a key of the caller's tenant subtree. Row-level
 // security hides other tenants' keys, so revoking one is NOT_FOUND, like a
 // key that does not exist.
-func revokeAPIKey(ctx context.Context, in model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
+func revokeAPIKey(ctx context.Context, store *db.Store, in model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
 	out := &model.RevokeAPIKeyPayload{ClientMutationID: in.ClientMutationID}
-	errs, err := mutate(ctx, auth.PermManageAPIKeys, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageAPIKeys, func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeAPIKey, in.ID, "input", "id")
 		if !ok {
 			return w.check()

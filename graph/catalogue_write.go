@@ -10,9 +10,9 @@ import (
 
 // createNamed creates a brand or label: a row with a name in the caller's
 // tenant.
-func createNamed[T any](ctx context.Context, table, action string, node *db.Node[T], name string, key *string) (*T, userErrs, error) {
+func createNamed[T any](ctx context.Context, store *db.Store, table, action string, node *db.Node[T], name string, key *string) (*T, userErrs, error) {
 	var out *T
-	errs, err := mutate(ctx, auth.PermManageCatalog, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageCatalog, func(w *writer) error {
 		tenantID, err := w.tenant()
 		if err != nil {
 			return err
@@ -38,9 +38,9 @@ func createNamed[T any](ctx context.Context, table, action string, node *db.Node
 }
 
 // updateNamed renames a brand or label.
-func updateNamed[T any](ctx context.Context, table, action string, typ model.NodeType, node *db.Node[T], gid string, expected *int, name *string) (*T, userErrs, error) {
+func updateNamed[T any](ctx context.Context, store *db.Store, table, action string, typ model.NodeType, node *db.Node[T], gid string, expected *int, name *string) (*T, userErrs, error) {
 	var out *T
-	errs, err := mutate(ctx, auth.PermManageCatalog, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageCatalog, func(w *writer) error {
 		id, ok := w.decodeRef(typ, gid, "input", "id")
 		if !ok {
 			return w.check()
@@ -117,9 +117,9 @@ func brandOf(v db.Values) *string {
 	return nil
 }
 
-func createArtist(ctx context.Context, in model.CreateArtistInput) (*model.Artist, userErrs, error) {
+func createArtist(ctx context.Context, store *db.Store, in model.CreateArtistInput) (*model.Artist, userErrs, error) {
 	var out *model.Artist
-	errs, err := mutate(ctx, "", func(w *writer) error {
+	errs, err := mutate(ctx, store, "", func(w *writer) error {
 		tenantID, err := w.tenant()
 		if err != nil {
 			return err
@@ -152,9 +152,9 @@ func createArtist(ctx context.Context, in model.CreateArtistInput) (*model.Artis
 	return out, errs, err
 }
 
-func updateArtist(ctx context.Context, in model.UpdateArtistInput) (*model.Artist, userErrs, error) {
+func updateArtist(ctx context.Context, store *db.Store, in model.UpdateArtistInput) (*model.Artist, userErrs, error) {
 	var out *model.Artist
-	errs, err := mutate(ctx, "", func(w *writer) error {
+	errs, err := mutate(ctx, store, "", func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeArtist, in.ID, "input", "id")
 		if !ok {
 			return w.check()

@@ -140,13 +140,12 @@ func topLevel[T any](ctx context.Context, list *db.List[T], a listArgs) (*result
 	}
 	c := q.c
 	l := loader.For(ctx)
-	scope, session := l.Scope(), l.Session()
-	p, err := db.ListPage(ctx, session, list, c, scope, q.args)
+	p, err := db.ListPage(ctx, l.Session(), list, c, l.Scope(), q.args)
 	if err != nil {
 		return nil, err
 	}
 	prefetchChildren(ctx, p.Rows)
-	count := func(ctx context.Context) (int, error) { return db.Count(ctx, session, c, scope) }
+	count := func(ctx context.Context) (int, error) { return db.Count(ctx, l.Session(), c, l.Scope()) }
 	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		return nil, fmt.Errorf("%s has no facets", list.Name)
 	}

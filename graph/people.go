@@ -40,9 +40,9 @@ var profileRules = []rule{
 
 // inviteMember adds a person to the caller's tenant, creating the account
 // when no account has the email.
-func inviteMember(ctx context.Context, in model.InviteMemberInput) (*model.Membership, userErrs, error) {
+func inviteMember(ctx context.Context, store *db.Store, in model.InviteMemberInput) (*model.Membership, userErrs, error) {
 	var out *model.Membership
-	errs, err := mutate(ctx, auth.PermManageMembers, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageMembers, func(w *writer) error {
 		tenantID, err := w.tenant()
 		if err != nil {
 			return err
@@ -93,9 +93,9 @@ func inviteMember(ctx context.Context, in model.InviteMemberInput) (*model.Membe
 
 // updateUser changes profile fields and the email of a user the caller may
 // manage, or of the caller themself.
-func updateUser(ctx context.Context, in model.UpdateUserInput) (*model.User, userErrs, error) {
+func updateUser(ctx context.Context, store *db.Store, in model.UpdateUserInput) (*model.User, userErrs, error) {
 	var out *model.User
-	errs, err := mutate(ctx, "", func(w *writer) error {
+	errs, err := mutate(ctx, store, "", func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeUser, in.ID, "input", "id")
 		if !ok {
 			return w.check()
@@ -138,9 +138,9 @@ func updateUser(ctx context.Context, in model.UpdateUserInput) (*model.User, use
 
 // updateMembership changes a member's role or status. Nobody may raise a
 // role above their own, and a tenant keeps at least one active owner.
-func updateMembership(ctx context.Context, in model.UpdateMembershipInput) (*model.Membership, userErrs, error) {
+func updateMembership(ctx context.Context, store *db.Store, in model.UpdateMembershipInput) (*model.Membership, userErrs, error) {
 	var out *model.Membership
-	errs, err := mutate(ctx, auth.PermManageMembers, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageMembers, func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeMembership, in.ID, "input", "id")
 		if !ok {
 			return w.check()
@@ -189,9 +189,9 @@ func (w *writer) keepAnOwner(tenantID string) error {
 
 // terminateUser soft-deletes an account whose memberships all lie in the
 // caller's scope: it leaves lists and its memberships are deactivated.
-func terminateUser(ctx context.Context, in model.TerminateUserInput) (*model.User, userErrs, error) {
+func terminateUser(ctx context.Context, store *db.Store, in model.TerminateUserInput) (*model.User, userErrs, error) {
 	var out *model.User
-	errs, err := mutate(ctx, auth.PermManageMembers, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageMembers, func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeUser, in.ID, "input", "id")
 		if !ok {
 			return w.check()
@@ -232,9 +232,9 @@ func terminateUser(ctx context.Context, in model.TerminateUserInput) (*model.Use
 }
 
 // grantBrandAccess gives a member access to a brand of the member's tenant.
-func grantBrandAccess(ctx context.Context, in model.GrantBrandAccessInput) (*model.BrandAccess, userErrs, error) {
+func grantBrandAccess(ctx context.Context, store *db.Store, in model.GrantBrandAccessInput) (*model.BrandAccess, userErrs, error) {
 	var out *model.BrandAccess
-	errs, err := mutate(ctx, auth.PermManageMembers, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageMembers, func(w *writer) error {
 		brandID, ok1 := w.decodeRef(model.TypeBrand, in.BrandID, "input", "brandId")
 		userID, ok2 := w.decodeRef(model.TypeUser, in.UserID, "input", "userId")
 		if !ok1 || !ok2 {
@@ -268,9 +268,9 @@ func grantBrandAccess(ctx context.Context, in model.GrantBrandAccessInput) (*mod
 }
 
 // revokeBrandAccess removes a grant and returns it as it was.
-func revokeBrandAccess(ctx context.Context, in model.RevokeBrandAccessInput) (*model.BrandAccess, userErrs, error) {
+func revokeBrandAccess(ctx context.Context, store *db.Store, in model.RevokeBrandAccessInput) (*model.BrandAccess, userErrs, error) {
 	var out *model.BrandAccess
-	errs, err := mutate(ctx, auth.PermManageMembers, func(w *writer) error {
+	errs, err := mutate(ctx, store, auth.PermManageMembers, func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeBrandAccess, in.ID, "input", "id")
 		if !ok {
 			return w.check()

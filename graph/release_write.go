@@ -19,9 +19,9 @@ const MaxTracks = 200
 
 // saveRelease creates a release or updates a DRAFT or REJECTED one with
 // its ordered artists and complete track list, all or nothing.
-func saveRelease(ctx context.Context, in model.SaveReleaseInput) (*model.Release, userErrs, error) {
+func saveRelease(ctx context.Context, store *db.Store, in model.SaveReleaseInput) (*model.Release, userErrs, error) {
 	var out *model.Release
-	errs, err := mutate(ctx, "", func(w *writer) error {
+	errs, err := mutate(ctx, store, "", func(w *writer) error {
 		var existing *model.Release
 		tenantID := ""
 		if in.ID != nil {
@@ -332,10 +332,10 @@ var transitions = map[string]struct {
 
 // transition runs one workflow step on a release: it checks access and the
 // current status, then lets step write, then moves the status.
-func transition(ctx context.Context, step, gid string, expected *int, stepFn func(w *writer, r *model.Release) error) (*model.Release, userErrs, error) {
+func transition(ctx context.Context, store *db.Store, step, gid string, expected *int, stepFn func(w *writer, r *model.Release) error) (*model.Release, userErrs, error) {
 	t := transitions[step]
 	var out *model.Release
-	errs, err := mutate(ctx, t.perm, func(w *writer) error {
+	errs, err := mutate(ctx, store, t.perm, func(w *writer) error {
 		id, ok := w.decodeRef(model.TypeRelease, gid, "input", "id")
 		if !ok {
 			return w.check()

@@ -4,15 +4,16 @@ import (
 	"catalogue/db"
 	"catalogue/graph/generated"
 	"catalogue/graph/model"
+	"catalogue/internal/auth"
 	"context"
 )
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	return createAPIKey(ctx, input)
+	return createAPIKey(ctx, r.Store, input)
 }
 
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
-	return revokeAPIKey(ctx, input)
+	return revokeAPIKey(ctx, r.Store, input)
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
@@ -52,7 +53,11 @@ func (r *viewerResolver) APIKey(ctx context.Context, obj *model.Viewer) (*model.
 }
 
 func (r *viewerResolver) Impersonator(ctx context.Context, obj *model.Viewer) (*model.User, error) {
-	return impersonator(ctx, r.Store, obj.ImpersonatorID)
+	p, err := auth.From(ctx)
+	if err != nil || p.ImpersonatorID != obj.ImpersonatorID {
+		return nil, err
+	}
+	return p.Impersonator, nil
 }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }

@@ -29,19 +29,22 @@ func (r *rejected) Error() string { return fmt.Sprintf("%d user errors", len(r.e
 
 func normalized(v any) (any, bool) { return filter.Normalize(v) }
 
-// writer is one mutation in progress: the caller, the request's session
-// and the user errors found so far.
+// writer is one mutation in progress: the caller, the mutation's write
+// transaction and the user errors found so far.
 type writer struct {
 	ctx  context.Context
 	p    *auth.Principal
-	s    *db.Session
+	s    *db.Tx
 	errs userErrs
 }
 
-// mutate checks perm (when given) and runs fn atomically. User errors roll
-// the mutation back and come back as userErrors; anything else is a
-// top-level error.
-func mutate(ctx context.Context, perm auth.Permission, fn func(w *writer) error) (userErrs, error) {
+// mutate checks perm (when given) and runs fn in a transaction of its own,
+// committed before mutate returns. User errors roll the mutation back and
+// come back as userErrors; anything else, a failed COMMIT included, is the
+// field's error and nothing was stored. The request's read session is
+// renewed first: the payload, and any later field of the request, read what
+// this mutation committed, and the request never holds two connections.
+func mutate(ctx context.Context, store *db.Store, perm auth.Permission, fn func(w *writer) error) (userErrs, error) {
 	p, err := auth.From(ctx)
 	if err != nil {
 		return nil, err
@@ -51,8 +54,10 @@ func mutate(ctx context.Context, perm auth.Permission, fn func(w *writer) error)
 			return nil, err
 		}
 	}
-	w := &writer{ctx: ctx, p: p, s: loader.For(ctx).Session()}
-	err = w.s.Atomic(ctx, func() error {
+	reads := loader.For(ctx)
+	reads.Renew(ctx)
+	err = store.InTx(ctx, reads.Scope(), func(tx *db.Tx) error {
+		w := &writer{ctx: ctx, p: p, s: tx}
 		if err := fn(w); err != nil {
 			return err
 		}

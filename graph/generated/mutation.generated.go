@@ -2571,30 +2571,6 @@ func (ec *executionContext) unmarshalNArtistFieldsInput2map(ctx context.Context,
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx context.Context, sel ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ArtistPayload!")
-		return graphql.Null
-	}
-	return ec._ArtistPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "BrandAccessPayload!")
-		return graphql.Null
-	}
-	return ec._BrandAccessPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "BrandPayload!")
-		return graphql.Null
-	}
-	return ec._BrandPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNCreateArtistInput2catalogueᚋgraphᚋmodelᚐCreateArtistInput(ctx context.Context, v any) (model.CreateArtistInput, error) {
 	res, err := ec.unmarshalInputCreateArtistInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -2625,22 +2601,6 @@ func (ec *executionContext) unmarshalNInviteMemberInput2catalogueᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx context.Context, sel ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LabelPayload!")
-		return graphql.Null
-	}
-	return ec._LabelPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "MembershipPayload!")
-		return graphql.Null
-	}
-	return ec._MembershipPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNQueueReleaseInput2catalogueᚋgraphᚋmodelᚐQueueReleaseInput(ctx context.Context, v any) (model.QueueReleaseInput, error) {
 	res, err := ec.unmarshalInputQueueReleaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -2649,14 +2609,6 @@ func (ec *executionContext) unmarshalNQueueReleaseInput2catalogueᚋgraphᚋmode
 func (ec *executionContext) unmarshalNRejectReleaseInput2catalogueᚋgraphᚋmodelᚐRejectReleaseInput(ctx context.Context, v any) (model.RejectReleaseInput, error) {
 	res, err := ec.unmarshalInputRejectReleaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ReleasePayload!")
-		return graphql.Null
-	}
-	return ec._ReleasePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReleaseTransitionInput2catalogueᚋgraphᚋmodelᚐReleaseTransitionInput(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
@@ -2797,9 +2749,50 @@ func (ec *executionContext) marshalNUserErrorCode2catalogueᚋgraphᚋmodelᚐUs
 	return v
 }
 
-func (ec *executionContext) marshalNUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx context.Context, sel ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "UserPayload!")
+		return graphql.Null
+	}
+	return ec._ArtistPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BrandAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BrandPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx context.Context, sel ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LabelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MembershipPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReleasePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+	if v == nil {
 		return graphql.Null
 	}
 	return ec._UserPayload(ctx, sel, v)

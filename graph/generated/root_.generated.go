@@ -3441,27 +3441,27 @@ extend type Mutation {
   Adds a person to the caller's tenant with a role: creates the user account, or
   adds a membership to an existing account with that email. Needs ` + "`" + `members:manage` + "`" + `.
   """
-  inviteMember(input: InviteMemberInput!): MembershipPayload!
+  inviteMember(input: InviteMemberInput!): MembershipPayload
   "Updates profile fields. The user themself, or ` + "`" + `members:manage` + "`" + ` in a tenant of theirs."
-  updateUser(input: UpdateUserInput!): UserPayload!
+  updateUser(input: UpdateUserInput!): UserPayload
   "Changes a membership's role or status (ACTIVE / DEACTIVATED). Needs ` + "`" + `members:manage` + "`" + `."
-  updateMembership(input: UpdateMembershipInput!): MembershipPayload!
+  updateMembership(input: UpdateMembershipInput!): MembershipPayload
   "Terminates an account (soft delete): it leaves lists, its memberships are deactivated, nothing is erased. Needs ` + "`" + `members:manage` + "`" + `."
-  terminateUser(input: TerminateUserInput!): UserPayload!
+  terminateUser(input: TerminateUserInput!): UserPayload
   "Grants or changes a member's access to a brand. Needs ` + "`" + `members:manage` + "`" + `."
-  grantBrandAccess(input: GrantBrandAccessInput!): BrandAccessPayload!
+  grantBrandAccess(input: GrantBrandAccessInput!): BrandAccessPayload
   "Removes a member's access to a brand. Needs ` + "`" + `members:manage` + "`" + `."
-  revokeBrandAccess(input: RevokeBrandAccessInput!): BrandAccessPayload!
+  revokeBrandAccess(input: RevokeBrandAccessInput!): BrandAccessPayload
 
   "Creates a brand in the caller's tenant. Needs ` + "`" + `catalogue:manage` + "`" + `."
-  createBrand(input: CreateBrandInput!): BrandPayload!
-  updateBrand(input: UpdateBrandInput!): BrandPayload!
+  createBrand(input: CreateBrandInput!): BrandPayload
+  updateBrand(input: UpdateBrandInput!): BrandPayload
   "Creates a label. Needs ` + "`" + `catalogue:manage` + "`" + `."
-  createLabel(input: CreateLabelInput!): LabelPayload!
-  updateLabel(input: UpdateLabelInput!): LabelPayload!
+  createLabel(input: CreateLabelInput!): LabelPayload
+  updateLabel(input: UpdateLabelInput!): LabelPayload
   "Creates an artist. Needs ` + "`" + `catalogue:manage` + "`" + `, or USER access to the artist's brand."
-  createArtist(input: CreateArtistInput!): ArtistPayload!
-  updateArtist(input: UpdateArtistInput!): ArtistPayload!
+  createArtist(input: CreateArtistInput!): ArtistPayload
+  updateArtist(input: UpdateArtistInput!): ArtistPayload
 
   """
   Creates a release (no ` + "`" + `id` + "`" + `) or updates a DRAFT or REJECTED one, together with its
@@ -3470,23 +3470,23 @@ extend type Mutation {
   and tracks left out are removed. Needs ` + "`" + `catalogue:manage` + "`" + `, or USER access to the
   release's brand.
   """
-  saveRelease(input: SaveReleaseInput!): ReleasePayload!
+  saveRelease(input: SaveReleaseInput!): ReleasePayload
   "DRAFT or REJECTED → SUBMITTED, after checking tracks, ISRCs, UPC, artwork and release date."
-  submitRelease(input: ReleaseTransitionInput!): ReleasePayload!
+  submitRelease(input: ReleaseTransitionInput!): ReleasePayload
   "QC: SUBMITTED → APPROVED. Needs ` + "`" + `catalogue:manage` + "`" + `."
-  approveRelease(input: ReleaseTransitionInput!): ReleasePayload!
+  approveRelease(input: ReleaseTransitionInput!): ReleasePayload
   "QC: SUBMITTED → REJECTED with a reason. Needs ` + "`" + `catalogue:manage` + "`" + `."
-  rejectRelease(input: RejectReleaseInput!): ReleasePayload!
+  rejectRelease(input: RejectReleaseInput!): ReleasePayload
   "APPROVED or TAKEN_DOWN → QUEUED for delivery to the chosen stores."
-  queueRelease(input: QueueReleaseInput!): ReleasePayload!
+  queueRelease(input: QueueReleaseInput!): ReleasePayload
   "Adds stores to the delivery of a QUEUED or DELIVERED release."
-  addDeliveryStores(input: DeliveryStoresInput!): ReleasePayload!
+  addDeliveryStores(input: DeliveryStoresInput!): ReleasePayload
   "Removes stores from the delivery of a QUEUED or DELIVERED release; at least one must remain."
-  removeDeliveryStores(input: DeliveryStoresInput!): ReleasePayload!
+  removeDeliveryStores(input: DeliveryStoresInput!): ReleasePayload
   "QUEUED → DELIVERED."
-  markReleaseDelivered(input: ReleaseTransitionInput!): ReleasePayload!
+  markReleaseDelivered(input: ReleaseTransitionInput!): ReleasePayload
   "QUEUED or DELIVERED → TAKEN_DOWN: removed from every store."
-  takeDownRelease(input: ReleaseTransitionInput!): ReleasePayload!
+  takeDownRelease(input: ReleaseTransitionInput!): ReleasePayload
 }
 
 "Profile fields of a user, as written. Absent fields are left alone; null clears one."
@@ -3793,14 +3793,22 @@ type Viewer {
   superAdmin: Boolean!
 }
 
+"""
+Writes. The fields of a mutation run one after another, each in a transaction
+of its own that is committed before its payload is read, so a payload shows what
+was stored, including the effect of the fields before it. A field whose write
+fails (or whose commit fails) is null, with an error whose path names it; the
+fields before it stay committed. Problems with the input come back in the
+payload's ` + "`" + `userErrors` + "`" + ` instead, and nothing of that field is written.
+"""
 type Mutation {
   """
   Creates an API key for the caller's tenant. The secret is returned once, in this
   payload, and never again. Needs the ` + "`" + `apiKeys:manage` + "`" + ` permission (ADMIN or OWNER).
   """
-  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
+  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload
   "Revokes an API key at once; requests with it get 401. Needs ` + "`" + `apiKeys:manage` + "`" + `."
-  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload!
+  revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload
 }
 
 input CreateApiKeyInput {

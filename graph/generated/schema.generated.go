@@ -630,10 +630,10 @@ func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
-			return ec.marshalNCreateApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
+			return ec.marshalOCreateApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -674,10 +674,10 @@ func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
-			return ec.marshalNRevokeApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx, selections, v)
+			return ec.marshalORevokeApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -718,10 +718,10 @@ func (ec *executionContext) _Mutation_inviteMember(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
-			return ec.marshalNMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx, selections, v)
+			return ec.marshalOMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_inviteMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -762,10 +762,10 @@ func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
-			return ec.marshalNUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+			return ec.marshalOUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -806,10 +806,10 @@ func (ec *executionContext) _Mutation_updateMembership(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
-			return ec.marshalNMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx, selections, v)
+			return ec.marshalOMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -850,10 +850,10 @@ func (ec *executionContext) _Mutation_terminateUser(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
-			return ec.marshalNUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+			return ec.marshalOUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_terminateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -894,10 +894,10 @@ func (ec *executionContext) _Mutation_grantBrandAccess(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
-			return ec.marshalNBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx, selections, v)
+			return ec.marshalOBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_grantBrandAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -938,10 +938,10 @@ func (ec *executionContext) _Mutation_revokeBrandAccess(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
-			return ec.marshalNBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx, selections, v)
+			return ec.marshalOBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_revokeBrandAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -982,10 +982,10 @@ func (ec *executionContext) _Mutation_createBrand(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
-			return ec.marshalNBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx, selections, v)
+			return ec.marshalOBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createBrand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1026,10 +1026,10 @@ func (ec *executionContext) _Mutation_updateBrand(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
-			return ec.marshalNBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx, selections, v)
+			return ec.marshalOBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateBrand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1070,10 +1070,10 @@ func (ec *executionContext) _Mutation_createLabel(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
-			return ec.marshalNLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx, selections, v)
+			return ec.marshalOLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createLabel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1114,10 +1114,10 @@ func (ec *executionContext) _Mutation_updateLabel(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
-			return ec.marshalNLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx, selections, v)
+			return ec.marshalOLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateLabel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1158,10 +1158,10 @@ func (ec *executionContext) _Mutation_createArtist(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
-			return ec.marshalNArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx, selections, v)
+			return ec.marshalOArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createArtist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1202,10 +1202,10 @@ func (ec *executionContext) _Mutation_updateArtist(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
-			return ec.marshalNArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx, selections, v)
+			return ec.marshalOArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateArtist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1246,10 +1246,10 @@ func (ec *executionContext) _Mutation_saveRelease(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_saveRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1290,10 +1290,10 @@ func (ec *executionContext) _Mutation_submitRelease(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_submitRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1334,10 +1334,10 @@ func (ec *executionContext) _Mutation_approveRelease(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_approveRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1378,10 +1378,10 @@ func (ec *executionContext) _Mutation_rejectRelease(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_rejectRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1422,10 +1422,10 @@ func (ec *executionContext) _Mutation_queueRelease(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_queueRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1466,10 +1466,10 @@ func (ec *executionContext) _Mutation_addDeliveryStores(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_addDeliveryStores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1510,10 +1510,10 @@ func (ec *executionContext) _Mutation_removeDeliveryStores(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_removeDeliveryStores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1554,10 +1554,10 @@ func (ec *executionContext) _Mutation_markReleaseDelivered(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_markReleaseDelivered(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1598,10 +1598,10 @@ func (ec *executionContext) _Mutation_takeDownRelease(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalNReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_takeDownRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2576,161 +2576,161 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createApiKey(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "revokeApiKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeApiKey(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "inviteMember":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_inviteMember(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateUser(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateMembership":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateMembership(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "terminateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_terminateUser(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "grantBrandAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_grantBrandAccess(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "revokeBrandAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeBrandAccess(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createBrand":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createBrand(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateBrand":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateBrand(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createLabel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createLabel(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateLabel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateLabel(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createArtist":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createArtist(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateArtist":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateArtist(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "saveRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_saveRelease(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "submitRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_submitRelease(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "approveRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_approveRelease(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "rejectRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rejectRelease(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "queueRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_queueRelease(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "addDeliveryStores":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addDeliveryStores(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "removeDeliveryStores":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeDeliveryStores(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "markReleaseDelivered":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markReleaseDelivered(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "takeDownRelease":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_takeDownRelease(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -3002,14 +3002,6 @@ func (ec *executionContext) unmarshalNCreateApiKeyInput2catalogueᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCreateApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "CreateApiKeyPayload!")
-		return graphql.Null
-	}
-	return ec._CreateApiKeyPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3057,20 +3049,19 @@ func (ec *executionContext) unmarshalNRevokeApiKeyInput2catalogueᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRevokeApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RevokeApiKeyPayload!")
-		return graphql.Null
-	}
-	return ec._RevokeApiKeyPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNViewer2ᚖcatalogueᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCreateApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreateApiKeyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx context.Context, v any) (*model.Date, error) {
@@ -3112,6 +3103,13 @@ func (ec *executionContext) marshalONode2catalogueᚋgraphᚋmodelᚐNode(ctx co
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORevokeApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RevokeApiKeyPayload(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -20,7 +20,7 @@ func Keyed[V any](ctx context.Context, name string, fetch KeyedFunc[V], id strin
 	if !ok {
 		ld = dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[V] {
 			return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]V, error) {
-				return fetch(ctx, l.session, l.scope, ids)
+				return fetch(ctx, l.Session(), l.scope, ids)
 			})
 		}, options[string, V](l.opts)...)
 		l.nodes[name] = ld

@@ -23,13 +23,15 @@ type Options struct {
 	MaxBatch int
 }
 
-// Loaders holds the request's loaders, created on first use.
+// Loaders holds the request's loaders, created on first use, and the read
+// session they read through.
 type Loaders struct {
-	session *db.Session
-	scope   db.Scope
-	opts    Options
+	store *db.Store
+	scope db.Scope
+	opts  Options
 
 	mu       sync.Mutex
+	session  *db.Session
 	pages    map[*db.ListSpec]any
 	aggs     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]
 	nodes    map[any]any
@@ -45,32 +47,58 @@ type memoEntry struct {
 	err error
 }
 
-// New makes the loaders of one request, reading through its session.
-func New(session *db.Session, opts Options) *Loaders {
+// New makes the loaders of one request, reading from store within scope.
+func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
 	if opts.Wait <= 0 {
 		opts.Wait = 2 * time.Millisecond
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1000
 	}
-	return &Loaders{
-		session: session, scope: session.Scope(), opts: opts,
-		pages:    map[*db.ListSpec]any{},
-		aggs:     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{},
-		nodes:    map[any]any{},
-		compiled: map[string]*db.Compiled{},
+	l := &Loaders{store: store, scope: scope, opts: opts}
+	l.reset()
+	return l
+}
 
-		prefetched: map[any]bool{},
-		memo:       map[any]memoEntry{},
-	}
+// reset starts a new read session and forgets every cached read; the
+// caller holds mu or has the only reference.
+func (l *Loaders) reset() {
+	l.session = l.store.Session(l.scope)
+	l.pages = map[*db.ListSpec]any{}
+	l.aggs = map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{}
+	l.nodes = map[any]any{}
+	l.compiled = map[string]*db.Compiled{}
+	l.prefetched = map[any]bool{}
+	l.memo = map[any]memoEntry{}
 }
 
 // Scope is the tenant scope the loaders read within.
 func (l *Loaders) Scope() db.Scope { return l.scope }
 
-// Session is the request's database session; top-level reads that need
-// no batching go straight through it.
-func (l *Loaders) Session() *db.Session { return l.session }
+// Session is the request's current read session; top-level reads that
+// need no batching go straight through it.
+func (l *Loaders) Session() *db.Session {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.session
+}
+
+// Renew ends the current read session, giving its connection back, and
+// forgets every cached read, so that what is read next sees the database
+// as it is now. A mutation calls it before it writes: its payload, and the
+// next mutation's, then read what was committed.
+func (l *Loaders) Renew(ctx context.Context) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.session.End(ctx)
+	l.reset()
+}
+
+// End ends the current read session. The response is complete: no more
+// reads will come.
+func (l *Loaders) End(ctx context.Context) {
+	l.Session().End(ctx)
+}
 
 // Memo returns the value make computed for key earlier in the request, or
 // computes and keeps it: work that depends only on the query, such as a
@@ -122,14 +150,15 @@ func For(ctx context.Context) *Loaders {
 	return l
 }
 
-// Middleware gives every request a database session within the scope that
-// scopeOf derives from the request, and new loaders reading through it; the
-// session's transaction ends when the request does.
+// Middleware gives every request new loaders reading within the scope that
+// scopeOf derives from the request. The executor ends their read session as
+// soon as the response is complete; ending it here as well makes sure a
+// request that stopped early (an error, a client gone) gives it back.
 func Middleware(store *db.Store, opts Options, scopeOf func(*http.Request) db.Scope, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		session := store.Session(scopeOf(r))
-		defer session.End(r.Context())
-		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(session, opts))))
+		l := New(store, scopeOf(r), opts)
+		defer l.End(r.Context())
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), l)))
 	})
 }
 

@@ -28,7 +28,7 @@ func nodeLoader[T any](l *Loaders, n *db.Node[T]) *dataloader.Loader[string, *T]
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
 		return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]*T, error) {
-			return db.ByIDs(ctx, l.session, n, l.scope, ids)
+			return db.ByIDs(ctx, l.Session(), n, l.scope, ids)
 		})
 	}, options[string, *T](l.opts)...)
 	l.nodes[n] = ld

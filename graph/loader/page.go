@@ -65,7 +65,7 @@ func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey,
 func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []PageKey) []*dataloader.Result[*db.Page[T]] {
 	return byGroup(keys, func(k PageKey) (group, string) { return group{k.Args, k.Sig}, k.Parent },
 		func(g group, parents []string) (map[string]*db.Page[T], error) {
-			return db.ListPages(ctx, l.session, list, l.compiledFor(g.sig), l.scope, parents, g.args)
+			return db.ListPages(ctx, l.Session(), list, l.compiledFor(g.sig), l.scope, parents, g.args)
 		})
 }
 
@@ -150,9 +150,9 @@ func loadAggs(ctx context.Context, l *Loaders, keys []aggKey) []*dataloader.Resu
 		func(g aggGroup, parents []string) (map[string][]db.Bucket, error) {
 			c := l.compiledFor(g.sig)
 			if g.facet != "" {
-				return db.FacetsByParent(ctx, l.session, c, l.scope, g.facet, parents)
+				return db.FacetsByParent(ctx, l.Session(), c, l.scope, g.facet, parents)
 			}
-			counts, err := db.CountByParent(ctx, l.session, c, l.scope, parents)
+			counts, err := db.CountByParent(ctx, l.Session(), c, l.scope, parents)
 			out := make(map[string][]db.Bucket, len(parents))
 			for _, p := range parents {
 				out[p] = []db.Bucket{{Count: counts[p]}}

@@ -20,7 +20,7 @@ func PrimePages[T any](ctx context.Context, list *db.List[T], c *db.Compiled, pa
 	l := For(ctx)
 	l.remember(c)
 	parents = distinct(parents)
-	pages, err := db.ListPages(ctx, l.session, list, c, l.scope, parents, args)
+	pages, err := db.ListPages(ctx, l.Session(), list, c, l.scope, parents, args)
 	if err != nil {
 		return nil
 	}
@@ -38,7 +38,7 @@ func PrimeCounts(ctx context.Context, c *db.Compiled, parents []string) {
 	l := For(ctx)
 	l.remember(c)
 	parents = distinct(parents)
-	counts, err := db.CountByParent(ctx, l.session, c, l.scope, parents)
+	counts, err := db.CountByParent(ctx, l.Session(), c, l.scope, parents)
 	if err != nil {
 		return
 	}
@@ -56,7 +56,7 @@ func PrimeNodes[T any](ctx context.Context, n *db.Node[T], ids []string) {
 	if len(ids) == 0 {
 		return
 	}
-	rows, err := db.ByIDs(ctx, l.session, n, l.scope, ids)
+	rows, err := db.ByIDs(ctx, l.Session(), n, l.scope, ids)
 	if err != nil {
 		return
 	}

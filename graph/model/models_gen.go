@@ -87,6 +87,12 @@ type MembershipPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+// Writes. The fields of a mutation run one after another, each in a transaction
+// of its own that is committed before its payload is read, so a payload shows what
+// was stored, including the effect of the fields before it. A field whose write
+// fails (or whose commit fails) is null, with an error whose path names it; the
+// fields before it stay committed. Problems with the input come back in the
+// payload's `userErrors` instead, and nothing of that field is written.
 type Mutation struct {
 }
 

@@ -17,12 +17,14 @@ import (
 
 // The extensions.code values of the API's errors.
 const (
+	CodeBadRequest      = "BAD_REQUEST"
 	CodeBadUserInput    = "BAD_USER_INPUT"
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeForbidden       = "FORBIDDEN"
 	CodeNotFound        = "NOT_FOUND"
 	CodeInternal        = "INTERNAL"
 	CodeTimeout         = "TIMEOUT"
+	CodeUnavailable     = "SERVICE_UNAVAILABLE"
 )
 
 // presentError maps the errors resolvers return to GraphQL errors with an
@@ -40,6 +42,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var authErr *auth.Error
 		var filterErr *filter.InputError
 		var syntaxErr *filter.SyntaxError
+		var commitErr *db.CommitError
 		switch {
 		case errors.As(err, &filterErr):
 			gqlErr.Message = filterErr.Error()
@@ -60,6 +63,17 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &idErr):
 			gqlErr.Message = idErr.Error()
 			setCode(gqlErr, CodeBadUserInput)
+		case errors.As(err, &commitErr):
+			// The write was refused or lost at COMMIT: nothing is stored.
+			var ce *db.ConstraintError
+			if errors.As(err, &ce) {
+				gqlErr.Message = "the change was refused when it was committed (" + ce.Error() + "); nothing was stored"
+				setCode(gqlErr, CodeBadUserInput)
+				break
+			}
+			log.WarnContext(ctx, "commit failed", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "the change could not be committed; nothing was stored and it is safe to retry"
+			setCode(gqlErr, CodeUnavailable, "requestId", RequestID(ctx))
 		case errors.Is(err, db.ErrNotFound):
 			gqlErr.Message = "not found"
 			setCode(gqlErr, CodeNotFound)

@@ -62,6 +62,9 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		Resolvers: &graph.Resolver{Store: store},
 	}))
 	srv.AddTransport(transport.Options{})
+	// @defer answers stream as multipart/mixed to clients that accept it;
+	// it must come before POST, which would take the same requests.
+	srv.AddTransport(transport.MultipartMixed{DeliveryTimeout: 5 * time.Millisecond})
 	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -72,12 +75,10 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})
+	srv.Use(deferNeedsStreaming{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	if cfg.SQLStats {
-		srv.AroundResponses(reportSQL)
-	}
-	srv.AroundOperations(writableMutations)
+	srv.AroundResponses(endReads(cfg.SQLStats))
 
 	// Every request needs credentials; its principal's tenant subtree is the
 	// scope of its database session.
@@ -134,35 +135,32 @@ func (g *getStatus) WriteHeader(code int) {
 	g.ResponseWriter.WriteHeader(code)
 }
 
-// writableMutations opens the request's transaction read-write for a
-// mutation; queries run read-only.
-func writableMutations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if op := graphql.GetOperationContext(ctx); op.Operation != nil && op.Operation.Operation == ast.Mutation {
-		if err := loader.For(ctx).Session().AllowWrites(); err != nil {
-			return graphql.OneShot(graphql.ErrorResponse(ctx, "%s", err.Error()))
+// endReads ends the request's read snapshot as soon as its last response
+// is complete, before the response is written (with @defer, once the last
+// deferred part is), and then, when stats is set, adds the request's
+// statement count and database time to that response's extensions.
+func endReads(stats bool) func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp != nil && resp.HasNext != nil && *resp.HasNext {
+			return resp
 		}
-	}
-	return next(ctx)
-}
-
-// reportSQL adds the request's statement count and database time to the
-// response extensions: the figure the dataloaders are judged by.
-func reportSQL(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if resp == nil {
-		return nil
-	}
-	if st := db.StatsFrom(ctx); st != nil {
-		if resp.Extensions == nil {
-			resp.Extensions = map[string]any{}
+		loader.For(ctx).End(ctx)
+		if !stats || resp == nil {
+			return resp
 		}
-		resp.Extensions["sql"] = map[string]any{
-			"statements":         st.Statements(),
-			"overheadStatements": st.Overhead(),
-			"durationMs":         float64(st.Duration().Microseconds()) / 1000,
+		if st := db.StatsFrom(ctx); st != nil {
+			if resp.Extensions == nil {
+				resp.Extensions = map[string]any{}
+			}
+			resp.Extensions["sql"] = map[string]any{
+				"statements":         st.Statements(),
+				"overheadStatements": st.Overhead(),
+				"durationMs":         float64(st.Duration().Microseconds()) / 1000,
+			}
 		}
+		return resp
 	}
-	return resp
 }
 
 // health answers 200 when the database answers, 503 otherwise.

@@ -208,9 +208,17 @@ func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target st
 	if u.IsDeleted {
 		return nil, forbidden("the impersonated account was terminated")
 	}
+	var real *model.User
+	if p.UserID != "" {
+		users, err := db.ByIDs(ctx, a.store, db.UserNode, db.AllTenants(), []string{p.UserID})
+		if err != nil {
+			return nil, err
+		}
+		real = users[p.UserID]
+	}
 	return &Principal{
 		TenantID: m.TenantID, TenantSlug: m.TenantSlug, Tenants: m.Tree, Role: model.MembershipRole(m.Role),
-		UserID: u.ID, APIKeyID: p.APIKeyID, ImpersonatorID: p.UserID, Impersonated: true,
+		UserID: u.ID, APIKeyID: p.APIKeyID, ImpersonatorID: p.UserID, Impersonator: real, Impersonated: true,
 	}, nil
 }
 

@@ -63,6 +63,10 @@ type Principal struct {
 	// ImpersonatorID is the real user behind an impersonated request ("" when
 	// an API key impersonates or nobody does).
 	ImpersonatorID string
+	// Impersonator is the real user's profile, read when the credentials
+	// are checked: the request's own scope is the impersonated member's and
+	// need not include the real user.
+	Impersonator *model.User
 	// Impersonated is true when the acting user was chosen with the
 	// enterprise-id header.
 	Impersonated bool
