@@ -78,7 +78,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.Use(deferNeedsStreaming{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	srv.AroundResponses(endReads(cfg.SQLStats))
+	srv.AroundResponses(endReads(cfg))
 
 	// Every request needs credentials; its principal's tenant subtree is the
 	// scope of its database session.
@@ -137,22 +137,25 @@ func (g *getStatus) WriteHeader(code int) {
 
 // endReads ends the request's read snapshot as soon as its last response
 // is complete, before the response is written (with @defer, once the last
-// deferred part is), and then, when stats is set, adds the request's
-// statement count and database time to that response's extensions.
-func endReads(stats bool) func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+// deferred part is). That response's extensions then carry the request's
+// cost and, with SQLStats, its statement count and database time.
+func endReads(cfg Config) func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if resp != nil && resp.HasNext != nil && *resp.HasNext {
 			return resp
 		}
 		loader.For(ctx).End(ctx)
-		if !stats || resp == nil {
-			return resp
+		if resp == nil {
+			return nil
 		}
-		if st := db.StatsFrom(ctx); st != nil {
-			if resp.Extensions == nil {
-				resp.Extensions = map[string]any{}
-			}
+		if resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		if n := costFrom(ctx); n != nil {
+			resp.Extensions["cost"] = map[string]any{"requested": n.requested, "limit": cfg.MaxCost}
+		}
+		if st := db.StatsFrom(ctx); cfg.SQLStats && st != nil {
 			resp.Extensions["sql"] = map[string]any{
 				"statements":         st.Statements(),
 				"overheadStatements": st.Overhead(),

@@ -40,6 +40,9 @@ func (l Limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 		return nil
 	}
 	depth, cost := measure(op.Operation.SelectionSet, op.Variables, 1)
+	if n := costFrom(ctx); n != nil {
+		n.requested = cost
+	}
 	if l.MaxDepth > 0 && depth > l.MaxDepth {
 		err := gqlerror.Errorf("query is nested %d levels deep, more than the limit of %d", depth, l.MaxDepth)
 		err.Extensions = map[string]any{"code": CodeBadUserInput, "depth": depth, "maxDepth": l.MaxDepth}
@@ -69,7 +72,7 @@ func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost 
 				cd, cc := measure(s.SelectionSet, vars, level+1)
 				d += cd
 				if c > 0 {
-					c += pageSize(s, vars) * cc
+					c = satAdd(c, satMul(pageSize(s, vars), cc))
 				}
 			}
 		case *ast.InlineFragment:
@@ -80,7 +83,7 @@ func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost 
 			}
 		}
 		depth = max(depth, d)
-		cost += c
+		cost = satAdd(cost, c)
 	}
 	return depth, cost
 }
@@ -122,4 +125,32 @@ func toInt(v any) (int, error) {
 		return int(i), err
 	}
 	return 0, fmt.Errorf("not an integer: %v", v)
+}
+
+// maxMeasure caps the arithmetic of measure: an estimate that large is
+// refused by any limit, and capping keeps a hostile query from wrapping
+// the count around to a small or negative number.
+const maxMeasure = 1 << 40
+
+func satAdd(a, b int) int { return min(a+b, maxMeasure) }
+
+func satMul(a, b int) int {
+	if a != 0 && b > maxMeasure/a {
+		return maxMeasure
+	}
+	return min(a*b, maxMeasure)
+}
+
+// costNote carries the cost Limits measured to the response extensions.
+type costNote struct{ requested int }
+
+type costKey struct{}
+
+func withCostNote(ctx context.Context) context.Context {
+	return context.WithValue(ctx, costKey{}, &costNote{})
+}
+
+func costFrom(ctx context.Context) *costNote {
+	n, _ := ctx.Value(costKey{}).(*costNote)
+	return n
 }

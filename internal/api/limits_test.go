@@ -1,8 +1,13 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"catalogue/graph/model"
+	"catalogue/internal/api"
 )
 
 // introspectionQuery is graphql-js's getIntrospectionQuery() with its
@@ -56,5 +61,53 @@ func TestIntrospectionWithinLimitsAndHostileOnesRefused(t *testing.T) {
 	r = gql(t, huge, nil)
 	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "token limit") {
 		t.Fatalf("a 25,000-token document was not refused for its size: %s", r.describe())
+	}
+}
+
+// TestCostIsReportedAndCannotOverflow: every response carries the cost the
+// server estimated and the limit; a query whose estimate exceeds what an
+// integer holds is refused, not wrapped around to a small or negative cost
+// that the limit would let through.
+func TestCostIsReportedAndCannotOverflow(t *testing.T) {
+	r := gql(t, `{ tenants(first: 3) { edges { node { slug } } } }`, nil)
+	var ext struct {
+		Extensions struct {
+			Cost *struct {
+				Requested int `json:"requested"`
+				Limit     int `json:"limit"`
+			} `json:"cost"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal(r.Body, &ext); err != nil || ext.Extensions.Cost == nil {
+		t.Fatalf("no extensions.cost\n%s", r.describe())
+	}
+	small := ext.Extensions.Cost.Requested
+	if small <= 0 || small > ext.Extensions.Cost.Limit {
+		t.Errorf("cost %d should be positive and within the limit %d", small, ext.Extensions.Cost.Limit)
+	}
+	r = gql(t, `{ tenants(first: 30) { edges { node { slug } } } }`, nil)
+	if err := json.Unmarshal(r.Body, &ext); err != nil || ext.Extensions.Cost == nil {
+		t.Fatalf("no extensions.cost\n%s", r.describe())
+	}
+	if ext.Extensions.Cost.Requested <= small {
+		t.Errorf("a ten times larger page costs %d, not more than %d", ext.Extensions.Cost.Requested, small)
+	}
+
+	// A fragment that never matches keeps the page sizes from being
+	// validated by any resolver; only the cost limit stands in the way.
+	// 197 × (2^31 − 1)^3 is past the range of int64.
+	ids := make([]string, 197)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%q", gid(model.TypeTenant, "00000000-0000-0000-0000-000000000000"))
+	}
+	r = gql(t, `{ nodes(ids: [`+strings.Join(ids, ",")+`]) { ... on Track {
+		artists(first: 2147483647) { edges { node { releases(first: 2147483647) { edges { node {
+		tracks(first: 2147483647) { edges { node { id } } } } } } } } } } } }`, nil)
+	e := wantErrorCode(t, r, api.CodeBadUserInput)
+	if !strings.Contains(e.Message, "more than the limit") {
+		t.Errorf("want the cost limit's refusal, got %q", e.Message)
+	}
+	if cost, _ := e.Extensions["cost"].(float64); cost <= 0 {
+		t.Errorf("the refused cost is %v: it must not wrap around", e.Extensions["cost"])
 	}
 }

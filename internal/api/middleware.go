@@ -77,6 +77,7 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 		ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 		defer cancel()
 		ctx, stats := db.WithStats(ctx)
+		ctx = withCostNote(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		if tooLarge(rec, r, cfg.MaxBodyBytes) {
 			log.LogAttrs(ctx, slog.LevelInfo, "request body too large", slog.String("request_id", id))
