@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -13,7 +14,9 @@ import (
 // ErrStale means an update named a version the row is no longer at.
 var ErrStale = errors.New("stale version")
 
-// Values are the columns of a row to write.
+// Values are the columns of a row to write, by column name. The entity
+// functions accept only the columns their table lists as settable (see
+// table.checked), so a caller chooses values, never SQL text.
 type Values map[string]any
 
 // sortedCols makes statements deterministic for the same columns.
@@ -26,42 +29,62 @@ func (v Values) sortedCols() []string {
 	return cols
 }
 
-// Insert adds a row and returns its id. Columns come from the code's own
-// field tables, never from input names.
-func Insert(ctx context.Context, q Querier, table string, v Values) (string, error) {
+// table is a table the row helpers below write, with the columns a
+// caller's Values may set. The tables are this package's own values: the
+// name and every column written into a statement come from here.
+type table struct {
+	name     string
+	settable map[string]bool
+}
+
+func newTable(name string, settable ...string) table {
+	t := table{name: name, settable: map[string]bool{}}
+	for _, c := range settable {
+		t.settable[c] = true
+	}
+	return t
+}
+
+// checked copies v after making sure that every column in it is one the
+// caller may set; the entity functions then add the columns they own
+// (tenant, stamps) to the copy.
+func (t table) checked(v Values) (Values, error) {
+	out := make(Values, len(v)+4)
+	for c, val := range v {
+		if !t.settable[c] {
+			return nil, fmt.Errorf("%s: column %q cannot be set", t.name, c)
+		}
+		out[c] = val
+	}
+	return out, nil
+}
+
+// insertStatement renders the INSERT of the columns of v into t.
+func insertStatement(t table, v Values) (string, []any) {
 	cols := v.sortedCols()
 	ph := make([]string, len(cols))
 	args := make([]any, len(cols))
 	for i, c := range cols {
 		ph[i], args[i] = "?", v[c]
 	}
+	return "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(ph, ", ") + ")", args
+}
+
+// insertRow adds a row and returns its id.
+func insertRow(ctx context.Context, q Querier, t table, v Values) (string, error) {
+	stmt, args := insertStatement(t, v)
 	var id string
-	err := getRow(ctx, q, &id, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+
-		strings.Join(ph, ", ")+") RETURNING id::text", args...)
-	if err != nil {
+	if err := getRow(ctx, q, &id, stmt+" RETURNING id::text", args...); err != nil {
 		return "", err
 	}
 	return id, nil
 }
 
-// InsertNoReturn adds a row whose id the caller chose; for rows that are
-// not visible to the session until a later row makes them so (users).
-func InsertNoReturn(ctx context.Context, q Querier, table string, v Values) error {
-	cols := v.sortedCols()
-	ph := make([]string, len(cols))
-	args := make([]any, len(cols))
-	for i, c := range cols {
-		ph[i], args[i] = "?", v[c]
-	}
-	err := execute(ctx, q, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+strings.Join(ph, ", ")+")", args...)
-	return err
-}
-
-// Update changes the row with the given id, bumps its version, stamps
-// updated_at and updated_by, and checks expectedVersion when given. It
-// returns ErrNotFound for a row the session cannot see and ErrStale for a
-// version mismatch.
-func Update(ctx context.Context, q Querier, table, id string, expectedVersion *int, updatedBy *string, v Values) error {
+// updateRow changes the row of t with the given id, bumps its version,
+// stamps updated_at and updated_by, and checks expectedVersion when given.
+// It returns ErrNotFound for a row the session cannot see and ErrStale for
+// a version mismatch.
+func updateRow(ctx context.Context, q Querier, t table, id string, expectedVersion *int, updatedBy *string, v Values) error {
 	sets := []string{"version = version + 1", "updated_at = now()", "updated_by = ?"}
 	args := []any{updatedBy}
 	for _, c := range v.sortedCols() {
@@ -75,7 +98,7 @@ func Update(ctx context.Context, q Querier, table, id string, expectedVersion *i
 		args = append(args, *expectedVersion)
 	}
 	var got []string
-	err := selectRows(ctx, q, &got, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+where+" RETURNING id::text", args...)
+	err := selectRows(ctx, q, &got, "UPDATE "+t.name+" SET "+strings.Join(sets, ", ")+where+" RETURNING id::text", args...)
 	if err != nil {
 		return err
 	}
@@ -83,7 +106,7 @@ func Update(ctx context.Context, q Querier, table, id string, expectedVersion *i
 		return nil
 	}
 	var exists []string
-	if err := selectRows(ctx, q, &exists, "SELECT id::text FROM "+table+" WHERE id = ?", id); err != nil {
+	if err := selectRows(ctx, q, &exists, "SELECT id::text FROM "+t.name+" WHERE id = ?", id); err != nil {
 		return err
 	}
 	if len(exists) == 0 {
@@ -92,19 +115,11 @@ func Update(ctx context.Context, q Querier, table, id string, expectedVersion *i
 	return ErrStale
 }
 
-// Exec runs a write statement written with ? placeholders.
-func Exec(ctx context.Context, q Querier, stmt string, args ...any) error {
-	return execute(ctx, q, stmt, args...)
-}
-
-// Select runs a query written with ? placeholders into dest (a slice).
-func Select(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	return selectRows(ctx, q, dest, query, args...)
-}
-
-// Get runs a query written with ? placeholders into dest (one row).
-func Get(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	return getRow(ctx, q, dest, query, args...)
+// tenantOfRow reads the tenant of the row of t with the given id.
+func tenantOfRow(ctx context.Context, q Querier, t table, id string) (string, error) {
+	var tenant string
+	err := getRow(ctx, q, &tenant, "SELECT tenant_id::text FROM "+t.name+" WHERE id = ?", id)
+	return tenant, err
 }
 
 // ClaimIdempotencyKey records key for mutation in the tenant. It returns

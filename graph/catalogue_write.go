@@ -8,9 +8,30 @@ import (
 	"catalogue/internal/auth"
 )
 
+// named is a kind of row that is just a name in a tenant: brands and labels.
+type named[T any] struct {
+	typ              model.NodeType
+	node             *db.Node[T]
+	created, updated string // audit actions; created also keys idempotency
+	create           func(ctx context.Context, tx *db.Tx, tenantID, name string, actor *string) (string, error)
+	update           func(ctx context.Context, tx *db.Tx, id string, expectedVersion *int, actor, name *string) error
+	tenantOf         func(ctx context.Context, tx *db.Tx, id string) (string, error)
+}
+
+var (
+	brandKind = named[model.Brand]{
+		typ: model.TypeBrand, node: db.BrandNode, created: "brand.create", updated: "brand.update",
+		create: db.CreateBrand, update: db.UpdateBrand, tenantOf: db.BrandTenantID,
+	}
+	labelKind = named[model.Label]{
+		typ: model.TypeLabel, node: db.LabelNode, created: "label.create", updated: "label.update",
+		create: db.CreateLabel, update: db.UpdateLabel, tenantOf: db.LabelTenantID,
+	}
+)
+
 // createNamed creates a brand or label: a row with a name in the caller's
 // tenant.
-func createNamed[T any](ctx context.Context, store *db.Store, table, action string, node *db.Node[T], name string, key *string) (*T, userErrs, error) {
+func createNamed[T any](ctx context.Context, store *db.Store, kind named[T], name string, key *string) (*T, userErrs, error) {
 	var out *T
 	errs, err := mutate(ctx, store, auth.PermManageCatalog, func(w *writer) error {
 		tenantID, err := w.tenant()
@@ -21,50 +42,50 @@ func createNamed[T any](ctx context.Context, store *db.Store, table, action stri
 		if msg != "" {
 			return w.reject(code, msg, "input", "name")
 		}
-		id, err := w.idempotent(tenantID, key, action, func() (string, error) {
-			id, err := db.Insert(ctx, w.s, table, db.Values{"tenant_id": tenantID, "name": v, "created_by": w.actor(), "updated_by": w.actor()})
+		id, err := w.idempotent(tenantID, key, kind.created, func() (string, error) {
+			id, err := kind.create(ctx, w.s, tenantID, v.(string), w.actor())
 			if err != nil {
 				return "", w.dbError(err, "input")
 			}
-			return id, w.audit(tenantID, action, id, map[string]any{"name": v})
+			return id, w.audit(tenantID, kind.created, id, map[string]any{"name": v})
 		})
 		if err != nil {
 			return err
 		}
-		out, err = load(w, node, id)
+		out, err = load(w, kind.node, id)
 		return err
 	})
 	return out, errs, err
 }
 
 // updateNamed renames a brand or label.
-func updateNamed[T any](ctx context.Context, store *db.Store, table, action string, typ model.NodeType, node *db.Node[T], gid string, expected *int, name *string) (*T, userErrs, error) {
+func updateNamed[T any](ctx context.Context, store *db.Store, kind named[T], gid string, expected *int, name *string) (*T, userErrs, error) {
 	var out *T
 	errs, err := mutate(ctx, store, auth.PermManageCatalog, func(w *writer) error {
-		id, ok := w.decodeRef(typ, gid, "input", "id")
+		id, ok := w.decodeRef(kind.typ, gid, "input", "id")
 		if !ok {
 			return w.check()
 		}
-		v := db.Values{}
+		var newName *string
 		if name != nil {
 			n, msg, code := text(200)(*name)
 			if msg != "" {
 				return w.reject(code, msg, "input", "name")
 			}
-			v["name"] = n
+			s := n.(string)
+			newName = &s
 		}
-		if err := w.dbError(db.Update(ctx, w.s, table, id, expected, w.actor(), v), "input"); err != nil {
+		if err := w.dbError(kind.update(ctx, w.s, id, expected, w.actor(), newName), "input"); err != nil {
 			return err
 		}
-		var tenant string
-		if err := db.Get(ctx, w.s, &tenant, "SELECT tenant_id::text FROM "+table+" WHERE id = ?", id); err != nil {
+		tenant, err := kind.tenantOf(ctx, w.s, id)
+		if err != nil {
 			return err
 		}
-		if err := w.audit(tenant, action, id, map[string]any{"name": v["name"]}); err != nil {
+		if err := w.audit(tenant, kind.updated, id, map[string]any{"name": newName}); err != nil {
 			return err
 		}
-		var err error
-		out, err = load(w, node, id)
+		out, err = load(w, kind.node, id)
 		return err
 	})
 	return out, errs, err
@@ -100,8 +121,7 @@ func (w *writer) artistRefs(fields map[string]any, tenantID string, v db.Values)
 		if val, ok := normalized(raw); !ok {
 			v["user_id"] = nil
 		} else if id, ok := w.decodeRef(model.TypeUser, val.(string), "input", "fields", "userId"); ok {
-			var n int
-			if err := db.Get(w.ctx, w.s, &n, `SELECT count(*) FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, id); err != nil || n == 0 {
+			if n, err := db.MembershipCount(w.ctx, w.s, tenantID, id); err != nil || n == 0 {
 				w.errs.add(model.UserErrorCodeNotFound, "the user is not a member of the artist's tenant", "input", "fields", "userId")
 			} else {
 				v["user_id"] = id
@@ -136,8 +156,7 @@ func createArtist(ctx context.Context, store *db.Store, in model.CreateArtistInp
 			return err
 		}
 		id, err := w.idempotent(tenantID, in.IdempotencyKey, "createArtist", func() (string, error) {
-			v["tenant_id"], v["created_by"], v["updated_by"] = tenantID, w.actor(), w.actor()
-			id, err := db.Insert(ctx, w.s, "artists", v)
+			id, err := db.CreateArtist(ctx, w.s, tenantID, w.actor(), v)
 			if err != nil {
 				return "", w.dbError(err, "input", "fields")
 			}
@@ -176,7 +195,7 @@ func updateArtist(ctx context.Context, store *db.Store, in model.UpdateArtistInp
 				return err
 			}
 		}
-		if err := w.dbError(db.Update(ctx, w.s, "artists", id, in.ExpectedVersion, w.actor(), v), "input"); err != nil {
+		if err := w.dbError(db.UpdateArtist(ctx, w.s, id, in.ExpectedVersion, w.actor(), v), "input"); err != nil {
 			return err
 		}
 		if err := w.audit(a.TenantID, "artist.update", id, map[string]any{"fields": keys(v)}); err != nil {

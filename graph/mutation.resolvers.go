@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"catalogue/db"
 	"catalogue/graph/model"
 	"context"
 )
@@ -37,22 +36,22 @@ func (r *mutationResolver) RevokeBrandAccess(ctx context.Context, input model.Re
 }
 
 func (r *mutationResolver) CreateBrand(ctx context.Context, input model.CreateBrandInput) (*model.BrandPayload, error) {
-	node, errs, err := createNamed(ctx, r.Store, "brands", "brand.create", db.BrandNode, input.Name, input.IdempotencyKey)
+	node, errs, err := createNamed(ctx, r.Store, brandKind, input.Name, input.IdempotencyKey)
 	return &model.BrandPayload{Brand: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err
 }
 
 func (r *mutationResolver) UpdateBrand(ctx context.Context, input model.UpdateBrandInput) (*model.BrandPayload, error) {
-	node, errs, err := updateNamed(ctx, r.Store, "brands", "brand.update", model.TypeBrand, db.BrandNode, input.ID, input.ExpectedVersion, input.Name)
+	node, errs, err := updateNamed(ctx, r.Store, brandKind, input.ID, input.ExpectedVersion, input.Name)
 	return &model.BrandPayload{Brand: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err
 }
 
 func (r *mutationResolver) CreateLabel(ctx context.Context, input model.CreateLabelInput) (*model.LabelPayload, error) {
-	node, errs, err := createNamed(ctx, r.Store, "labels", "label.create", db.LabelNode, input.Name, input.IdempotencyKey)
+	node, errs, err := createNamed(ctx, r.Store, labelKind, input.Name, input.IdempotencyKey)
 	return &model.LabelPayload{Label: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err
 }
 
 func (r *mutationResolver) UpdateLabel(ctx context.Context, input model.UpdateLabelInput) (*model.LabelPayload, error) {
-	node, errs, err := updateNamed(ctx, r.Store, "labels", "label.update", model.TypeLabel, db.LabelNode, input.ID, input.ExpectedVersion, input.Name)
+	node, errs, err := updateNamed(ctx, r.Store, labelKind, input.ID, input.ExpectedVersion, input.Name)
 	return &model.LabelPayload{Label: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
-	"github.com/lib/pq"
-
 	"catalogue/db"
 	"catalogue/graph/model"
 	"catalogue/internal/auth"
@@ -59,28 +56,20 @@ func inviteMember(ctx context.Context, store *db.Store, in model.InviteMemberInp
 			return err
 		}
 		id, err := w.idempotent(tenantID, in.IdempotencyKey, "inviteMember", func() (string, error) {
-			var existing []string
-			if err := db.Select(ctx, w.s, &existing, `SELECT user_id_by_email(?)::text WHERE user_id_by_email(?) IS NOT NULL`, email, email); err != nil {
+			userID, found, err := db.UserIDForEmail(ctx, w.s, email.(string))
+			if err != nil {
 				return "", err
 			}
-			userID := uuid.NewString()
-			if len(existing) == 1 {
-				userID = existing[0]
-			} else {
-				v := db.Values(profile)
-				v["id"], v["email"], v["created_by"], v["updated_by"] = userID, email, w.actor(), w.actor()
-				if err := db.InsertNoReturn(ctx, w.s, "users", v); err != nil {
+			if !found {
+				if userID, err = db.CreateUser(ctx, w.s, email.(string), w.actor(), profile); err != nil {
 					return "", w.dbError(err, "input")
 				}
 			}
-			mid, err := db.Insert(ctx, w.s, "memberships", db.Values{
-				"tenant_id": tenantID, "user_id": userID, "role": string(in.Role), "status": "ACTIVE",
-				"created_by": w.actor(), "updated_by": w.actor(),
-			})
+			mid, err := db.CreateMembership(ctx, w.s, tenantID, userID, in.Role, w.actor())
 			if err != nil {
 				return "", w.dbError(err, "input")
 			}
-			return mid, w.audit(tenantID, "member.invite", mid, map[string]any{"userId": userID, "role": in.Role, "newAccount": len(existing) == 0})
+			return mid, w.audit(tenantID, "member.invite", mid, map[string]any{"userId": userID, "role": in.Role, "newAccount": !found})
 		})
 		if err != nil {
 			return err
@@ -120,7 +109,7 @@ func updateUser(ctx context.Context, store *db.Store, in model.UpdateUserInput) 
 		if err := w.check(); err != nil {
 			return err
 		}
-		if err := w.dbError(db.Update(ctx, w.s, "users", id, in.ExpectedVersion, w.actor(), v), "input"); err != nil {
+		if err := w.dbError(db.UpdateUser(ctx, w.s, id, in.ExpectedVersion, w.actor(), v), "input"); err != nil {
 			return err
 		}
 		tenant, err := w.userTenant(id)
@@ -152,14 +141,7 @@ func updateMembership(ctx context.Context, store *db.Store, in model.UpdateMembe
 		if !w.p.SuperAdmin && (auth.Outranks(m.Role, w.p.Role) || (in.Role != nil && auth.Outranks(*in.Role, w.p.Role))) {
 			return &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot change an OWNER membership or grant OWNER", w.p.Role)}
 		}
-		v := db.Values{}
-		if in.Role != nil {
-			v["role"] = string(*in.Role)
-		}
-		if in.Status != nil {
-			v["status"] = string(*in.Status)
-		}
-		if err := w.dbError(db.Update(ctx, w.s, "memberships", id, in.ExpectedVersion, w.actor(), v), "input"); err != nil {
+		if err := w.dbError(db.UpdateMembership(ctx, w.s, id, in.ExpectedVersion, w.actor(), in.Role, in.Status), "input"); err != nil {
 			return err
 		}
 		if err := w.keepAnOwner(m.TenantID); err != nil {
@@ -176,9 +158,8 @@ func updateMembership(ctx context.Context, store *db.Store, in model.UpdateMembe
 
 // keepAnOwner refuses a change that leaves a tenant without an active owner.
 func (w *writer) keepAnOwner(tenantID string) error {
-	var n int
-	if err := db.Get(w.ctx, w.s, &n, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.tenant_id = ? AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND NOT u.is_deleted`, tenantID); err != nil {
+	n, err := db.ActiveOwnerCount(w.ctx, w.s, tenantID)
+	if err != nil {
 		return err
 	}
 	if n == 0 {
@@ -206,15 +187,14 @@ func terminateUser(ctx context.Context, store *db.Store, in model.TerminateUserI
 		if err := w.mayManageAccount(id); err != nil {
 			return err
 		}
-		if err := w.dbError(db.Update(ctx, w.s, "users", id, nil, w.actor(), db.Values{"is_deleted": true}), "input"); err != nil {
+		if err := w.dbError(db.MarkUserDeleted(ctx, w.s, id, w.actor()), "input"); err != nil {
 			return err
 		}
-		if err := db.Exec(ctx, w.s, `UPDATE memberships SET status = 'DEACTIVATED', updated_at = now(), updated_by = ?, version = version + 1
-			WHERE user_id = ? AND status = 'ACTIVE'`, w.actor(), id); err != nil {
+		if err := db.DeactivateMembershipsOfUser(ctx, w.s, id, w.actor()); err != nil {
 			return err
 		}
-		var tenants []string
-		if err := db.Select(ctx, w.s, &tenants, `SELECT DISTINCT tenant_id::text FROM memberships WHERE user_id = ?`, id); err != nil {
+		tenants, err := db.TenantIDsOfUser(ctx, w.s, id)
+		if err != nil {
 			return err
 		}
 		for _, t := range tenants {
@@ -244,18 +224,15 @@ func grantBrandAccess(ctx context.Context, store *db.Store, in model.GrantBrandA
 		if err != nil || b == nil {
 			return err
 		}
-		var member int
-		if err := db.Get(ctx, w.s, &member, `SELECT count(*) FROM memberships WHERE tenant_id = ? AND user_id = ?`, b.TenantID, userID); err != nil {
+		member, err := db.MembershipCount(ctx, w.s, b.TenantID, userID)
+		if err != nil {
 			return err
 		}
 		if member == 0 {
 			return w.reject(model.UserErrorCodeNotFound, "the user is not a member of the brand's tenant", "input", "userId")
 		}
-		var id string
-		if err := db.Get(ctx, w.s, &id, `INSERT INTO brand_access (tenant_id, brand_id, user_id, role, created_by, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, user_id)
-			DO UPDATE SET role = EXCLUDED.role, updated_at = now(), updated_by = EXCLUDED.updated_by, version = brand_access.version + 1
-			RETURNING id::text`, b.TenantID, brandID, userID, string(in.Role), w.actor(), w.actor()); err != nil {
+		id, err := db.GrantBrandAccess(ctx, w.s, b.TenantID, brandID, userID, in.Role, w.actor())
+		if err != nil {
 			return w.dbError(err, "input")
 		}
 		if err := w.audit(b.TenantID, "brandAccess.grant", id, map[string]any{"role": in.Role}); err != nil {
@@ -279,7 +256,7 @@ func revokeBrandAccess(ctx context.Context, store *db.Store, in model.RevokeBran
 		if err != nil || ba == nil {
 			return err
 		}
-		if err := db.Exec(ctx, w.s, `DELETE FROM brand_access WHERE id = ?`, id); err != nil {
+		if err := db.DeleteBrandAccess(ctx, w.s, id); err != nil {
 			return err
 		}
 		out = ba
@@ -297,19 +274,19 @@ func (w *writer) mayManageAccount(userID string) error {
 	if w.p.SuperAdmin {
 		return nil
 	}
-	var foreign bool
-	if err := db.Get(w.ctx, w.s, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, userID, pq.Array(w.p.Tenants)); err != nil {
+	foreign, err := db.UserHasForeignMemberships(w.ctx, w.s, userID, w.p.Tenants)
+	if err != nil {
 		return err
 	}
 	if foreign {
 		return &model.ForbiddenError{Msg: "the account also belongs to tenants outside yours; only its owner or a platform administrator may change it (deactivate its membership instead)"}
 	}
-	var roles []string
-	if err := db.Select(w.ctx, w.s, &roles, `SELECT role FROM memberships WHERE user_id = ?`, userID); err != nil {
+	roles, err := db.MembershipRolesOfUser(w.ctx, w.s, userID)
+	if err != nil {
 		return err
 	}
 	for _, r := range roles {
-		if auth.Outranks(model.MembershipRole(r), w.p.Role) {
+		if auth.Outranks(r, w.p.Role) {
 			return &model.ForbiddenError{Msg: fmt.Sprintf("a %s cannot change the account of an %s", w.p.Role, r)}
 		}
 	}
@@ -322,9 +299,7 @@ func (w *writer) userTenant(userID string) (string, error) {
 	if w.p.TenantID != "" {
 		return w.p.TenantID, nil
 	}
-	var t string
-	err := db.Get(w.ctx, w.s, &t, `SELECT tenant_id::text FROM memberships WHERE user_id = ? ORDER BY created_at, id LIMIT 1`, userID)
-	return t, err
+	return db.FirstTenantIDOfUser(w.ctx, w.s, userID)
 }
 
 func keys(m map[string]any) []string {

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/lib/pq"
-
 	"catalogue/db"
 	"catalogue/graph/loader"
 	"catalogue/graph/model"
@@ -65,7 +63,7 @@ func saveRelease(ctx context.Context, store *db.Store, in model.SaveReleaseInput
 			if err != nil {
 				return "", err
 			}
-			if err := w.writeCredits(id, artists); err != nil {
+			if err := db.ReplaceReleaseCredits(w.ctx, w.s, id, artists); err != nil {
 				return "", err
 			}
 			if err := w.writeTracks(id, tenantID, existing != nil, artists, tracks); err != nil {
@@ -172,8 +170,8 @@ func (w *writer) artistIDs(gids []string, tenantID string, path ...string) []str
 	if len(ids) == 0 {
 		return ids
 	}
-	var found []string
-	if err := db.Select(w.ctx, w.s, &found, `SELECT id::text FROM artists WHERE id = ANY(?::uuid[]) AND tenant_id = ?`, pq.Array(ids), tenantID); err != nil {
+	found, err := db.ArtistIDsOfTenant(w.ctx, w.s, tenantID, ids)
+	if err != nil {
 		w.errs.add(model.UserErrorCodeNotFound, "the artists could not be checked", path...)
 		return nil
 	}
@@ -200,7 +198,8 @@ func (w *writer) trackInputs(in []*model.SaveTrackInput, tenantID string, existi
 	}
 	var own []string
 	if existing != nil {
-		if err := db.Select(w.ctx, w.s, &own, `SELECT id::text FROM tracks WHERE release_id = ?`, existing.ID); err != nil {
+		var err error
+		if own, err = db.TrackIDsOfRelease(w.ctx, w.s, existing.ID); err != nil {
 			w.errs.add(model.UserErrorCodeNotFound, "the tracks could not be read", "input", "tracks")
 		}
 	}
@@ -251,22 +250,13 @@ func (w *writer) trackInputs(in []*model.SaveTrackInput, tenantID string, existi
 // writeRelease inserts or updates the release row.
 func (w *writer) writeRelease(existing *model.Release, tenantID string, expected *int, v db.Values) (string, error) {
 	if existing == nil {
-		v["tenant_id"], v["status"], v["created_by"], v["updated_by"] = tenantID, "DRAFT", w.actor(), w.actor()
-		id, err := db.Insert(w.ctx, w.s, "releases", v)
+		v["status"] = "DRAFT"
+		id, err := db.CreateRelease(w.ctx, w.s, tenantID, w.actor(), v)
 		return id, w.dbError(err, "input")
 	}
 	// Editing a rejected release makes it a draft again.
 	v["status"], v["rejection_reason"] = "DRAFT", nil
-	return existing.ID, w.dbError(db.Update(w.ctx, w.s, "releases", existing.ID, expected, w.actor(), v), "input")
-}
-
-// writeCredits replaces the release's primary artists, in order.
-func (w *writer) writeCredits(releaseID string, artists []string) error {
-	if err := db.Exec(w.ctx, w.s, `DELETE FROM release_artists WHERE release_id = ?`, releaseID); err != nil {
-		return err
-	}
-	return db.Exec(w.ctx, w.s, `INSERT INTO release_artists (release_id, artist_id, position)
-		SELECT ?, a, n FROM unnest(?::uuid[]) WITH ORDINALITY AS x(a, n)`, releaseID, pq.Array(artists))
+	return existing.ID, w.dbError(db.UpdateRelease(w.ctx, w.s, existing.ID, expected, w.actor(), v), "input")
 }
 
 // writeTracks makes the release's tracks exactly the given list.
@@ -278,36 +268,27 @@ func (w *writer) writeTracks(releaseID, tenantID string, update bool, releaseArt
 				keep = append(keep, t.id)
 			}
 		}
-		if err := db.Exec(w.ctx, w.s, `DELETE FROM tracks WHERE release_id = ? AND NOT (id = ANY(?::uuid[]))`, releaseID, pq.Array(keep)); err != nil {
-			return err
-		}
 		// Positions move in one go; uniqueness is checked at commit.
-		if err := db.Exec(w.ctx, w.s, `SET CONSTRAINTS tracks_release_id_position_key DEFERRED`); err != nil {
+		if err := db.PruneReleaseTracks(w.ctx, w.s, releaseID, keep); err != nil {
 			return err
 		}
 	}
 	for _, t := range tracks {
 		id := t.id
 		if id == "" {
-			t.values["tenant_id"], t.values["release_id"], t.values["created_by"], t.values["updated_by"] = tenantID, releaseID, w.actor(), w.actor()
 			var err error
-			if id, err = db.Insert(w.ctx, w.s, "tracks", t.values); err != nil {
+			if id, err = db.CreateTrack(w.ctx, w.s, tenantID, releaseID, w.actor(), t.values); err != nil {
 				return w.dbError(err, "input", "tracks")
 			}
-		} else if err := w.dbError(db.Update(w.ctx, w.s, "tracks", id, nil, w.actor(), t.values), "input", "tracks"); err != nil {
+		} else if err := w.dbError(db.UpdateTrack(w.ctx, w.s, id, w.actor(), t.values), "input", "tracks"); err != nil {
 			return err
 		}
 		primary := t.primary
 		if primary == nil {
 			primary = releaseArtists
 		}
-		if err := db.Exec(w.ctx, w.s, `DELETE FROM track_artists WHERE track_id = ?`, id); err != nil {
-			return err
-		}
 		featured := slices.DeleteFunc(slices.Clone(t.featured), func(a string) bool { return slices.Contains(primary, a) })
-		if err := db.Exec(w.ctx, w.s, `INSERT INTO track_artists (track_id, artist_id, role, position)
-			SELECT ?, a, CASE WHEN n <= ? THEN 'PRIMARY' ELSE 'FEATURED' END, n
-			FROM unnest(?::uuid[]) WITH ORDINALITY AS x(a, n)`, id, len(primary), pq.Array(append(slices.Clone(primary), featured...))); err != nil {
+		if err := db.ReplaceTrackCredits(w.ctx, w.s, id, primary, featured); err != nil {
 			return err
 		}
 	}
@@ -363,7 +344,7 @@ func transition(ctx context.Context, store *db.Store, step, gid string, expected
 		if t.to != "" {
 			v["status"] = string(t.to)
 		}
-		if err := w.dbError(db.Update(ctx, w.s, "releases", id, &r.Version, w.actor(), v), "input"); err != nil {
+		if err := w.dbError(db.UpdateRelease(ctx, w.s, id, &r.Version, w.actor(), v), "input"); err != nil {
 			return err
 		}
 		if err := w.audit(r.TenantID, "release."+step, id, map[string]any{"from": r.Status, "to": t.to}); err != nil {
@@ -386,12 +367,8 @@ func checkSubmittable(w *writer, r *model.Release) error {
 	if r.ReleaseDate == nil {
 		w.errs.add(model.UserErrorCodeRequired, "a release date is needed before submission", "release", "releaseDate")
 	}
-	var tracks []struct {
-		Position int     `db:"position"`
-		Isrc     *string `db:"isrc"`
-		Duration *int    `db:"duration_seconds"`
-	}
-	if err := db.Select(w.ctx, w.s, &tracks, `SELECT position, isrc, duration_seconds FROM tracks WHERE release_id = ? ORDER BY position`, r.ID); err != nil {
+	tracks, err := db.TrackSummariesOfRelease(w.ctx, w.s, r.ID)
+	if err != nil {
 		return err
 	}
 	if len(tracks) == 0 {
@@ -399,10 +376,10 @@ func checkSubmittable(w *writer, r *model.Release) error {
 	}
 	for _, t := range tracks {
 		p := []string{"release", "tracks", strconv.Itoa(t.Position - 1)}
-		if t.Isrc == nil {
+		if t.ISRC == nil {
 			w.errs.add(model.UserErrorCodeRequired, fmt.Sprintf("track %d needs an ISRC", t.Position), append(p, "isrc")...)
 		}
-		if t.Duration == nil {
+		if t.DurationSeconds == nil {
 			w.errs.add(model.UserErrorCodeRequired, fmt.Sprintf("track %d needs a duration", t.Position), append(p, "durationSeconds")...)
 		}
 	}
@@ -415,23 +392,17 @@ func setStores(stores []model.Store, remove bool) func(w *writer, r *model.Relea
 		if len(stores) == 0 {
 			return w.reject(model.UserErrorCodeRequired, "name at least one store", "input", "stores")
 		}
-		names := make([]string, len(stores))
-		for i, s := range stores {
-			names[i] = string(s)
-		}
 		var err error
 		if remove {
-			err = db.Exec(w.ctx, w.s, `UPDATE release_deliveries SET removed_at = now() WHERE release_id = ? AND store = ANY(?::text[]) AND removed_at IS NULL`, r.ID, pq.Array(names))
+			err = db.RemoveReleaseStores(w.ctx, w.s, r.ID, stores)
 		} else {
-			err = db.Exec(w.ctx, w.s, `INSERT INTO release_deliveries (release_id, tenant_id, store) SELECT ?, ?, s FROM unnest(?::text[]) s
-				ON CONFLICT (release_id, store) DO UPDATE SET removed_at = NULL, added_at = CASE WHEN release_deliveries.removed_at IS NULL THEN release_deliveries.added_at ELSE now() END`,
-				r.ID, r.TenantID, pq.Array(names))
+			err = db.AddReleaseStores(w.ctx, w.s, r.ID, r.TenantID, stores)
 		}
 		if err != nil {
 			return err
 		}
-		var left int
-		if err := db.Get(w.ctx, w.s, &left, `SELECT count(*) FROM release_deliveries WHERE release_id = ? AND removed_at IS NULL`, r.ID); err != nil {
+		left, err := db.ReleaseStoreCount(w.ctx, w.s, r.ID)
+		if err != nil {
 			return err
 		}
 		if left == 0 {
@@ -443,7 +414,7 @@ func setStores(stores []model.Store, remove bool) func(w *writer, r *model.Relea
 
 // takeDown ends every store delivery.
 func takeDown(w *writer, r *model.Release) error {
-	return db.Exec(w.ctx, w.s, `UPDATE release_deliveries SET removed_at = now() WHERE release_id = ? AND removed_at IS NULL`, r.ID)
+	return db.RemoveAllReleaseStores(w.ctx, w.s, r.ID)
 }
 
 // rejectWith records the QC reason.
@@ -453,7 +424,7 @@ func rejectWith(reason string) func(w *writer, r *model.Release) error {
 		if msg != "" {
 			return w.reject(code, msg, "input", "reason")
 		}
-		return db.Exec(w.ctx, w.s, `UPDATE releases SET rejection_reason = ? WHERE id = ?`, why, r.ID)
+		return db.SetReleaseRejectionReason(w.ctx, w.s, r.ID, why.(string))
 	}
 }
 

@@ -214,11 +214,11 @@ func (w *writer) canWriteBrand(brandID *string) (bool, error) {
 	if brandID == nil || w.p.UserID == "" {
 		return false, nil
 	}
-	var roles []string
-	if err := db.Select(w.ctx, w.s, &roles, `SELECT role FROM brand_access WHERE brand_id = ? AND user_id = ?`, *brandID, w.p.UserID); err != nil {
+	role, err := db.BrandAccessRole(w.ctx, w.s, *brandID, w.p.UserID)
+	if err != nil {
 		return false, err
 	}
-	return len(roles) == 1 && roles[0] == string(model.BrandAccessRoleUser), nil
+	return role == model.BrandAccessRoleUser, nil
 }
 
 // requireBrand refuses a catalogue write the caller may not make.
