@@ -67,9 +67,11 @@ type result[T any] struct {
 	facets model.Facets
 }
 
-// nested reads a page of a nested list through the request's loaders and
-// returns it with a lazy total count and lazy facets, batched the same way.
+// nested reads a page of a nested list through the request's loaders (a
+// cache hit when the plan read the level) and returns it with a lazy total
+// count and lazy facets, read the same way.
 func nested[T any](ctx context.Context, list *db.List[T], parent string, a listArgs) (*result[T], error) {
+	planUnderNode(ctx)
 	var field any
 	if fc := graphql.GetFieldContext(ctx); fc != nil {
 		field = fc.Field.Field
@@ -83,7 +85,6 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 	if err != nil {
 		return nil, err
 	}
-	prefetchChildren(ctx, p.Rows)
 	count := func(ctx context.Context) (int, error) { return loader.Count(ctx, c, parent) }
 	facets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		buckets, err := loader.Facet(ctx, c, parent, name)
@@ -100,7 +101,9 @@ type prepared struct {
 
 // prepare validates and compiles a list field's arguments, once per query
 // field and request: the arguments of a field are the same for every
-// parent, so the 200 track lists of a page of releases share one compile.
+// parent, so the 200 track lists of a page of releases share one compile,
+// and the plan and the resolvers of the field share one *db.Compiled, the
+// loaders' key for the field's filter and order.
 func prepare(ctx context.Context, field any, spec *db.ListSpec, a listArgs) (*prepared, error) {
 	build := func() (any, error) {
 		args, err := db.NewPageArgsOffset(a.first, a.after, a.last, a.before, a.offset)
@@ -132,8 +135,9 @@ type prepareKey struct {
 	spec  *db.ListSpec
 }
 
-// topLevel reads a page of a top-level list within the request's scope.
-func topLevel[T any](ctx context.Context, list *db.List[T], a listArgs) (*result[T], error) {
+// topLevel reads a page of a top-level list within the request's scope and
+// plans what the query selects below it; edge describes its edges.
+func topLevel[T any](ctx context.Context, list *db.List[T], edge *object[T], a listArgs) (*result[T], error) {
 	q, err := prepare(ctx, nil, &list.ListSpec, a)
 	if err != nil {
 		return nil, err
@@ -144,7 +148,9 @@ func topLevel[T any](ctx context.Context, list *db.List[T], a listArgs) (*result
 	if err != nil {
 		return nil, err
 	}
-	prefetchChildren(ctx, p.Rows)
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		planConnection(ctx, fc, c, nil, []*db.Page[T]{p}, edge)
+	}
 	count := func(ctx context.Context) (int, error) { return db.Count(ctx, l.Session(), c, l.Scope()) }
 	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		return nil, fmt.Errorf("%s has no facets", list.Name)
@@ -189,7 +195,7 @@ func refID[T any](ctx context.Context, n *db.Node[T], id string) (*T, error) {
 	if id == "" {
 		return nil, nil
 	}
-	return loader.Node(ctx, n, id)
+	return node(ctx, n, id)
 }
 
 // ref loads the row a nullable foreign key points to.
@@ -197,16 +203,23 @@ func ref[T any](ctx context.Context, n *db.Node[T], id *string) (*T, error) {
 	if id == nil {
 		return nil, nil
 	}
-	return loader.Node(ctx, n, *id)
+	return node(ctx, n, *id)
 }
 
 // must loads the row a non-null foreign key points to; a row missing there
 // means it is outside the caller's scope or gone, which the schema cannot
 // express as null, so it is reported as not found.
 func must[T any](ctx context.Context, n *db.Node[T], id string) (*T, error) {
-	row, err := loader.Node(ctx, n, id)
+	row, err := node(ctx, n, id)
 	if err == nil && row == nil {
 		return nil, db.ErrNotFound
 	}
 	return row, err
+}
+
+// node loads a row by ID through the request's loaders: a cache hit when
+// the plan read the level.
+func node[T any](ctx context.Context, n *db.Node[T], id string) (*T, error) {
+	planUnderNode(ctx)
+	return loader.Node(ctx, n, id)
 }

@@ -13,51 +13,27 @@ import (
 // MaxNodes bounds the IDs of one nodes() call.
 const MaxNodes = 500
 
-// loadNode starts loading the object behind a global ID and returns a
-// function that waits for it. A well-formed ID of nothing visible is null.
-func loadNode(ctx context.Context, gid string) func() (model.Node, error) {
-	typ, id, err := model.DecodeID(gid)
-	if err != nil {
-		return func() (model.Node, error) { return nil, err }
-	}
-	switch typ {
-	case model.TypeTenant:
-		return thunk(loader.NodeThunk(ctx, db.TenantNode, id))
-	case model.TypeBrand:
-		return thunk(loader.NodeThunk(ctx, db.BrandNode, id))
-	case model.TypeGroup:
-		return thunk(loader.NodeThunk(ctx, db.GroupNode, id))
-	case model.TypeUser:
-		return thunk(loader.NodeThunk(ctx, db.UserNode, id))
-	case model.TypeMembership:
-		return thunk(loader.NodeThunk(ctx, db.MembershipNode, id))
-	case model.TypeBrandAccess:
-		return thunk(loader.NodeThunk(ctx, db.BrandAccessNode, id))
-	case model.TypeArtist:
-		return thunk(loader.NodeThunk(ctx, db.ArtistNode, id))
-	case model.TypeLabel:
-		return thunk(loader.NodeThunk(ctx, db.LabelNode, id))
-	case model.TypeRelease:
-		return thunk(loader.NodeThunk(ctx, db.ReleaseNode, id))
-	case model.TypeTrack:
-		return thunk(loader.NodeThunk(ctx, db.TrackNode, id))
-	case model.TypeAPIKey:
-		if p, err := auth.From(ctx); err != nil || !p.Can(auth.PermManageAPIKeys) {
-			return func() (model.Node, error) { return nil, nil } // as if it did not exist
-		}
-		return thunk(loader.NodeThunk(ctx, db.APIKeyNode, id))
-	}
-	return func() (model.Node, error) { return nil, &model.InvalidIDError{Value: gid, Reason: "unknown type"} }
+// nodeRead reads the rows of one Node type by ID.
+type nodeRead interface {
+	// prime reads the rows with the given IDs in one statement and
+	// caches them.
+	prime(ctx context.Context, ids []string)
+	// load starts loading a row and returns a function that waits for it.
+	load(ctx context.Context, id string) func() (model.Node, error)
 }
 
-// thunk adapts a typed load to a Node, keeping a missing row a nil
-// interface rather than a typed nil pointer.
-func thunk[T any, PT interface {
+type rowsOf[T any, PT interface {
 	*T
 	model.Node
-}](load func() (*T, error)) func() (model.Node, error) {
+}] struct{ n *db.Node[T] }
+
+func (r rowsOf[T, PT]) prime(ctx context.Context, ids []string) { loader.PrimeNodes(ctx, r.n, ids) }
+
+// load keeps a missing row a nil interface rather than a typed nil pointer.
+func (r rowsOf[T, PT]) load(ctx context.Context, id string) func() (model.Node, error) {
+	wait := loader.NodeThunk(ctx, r.n, id)
 	return func() (model.Node, error) {
-		row, err := load()
+		row, err := wait()
 		if err != nil || row == nil {
 			return nil, err
 		}
@@ -65,16 +41,70 @@ func thunk[T any, PT interface {
 	}
 }
 
-// loadNodes resolves many IDs in the order given; every lookup is started
-// before any is awaited so that each type costs one statement. A malformed
-// ID fails the whole call: it is a client bug, not a missing object.
+// nodeReads are the readers of the types a global ID may name.
+var nodeReads = map[model.NodeType]nodeRead{
+	model.TypeTenant:      rowsOf[model.Tenant, *model.Tenant]{db.TenantNode},
+	model.TypeBrand:       rowsOf[model.Brand, *model.Brand]{db.BrandNode},
+	model.TypeGroup:       rowsOf[model.Group, *model.Group]{db.GroupNode},
+	model.TypeUser:        rowsOf[model.User, *model.User]{db.UserNode},
+	model.TypeMembership:  rowsOf[model.Membership, *model.Membership]{db.MembershipNode},
+	model.TypeBrandAccess: rowsOf[model.BrandAccess, *model.BrandAccess]{db.BrandAccessNode},
+	model.TypeArtist:      rowsOf[model.Artist, *model.Artist]{db.ArtistNode},
+	model.TypeLabel:       rowsOf[model.Label, *model.Label]{db.LabelNode},
+	model.TypeRelease:     rowsOf[model.Release, *model.Release]{db.ReleaseNode},
+	model.TypeTrack:       rowsOf[model.Track, *model.Track]{db.TrackNode},
+	model.TypeAPIKey:      rowsOf[model.APIKey, *model.APIKey]{db.APIKeyNode},
+}
+
+// readerOf is the reader of a global ID's type for the caller; API keys
+// exist only for those who manage them.
+func readerOf(ctx context.Context, typ model.NodeType) (nodeRead, bool) {
+	if typ == model.TypeAPIKey {
+		if p, err := auth.From(ctx); err != nil || !p.Can(auth.PermManageAPIKeys) {
+			return nil, false
+		}
+	}
+	r, ok := nodeReads[typ]
+	return r, ok
+}
+
+// loadNode starts loading the object behind a global ID and returns a
+// function that waits for it. A well-formed ID of nothing visible is null.
+func loadNode(ctx context.Context, gid string) func() (model.Node, error) {
+	typ, id, err := model.DecodeID(gid)
+	if err != nil {
+		return func() (model.Node, error) { return nil, err }
+	}
+	r, ok := readerOf(ctx, typ)
+	if !ok {
+		return func() (model.Node, error) { return nil, nil } // as if it did not exist
+	}
+	return r.load(ctx, id)
+}
+
+// loadNodes resolves many IDs in the order given. The IDs of each type are
+// read in one statement before any is awaited: one statement per type,
+// whatever the number of IDs. A malformed ID fails the whole call: it is a
+// client bug, not a missing object.
 func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	if len(ids) > MaxNodes {
 		return nil, &model.InputError{Arg: "ids", Msg: "at most 500 IDs per call"}
 	}
+	byType := map[model.NodeType][]string{}
+	var types []model.NodeType
 	for _, gid := range ids {
-		if _, _, err := model.DecodeID(gid); err != nil {
+		typ, id, err := model.DecodeID(gid)
+		if err != nil {
 			return nil, err
+		}
+		if _, ok := byType[typ]; !ok {
+			types = append(types, typ)
+		}
+		byType[typ] = append(byType[typ], id)
+	}
+	for _, typ := range types {
+		if r, ok := readerOf(ctx, typ); ok {
+			r.prime(ctx, byType[typ])
 		}
 	}
 	thunks := make([]func() (model.Node, error), len(ids))
@@ -92,12 +122,16 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	return out, nil
 }
 
-// tenantBySlug returns nil for an unknown slug, as a lookup by key should.
+// tenantBySlug returns nil for an unknown slug, as a lookup by key should,
+// and plans what the query selects below the tenant.
 func tenantBySlug(ctx context.Context, slug string) (*model.Tenant, error) {
 	l := loader.For(ctx)
 	t, err := db.TenantBySlug(ctx, l.Session(), l.Scope(), slug)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return planRoot(ctx, tenantPlan, t), nil
 }

@@ -2,214 +2,475 @@ package graph
 
 import (
 	"context"
-	"reflect"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"catalogue/db"
 	"catalogue/graph/loader"
+	"catalogue/graph/model"
+	"catalogue/internal/auth"
 )
 
-// Prefetching makes batching independent of goroutine scheduling. When a
-// list resolver has its page, it looks at what the query selects under
-// edges.node and reads, one statement per field, what those child fields
-// will ask for: the child pages (and counts) of every row, and the rows
-// their foreign keys point to, priming the request's loader caches. Where
-// the query goes deeper, it does the same one level down, across all the
-// child pages at once: level by level, the whole tree below a list is read
-// with one statement per field and level. When gqlgen then runs the child
-// resolvers, their loads are cache hits. Without this, a child resolver
-// scheduled after the loader's wait window would start a second batch and
-// a second statement.
+// The read plan. A query's reads are planned from its selection. When a
+// root field has its object (tenant(slug), viewer, a mutation's payload) or
+// its page (tenants), it walks what the query selects below it, object type
+// by object type, and reads every field that needs the database for all the
+// rows of its level at once: the pages of every parent's nested list in one
+// statement, their totalCount and each facet in one more, the rows all
+// their foreign keys point to in one. It primes the request's loader caches
+// with what it read and goes on below with those rows, so that a request
+// costs one statement per field and level of its plan, never more with
+// page sizes or rows per level. When gqlgen then runs the resolvers, their
+// loads are cache hits; the loaders batch only reads outside any plan.
+//
+// node and nodes return an interface, and gqlgen makes the field contexts
+// of its concrete types (which carry their arguments) only while it runs
+// them. There the first resolver of each field plans that field for all
+// the objects of its type that the call returned (planUnderNode), and
+// everything below it as above.
 
-// prefetchFunc starts the loads of one child field for the given rows;
-// childFC is the child field's context (its Args are what its resolver
-// will get). It returns a function that continues below the child field,
-// or nil.
-type prefetchFunc func(ctx context.Context, childFC *graphql.FieldContext, rows []reflect.Value) func()
+// step reads one field for all the parent rows of its level and plans
+// below it. fc is the field's context: its Args are those its resolvers get.
+type step[P any] func(ctx context.Context, fc *graphql.FieldContext, parents []*P)
 
-var prefetchers map[string]prefetchFunc
-
-func init() {
-	prefetchers = map[string]prefetchFunc{
-		"Tenant.subsidiaries":    pagesOf(db.TenantsByParent),
-		"Tenant.brands":          pagesOf(db.BrandsByTenant),
-		"Tenant.members":         pagesOf(db.MembersByTenant),
-		"Tenant.groups":          pagesOf(db.GroupsByTenant),
-		"Tenant.artists":         pagesOf(db.ArtistsByTenant),
-		"Tenant.labels":          pagesOf(db.LabelsByTenant),
-		"Tenant.releases":        pagesOf(db.ReleasesByTenant),
-		"Tenant.parent":          refOf(db.TenantNode, "ParentID"),
-		"Brand.members":          pagesOf(db.BrandMembersByBrand),
-		"Brand.artists":          pagesOf(db.ArtistsByBrand),
-		"Brand.releases":         pagesOf(db.ReleasesByBrand),
-		"Brand.tenant":           refOf(db.TenantNode, "TenantID"),
-		"User.memberships":       pagesOf(db.MembershipsByUser),
-		"User.artists":           pagesOf(db.ArtistsByUser),
-		"User.createdBy":         refOf(db.UserNode, "CreatedByID"),
-		"User.updatedBy":         refOf(db.UserNode, "UpdatedByID"),
-		"Membership.groups":      pagesOf(db.GroupsByMembership),
-		"Membership.tenant":      refOf(db.TenantNode, "TenantID"),
-		"Membership.user":        refOf(db.UserNode, "UserID"),
-		"Artist.releases":        pagesOf(db.ReleasesByArtist),
-		"Artist.tenant":          refOf(db.TenantNode, "TenantID"),
-		"Artist.brand":           refOf(db.BrandNode, "BrandID"),
-		"Artist.user":            refOf(db.UserNode, "UserID"),
-		"Label.releases":         pagesOf(db.ReleasesByLabel),
-		"Release.artists":        pagesOf(db.ArtistsByRelease),
-		"Release.tracks":         pagesOf(db.TracksByRelease),
-		"Release.label":          refOf(db.LabelNode, "LabelID"),
-		"Release.brand":          refOf(db.BrandNode, "BrandID"),
-		"Release.tenant":         refOf(db.TenantNode, "TenantID"),
-		"Track.artists":          pagesOf(db.ArtistsByTrack),
-		"Track.release":          refOf(db.ReleaseNode, "ReleaseID"),
-		"Membership.brandAccess": pagesOf(db.BrandAccessByMembership),
-	}
+// object describes a GraphQL object type whose values are *T to the plan:
+// its primary key and a step for every field that reads.
+type object[T any] struct {
+	name  string          // GraphQL type name
+	node  bool            // implements Node
+	id    func(*T) string // primary key, for the lists below the type
+	steps map[string]step[T]
 }
 
-// prefetchChildren starts the child loads of a page's rows (see above).
-func prefetchChildren[T any](ctx context.Context, rows []*T) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || len(rows) == 0 || loader.For(ctx).Prefetched(fc.Field.Field) {
-		return // a list above already started these loads, for all rows
-	}
-	prefetchBelow(ctx, fc, values(rows))
-}
-
-func values[T any](rows []*T) []reflect.Value {
-	vals := make([]reflect.Value, len(rows))
-	for i, r := range rows {
-		vals[i] = reflect.ValueOf(r).Elem()
-	}
-	return vals
-}
-
-// prefetchBelow starts the loads of every prefetchable field under
-// edges.node of the connection field fc for rows, then continues deeper.
-func prefetchBelow(ctx context.Context, fc *graphql.FieldContext, vals []reflect.Value) {
-	op := graphql.GetOperationContext(ctx)
-	if op == nil || fc.Child == nil || len(vals) == 0 {
+// plan runs the steps of the fields that fc, a field returning o's type,
+// selects, for rows.
+func (o *object[T]) plan(ctx context.Context, fc *graphql.FieldContext, rows []*T) {
+	if fc == nil || fc.Child == nil || len(rows) == 0 {
 		return
 	}
-	var deeper []func()
-	for _, edges := range graphql.CollectFields(op, fc.Field.Selections, []string{fc.Field.Definition.Type.Name()}) {
-		if edges.Name != "edges" {
+	for _, f := range o.collect(ctx, fc.Field.Selections) {
+		s, ok := o.steps[f.Name]
+		if !ok {
 			continue
 		}
-		edgesFC, err := fc.Child(ctx, edges)
-		if err != nil || edgesFC.Child == nil {
-			continue
-		}
-		for _, node := range graphql.CollectFields(op, edges.Selections, []string{edges.Definition.Type.Name()}) {
-			if node.Name != "node" {
-				continue
-			}
-			nodeFC, err := edgesFC.Child(ctx, node)
-			if err != nil || nodeFC.Child == nil {
-				continue
-			}
-			typ := node.Definition.Type.Name()
-			for _, child := range graphql.CollectFields(op, node.Selections, []string{typ, "Node"}) {
-				p, ok := prefetchers[typ+"."+child.Name]
-				if !ok {
-					continue
-				}
-				childFC, err := nodeFC.Child(ctx, child)
-				if err != nil {
-					continue // the resolver will report the bad argument itself
-				}
-				loader.For(ctx).MarkPrefetched(child.Field)
-				if next := p(ctx, childFC, vals); next != nil {
-					deeper = append(deeper, next)
-				}
-			}
-		}
-	}
-	for _, next := range deeper {
-		next()
-	}
-}
-
-// goesDeeper reports whether a connection field selects prefetchable
-// fields under its nodes.
-func goesDeeper(ctx context.Context, conn graphql.CollectedField) bool {
-	op := graphql.GetOperationContext(ctx)
-	for _, edges := range graphql.CollectFields(op, conn.Selections, []string{conn.Definition.Type.Name()}) {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, node := range graphql.CollectFields(op, edges.Selections, []string{edges.Definition.Type.Name()}) {
-			if node.Name != "node" {
-				continue
-			}
-			typ := node.Definition.Type.Name()
-			for _, child := range graphql.CollectFields(op, node.Selections, []string{typ, "Node"}) {
-				if _, ok := prefetchers[typ+"."+child.Name]; ok {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// pagesOf prefetches a nested list, and its totalCount when selected.
-func pagesOf[T any](list *db.List[T]) prefetchFunc {
-	return func(ctx context.Context, childFC *graphql.FieldContext, rows []reflect.Value) func() {
-		q, err := prepare(ctx, childFC.Field.Field, &list.ListSpec, listArgsOf(childFC.Args))
+		child, err := fc.Child(ctx, f)
 		if err != nil {
-			return nil
+			continue // the resolvers report a bad argument themselves
 		}
-		c, pa := q.c, q.args
-		ids := make([]string, len(rows))
-		for i, row := range rows {
-			ids[i] = row.FieldByName("ID").String()
-		}
-		pages := loader.PrimePages(ctx, list, c, ids, pa)
-		if selects(ctx, childFC.Field, "totalCount") {
-			loader.PrimeCounts(ctx, c, ids)
-		}
-		if pages == nil || !goesDeeper(ctx, childFC.Field) {
-			return nil
-		}
-		return func() {
-			var below []*T
-			for _, p := range pages {
-				below = append(below, p.Rows...)
-			}
-			prefetchBelow(ctx, childFC, values(below))
-		}
+		s(ctx, child, rows)
 	}
 }
 
-// refOf prefetches the rows a foreign key field of the rows points to.
-func refOf[T any](n *db.Node[T], fk string) prefetchFunc {
-	return func(ctx context.Context, _ *graphql.FieldContext, rows []reflect.Value) func() {
-		var ids []string
-		for _, row := range rows {
-			f := row.FieldByName(fk)
-			switch {
-			case !f.IsValid():
-			case f.Kind() == reflect.String:
-				ids = append(ids, f.String())
-			case f.Kind() == reflect.Pointer && !f.IsNil():
-				ids = append(ids, f.Elem().String())
+// collect lists the fields a selection set selects on o's type, after
+// fragments (inline, named, on the type or on Node) and @skip/@include;
+// aliases stay separate fields.
+func (o *object[T]) collect(ctx context.Context, sel ast.SelectionSet) []graphql.CollectedField {
+	satisfies := []string{o.name}
+	if o.node {
+		satisfies = append(satisfies, "Node")
+	}
+	return graphql.CollectFields(graphql.GetOperationContext(ctx), sel, satisfies)
+}
+
+// planRoot plans what the current root field selects below row, the
+// object it returns, and returns row.
+func planRoot[T any](ctx context.Context, o *object[T], row *T) *T {
+	if row != nil {
+		o.plan(ctx, graphql.GetFieldContext(ctx), []*T{row})
+	}
+	return row
+}
+
+// payload plans a mutation's payload once the mutation has succeeded.
+func payload[T any](ctx context.Context, o *object[T], p *T, err error) (*T, error) {
+	if err == nil {
+		planRoot(ctx, o, p)
+	}
+	return p, err
+}
+
+// underNode identifies one field of one concrete type below a node or
+// nodes call.
+type underNode struct {
+	call   *graphql.FieldContext
+	object string
+	alias  string
+}
+
+// planUnderNode is called by every resolver that reads. Directly below
+// node or nodes, it plans the resolver's field for all the objects of the
+// resolver's type that the call returned, once per field; elsewhere the
+// field was planned from above and it does nothing.
+func planUnderNode(ctx context.Context) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return
+	}
+	call := fc.Parent
+	for call != nil && call.Index != nil {
+		call = call.Parent // an element of nodes' list
+	}
+	if call == nil || call.Object != "Query" || call.Field.Field == nil ||
+		(call.Field.Name != "node" && call.Field.Name != "nodes") {
+		return
+	}
+	o, ok := nodeObjects[fc.Object]
+	if !ok {
+		return
+	}
+	loader.For(ctx).Once(underNode{call, fc.Object, fc.Field.Alias}, func() {
+		o.planField(ctx, fc, call.Result)
+	})
+}
+
+// nodeObject is an object of a Node type, whatever its row type.
+type nodeObject interface {
+	// planField runs the step of fc's field for the objects of the type
+	// in the result of a node (model.Node) or nodes ([]model.Node) call.
+	planField(ctx context.Context, fc *graphql.FieldContext, result any)
+}
+
+func (o *object[T]) planField(ctx context.Context, fc *graphql.FieldContext, result any) {
+	var rows []*T
+	switch r := result.(type) {
+	case []model.Node:
+		for _, n := range r {
+			if row, ok := any(n).(*T); ok {
+				rows = append(rows, row)
 			}
 		}
-		loader.PrimeNodes(ctx, n, ids)
-		return nil
+	case model.Node:
+		if row, ok := any(r).(*T); ok {
+			rows = append(rows, row)
+		}
+	}
+	if s, ok := o.steps[fc.Field.Name]; ok && len(rows) > 0 {
+		s(ctx, fc, rows)
 	}
 }
 
-// selects reports whether a connection field's selection includes name.
-func selects(ctx context.Context, conn graphql.CollectedField, name string) bool {
+// listOf is the step of a nested list: one statement for the pages of every
+// parent, one for their totalCount and one per facet when selected; then
+// the edges are planned with the rows of all the pages.
+func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T]) step[P] {
+	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
+		q, err := prepare(ctx, fc.Field.Field, &l.ListSpec, listArgsOf(fc.Args))
+		if err != nil {
+			return // the resolvers report it
+		}
+		ids := make([]string, len(parents))
+		for i, p := range parents {
+			ids[i] = parent.id(p)
+		}
+		planConnection(ctx, fc, q.c, ids, loader.PrimePages(ctx, l, q.c, ids, q.args), edge)
+	}
+}
+
+// planConnection plans what a connection field selects: the totalCount
+// and facets of a nested list for its parents (nil for a top-level list,
+// which counts itself), and below the edges of its pages.
+func planConnection[T any](ctx context.Context, fc *graphql.FieldContext, c *db.Compiled, parents []string, pages []*db.Page[T], edge *object[T]) {
 	op := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFields(op, conn.Selections, []string{conn.Definition.Type.Name()}) {
-		if f.Name == name {
-			return true
+	counted := false
+	faceted := map[string]bool{} // aliases of a facet read it once
+	for _, f := range graphql.CollectFields(op, fc.Field.Selections, []string{fc.Field.Definition.Type.Name()}) {
+		switch {
+		case f.Name == "edges" && len(pages) > 0:
+			efc, err := fc.Child(ctx, f)
+			if err != nil {
+				continue
+			}
+			var rows []*T
+			for _, p := range pages {
+				rows = append(rows, p.Rows...)
+			}
+			edge.plan(ctx, efc, rows)
+		case parents == nil:
+		case f.Name == "totalCount" && !counted:
+			counted = true
+			loader.PrimeCounts(ctx, c, parents)
+		case f.Name == "facets":
+			for _, b := range graphql.CollectFields(op, f.Selections, []string{f.Definition.Type.Name()}) {
+				if !faceted[b.Name] && !strings.HasPrefix(b.Name, "__") {
+					faceted[b.Name] = true
+					loader.PrimeFacets(ctx, c, parents, b.Name)
+				}
+			}
 		}
 	}
-	return false
+}
+
+// refTo is the step of a to-one reference: one statement for the rows that
+// the parents' foreign keys (fk, "" for none) point to, then the plan of
+// the referenced type for them.
+func refTo[P, T any](fk func(*P) string, n *db.Node[T], target *object[T]) step[P] {
+	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
+		ids := make([]string, 0, len(parents))
+		for _, p := range parents {
+			if id := fk(p); id != "" {
+				ids = append(ids, id)
+			}
+		}
+		target.plan(ctx, fc, loader.PrimeNodes(ctx, n, ids))
+	}
+}
+
+// embed is the step of an object the parent value already holds (an
+// edge's node, a payload's object): nothing to read, its fields are
+// planned for all of them.
+func embed[P, T any](get func(*P) *T, target *object[T]) step[P] {
+	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
+		rows := make([]*T, 0, len(parents))
+		for _, p := range parents {
+			if row := get(p); row != nil {
+				rows = append(rows, row)
+			}
+		}
+		target.plan(ctx, fc, rows)
+	}
+}
+
+// keyed is the step of a value read by parent ID.
+func keyed[P, V any](parent *object[P], r *loader.KeyedRead[V]) step[P] {
+	return func(ctx context.Context, _ *graphql.FieldContext, parents []*P) {
+		ids := make([]string, len(parents))
+		for i, p := range parents {
+			ids[i] = parent.id(p)
+		}
+		loader.PrimeKeyed(ctx, r, ids)
+	}
+}
+
+// permitted runs s only for a caller with perm, as the field's resolver
+// checks it: a refused field reads nothing.
+func permitted[P any](perm auth.Permission, s step[P]) step[P] {
+	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
+		if _, err := require(ctx, perm); err == nil {
+			s(ctx, fc, parents)
+		}
+	}
+}
+
+// self is the node of an edge whose row is the node.
+func self[T any](row *T) *T { return row }
+
+// edgesOf describes the edge type of lists whose rows are o's rows.
+func edgesOf[T any](o *object[T]) *object[T] {
+	return &object[T]{name: o.name + "Edge", steps: map[string]step[T]{"node": embed(self[T], o)}}
+}
+
+// opt is an optional foreign key, "" for none.
+func opt(id *string) string {
+	if id == nil {
+		return ""
+	}
+	return *id
+}
+
+// The objects of the plan. Their steps are set in init because the types
+// refer to each other.
+var (
+	tenantPlan      = &object[model.Tenant]{name: "Tenant", node: true, id: func(t *model.Tenant) string { return t.ID }}
+	brandPlan       = &object[model.Brand]{name: "Brand", node: true, id: func(b *model.Brand) string { return b.ID }}
+	groupPlan       = &object[model.Group]{name: "Group", node: true, id: func(g *model.Group) string { return g.ID }}
+	userPlan        = &object[model.User]{name: "User", node: true, id: func(u *model.User) string { return u.ID }}
+	membershipPlan  = &object[model.Membership]{name: "Membership", node: true, id: func(m *model.Membership) string { return m.ID }}
+	brandAccessPlan = &object[model.BrandAccess]{name: "BrandAccess", node: true, id: func(b *model.BrandAccess) string { return b.ID }}
+	artistPlan      = &object[model.Artist]{name: "Artist", node: true, id: func(a *model.Artist) string { return a.ID }}
+	labelPlan       = &object[model.Label]{name: "Label", node: true, id: func(l *model.Label) string { return l.ID }}
+	releasePlan     = &object[model.Release]{name: "Release", node: true, id: func(r *model.Release) string { return r.ID }}
+	trackPlan       = &object[model.Track]{name: "Track", node: true, id: func(t *model.Track) string { return t.ID }}
+	apiKeyPlan      = &object[model.APIKey]{name: "ApiKey", node: true, id: func(k *model.APIKey) string { return k.ID }}
+	viewerPlan      = &object[model.Viewer]{name: "Viewer"}
+
+	tenantEdges      = edgesOf(tenantPlan)
+	brandEdges       = edgesOf(brandPlan)
+	groupEdges       = edgesOf(groupPlan)
+	membershipEdges  = edgesOf(membershipPlan)
+	brandAccessEdges = edgesOf(brandAccessPlan)
+	artistEdges      = edgesOf(artistPlan)
+	labelEdges       = edgesOf(labelPlan)
+	releaseEdges     = edgesOf(releasePlan)
+	trackEdges       = edgesOf(trackPlan)
+	apiKeyEdges      = edgesOf(apiKeyPlan)
+	memberEdges      = &object[model.Member]{name: "TenantMemberEdge"}
+	brandMemberEdges = &object[model.BrandMember]{name: "BrandMemberEdge"}
+	releaseArtists   = &object[model.ReleaseArtist]{name: "ReleaseArtistEdge"}
+	trackArtists     = &object[model.TrackArtist]{name: "TrackArtistEdge"}
+
+	membershipPayload  = &object[model.MembershipPayload]{name: "MembershipPayload"}
+	userPayload        = &object[model.UserPayload]{name: "UserPayload"}
+	brandAccessPayload = &object[model.BrandAccessPayload]{name: "BrandAccessPayload"}
+	brandPayload       = &object[model.BrandPayload]{name: "BrandPayload"}
+	labelPayload       = &object[model.LabelPayload]{name: "LabelPayload"}
+	artistPayload      = &object[model.ArtistPayload]{name: "ArtistPayload"}
+	releasePayload     = &object[model.ReleasePayload]{name: "ReleasePayload"}
+	createAPIKeyResult = &object[model.CreateAPIKeyPayload]{name: "CreateApiKeyPayload"}
+	revokeAPIKeyResult = &object[model.RevokeAPIKeyPayload]{name: "RevokeApiKeyPayload"}
+)
+
+// described is an object of the plan of any row type.
+type described interface {
+	nodeObject
+	typeName() string
+	isNode() bool
+	fieldNames() []string
+}
+
+func (o *object[T]) typeName() string { return o.name }
+func (o *object[T]) isNode() bool     { return o.node }
+
+func (o *object[T]) fieldNames() []string {
+	names := make([]string, 0, len(o.steps))
+	for name := range o.steps {
+		names = append(names, name)
+	}
+	return names
+}
+
+// objects are all the objects of the plan; a test checks them against the
+// schema.
+var objects = []described{
+	tenantPlan, brandPlan, groupPlan, userPlan, membershipPlan, brandAccessPlan,
+	artistPlan, labelPlan, releasePlan, trackPlan, apiKeyPlan, viewerPlan,
+	tenantEdges, brandEdges, groupEdges, membershipEdges, brandAccessEdges, artistEdges,
+	labelEdges, releaseEdges, trackEdges, apiKeyEdges, memberEdges, brandMemberEdges,
+	releaseArtists, trackArtists,
+	membershipPayload, userPayload, brandAccessPayload, brandPayload, labelPayload,
+	artistPayload, releasePayload, createAPIKeyResult, revokeAPIKeyResult,
+}
+
+// nodeObjects are the objects of the Node types by type name.
+var nodeObjects = map[string]nodeObject{}
+
+// stamped adds the steps of createdBy and updatedBy.
+func stamped[T any](steps map[string]step[T], stamps func(*T) *model.Stamps) map[string]step[T] {
+	steps["createdBy"] = refTo(func(row *T) string { return opt(stamps(row).CreatedByID) }, db.UserNode, userPlan)
+	steps["updatedBy"] = refTo(func(row *T) string { return opt(stamps(row).UpdatedByID) }, db.UserNode, userPlan)
+	return steps
+}
+
+func init() {
+	tenantPlan.steps = map[string]step[model.Tenant]{
+		"parent":       refTo(func(t *model.Tenant) string { return opt(t.ParentID) }, db.TenantNode, tenantPlan),
+		"subsidiaries": listOf(tenantPlan, db.TenantsByParent, tenantEdges),
+		"brands":       listOf(tenantPlan, db.BrandsByTenant, brandEdges),
+		"members":      listOf(tenantPlan, db.MembersByTenant, memberEdges),
+		"groups":       listOf(tenantPlan, db.GroupsByTenant, groupEdges),
+		"artists":      listOf(tenantPlan, db.ArtistsByTenant, artistEdges),
+		"labels":       listOf(tenantPlan, db.LabelsByTenant, labelEdges),
+		"releases":     listOf(tenantPlan, db.ReleasesByTenant, releaseEdges),
+		"apiKeys":      permitted(auth.PermManageAPIKeys, listOf(tenantPlan, db.APIKeysByTenant, apiKeyEdges)),
+	}
+	brandPlan.steps = stamped(map[string]step[model.Brand]{
+		"tenant":   refTo(func(b *model.Brand) string { return b.TenantID }, db.TenantNode, tenantPlan),
+		"members":  listOf(brandPlan, db.BrandMembersByBrand, brandMemberEdges),
+		"artists":  listOf(brandPlan, db.ArtistsByBrand, artistEdges),
+		"releases": listOf(brandPlan, db.ReleasesByBrand, releaseEdges),
+	}, func(b *model.Brand) *model.Stamps { return &b.Stamps })
+	groupPlan.steps = map[string]step[model.Group]{
+		"tenant": refTo(func(g *model.Group) string { return g.TenantID }, db.TenantNode, tenantPlan),
+	}
+	userPlan.steps = map[string]step[model.User]{
+		"createdBy":   refTo(func(u *model.User) string { return opt(u.CreatedByID) }, db.UserNode, userPlan),
+		"updatedBy":   refTo(func(u *model.User) string { return opt(u.UpdatedByID) }, db.UserNode, userPlan),
+		"memberships": listOf(userPlan, db.MembershipsByUser, membershipEdges),
+		"artists":     listOf(userPlan, db.ArtistsByUser, artistEdges),
+	}
+	membershipPlan.steps = map[string]step[model.Membership]{
+		"tenant":      refTo(func(m *model.Membership) string { return m.TenantID }, db.TenantNode, tenantPlan),
+		"user":        refTo(func(m *model.Membership) string { return m.UserID }, db.UserNode, userPlan),
+		"groups":      listOf(membershipPlan, db.GroupsByMembership, groupEdges),
+		"brandAccess": listOf(membershipPlan, db.BrandAccessByMembership, brandAccessEdges),
+	}
+	brandAccessPlan.steps = map[string]step[model.BrandAccess]{
+		"brand": refTo(func(b *model.BrandAccess) string { return b.BrandID }, db.BrandNode, brandPlan),
+		"user":  refTo(func(b *model.BrandAccess) string { return b.UserID }, db.UserNode, userPlan),
+	}
+	artistPlan.steps = stamped(map[string]step[model.Artist]{
+		"tenant":   refTo(func(a *model.Artist) string { return a.TenantID }, db.TenantNode, tenantPlan),
+		"brand":    refTo(func(a *model.Artist) string { return opt(a.BrandID) }, db.BrandNode, brandPlan),
+		"user":     refTo(func(a *model.Artist) string { return opt(a.UserID) }, db.UserNode, userPlan),
+		"releases": listOf(artistPlan, db.ReleasesByArtist, releaseEdges),
+	}, func(a *model.Artist) *model.Stamps { return &a.Stamps })
+	labelPlan.steps = stamped(map[string]step[model.Label]{
+		"tenant":   refTo(func(l *model.Label) string { return l.TenantID }, db.TenantNode, tenantPlan),
+		"releases": listOf(labelPlan, db.ReleasesByLabel, releaseEdges),
+	}, func(l *model.Label) *model.Stamps { return &l.Stamps })
+	releasePlan.steps = stamped(map[string]step[model.Release]{
+		"tenant":         refTo(func(r *model.Release) string { return r.TenantID }, db.TenantNode, tenantPlan),
+		"label":          refTo(func(r *model.Release) string { return opt(r.LabelID) }, db.LabelNode, labelPlan),
+		"brand":          refTo(func(r *model.Release) string { return opt(r.BrandID) }, db.BrandNode, brandPlan),
+		"artists":        listOf(releasePlan, db.ArtistsByRelease, releaseArtists),
+		"tracks":         listOf(releasePlan, db.TracksByRelease, trackEdges),
+		"deliveryStores": keyed(releasePlan, deliveryStoresRead),
+	}, func(r *model.Release) *model.Stamps { return &r.Stamps })
+	trackPlan.steps = stamped(map[string]step[model.Track]{
+		"release": refTo(func(t *model.Track) string { return t.ReleaseID }, db.ReleaseNode, releasePlan),
+		"artists": listOf(trackPlan, db.ArtistsByTrack, trackArtists),
+	}, func(t *model.Track) *model.Stamps { return &t.Stamps })
+	apiKeyPlan.steps = map[string]step[model.APIKey]{
+		"tenant":    refTo(func(k *model.APIKey) string { return k.TenantID }, db.TenantNode, tenantPlan),
+		"createdBy": refTo(func(k *model.APIKey) string { return opt(k.CreatedByID) }, db.UserNode, userPlan),
+	}
+	// The impersonator is read outside the request's scope, one row by
+	// its resolver; it is not part of the plan.
+	viewerPlan.steps = map[string]step[model.Viewer]{
+		"user":   refTo(func(v *model.Viewer) string { return v.UserID }, db.UserNode, userPlan),
+		"tenant": refTo(func(v *model.Viewer) string { return v.TenantID }, db.TenantNode, tenantPlan),
+		"apiKey": refTo(func(v *model.Viewer) string { return v.APIKeyID }, db.APIKeyNode, apiKeyPlan),
+	}
+
+	memberEdges.steps = map[string]step[model.Member]{
+		"node":       embed(func(m *model.Member) *model.User { return &m.User }, userPlan),
+		"membership": embed(func(m *model.Member) *model.Membership { return &m.Membership }, membershipPlan),
+	}
+	brandMemberEdges.steps = map[string]step[model.BrandMember]{
+		"node":   embed(func(m *model.BrandMember) *model.User { return &m.User }, userPlan),
+		"access": embed(func(m *model.BrandMember) *model.BrandAccess { return &m.Access }, brandAccessPlan),
+	}
+	releaseArtists.steps = map[string]step[model.ReleaseArtist]{
+		"node": embed(func(a *model.ReleaseArtist) *model.Artist { return &a.Artist }, artistPlan),
+	}
+	trackArtists.steps = map[string]step[model.TrackArtist]{
+		"node": embed(func(a *model.TrackArtist) *model.Artist { return &a.Artist }, artistPlan),
+	}
+
+	membershipPayload.steps = map[string]step[model.MembershipPayload]{
+		"membership": embed(func(p *model.MembershipPayload) *model.Membership { return p.Membership }, membershipPlan),
+	}
+	userPayload.steps = map[string]step[model.UserPayload]{
+		"user": embed(func(p *model.UserPayload) *model.User { return p.User }, userPlan),
+	}
+	brandAccessPayload.steps = map[string]step[model.BrandAccessPayload]{
+		"brandAccess": embed(func(p *model.BrandAccessPayload) *model.BrandAccess { return p.BrandAccess }, brandAccessPlan),
+	}
+	brandPayload.steps = map[string]step[model.BrandPayload]{
+		"brand": embed(func(p *model.BrandPayload) *model.Brand { return p.Brand }, brandPlan),
+	}
+	labelPayload.steps = map[string]step[model.LabelPayload]{
+		"label": embed(func(p *model.LabelPayload) *model.Label { return p.Label }, labelPlan),
+	}
+	artistPayload.steps = map[string]step[model.ArtistPayload]{
+		"artist": embed(func(p *model.ArtistPayload) *model.Artist { return p.Artist }, artistPlan),
+	}
+	releasePayload.steps = map[string]step[model.ReleasePayload]{
+		"release": embed(func(p *model.ReleasePayload) *model.Release { return p.Release }, releasePlan),
+	}
+	createAPIKeyResult.steps = map[string]step[model.CreateAPIKeyPayload]{
+		"apiKey": embed(func(p *model.CreateAPIKeyPayload) *model.APIKey { return p.APIKey }, apiKeyPlan),
+	}
+	revokeAPIKeyResult.steps = map[string]step[model.RevokeAPIKeyPayload]{
+		"apiKey": embed(func(p *model.RevokeAPIKeyPayload) *model.APIKey { return p.APIKey }, apiKeyPlan),
+	}
+
+	for _, o := range objects {
+		if o.isNode() {
+			nodeObjects[o.typeName()] = o
+		}
+	}
 }
 
 // listArgsOf reads a list field's processed arguments.

@@ -428,9 +428,14 @@ func rejectWith(reason string) func(w *writer, r *model.Release) error {
 	}
 }
 
-// deliveryStores lists a release's current stores, batched per level.
+// deliveryStoresRead reads the current stores of many releases.
+var deliveryStoresRead = &loader.KeyedRead[[]string]{Fetch: db.DeliveryStoresByRelease}
+
+// deliveryStores lists a release's current stores, read for the whole
+// level by the plan.
 func deliveryStores(ctx context.Context, releaseID string) ([]model.Store, error) {
-	names, err := loader.Keyed(ctx, "Release.deliveryStores", db.DeliveryStoresByRelease, releaseID)
+	planUnderNode(ctx)
+	names, err := loader.Keyed(ctx, deliveryStoresRead, releaseID)
 	out := make([]model.Store, len(names))
 	for i, n := range names {
 		out[i] = model.Store(n)

@@ -9,11 +9,13 @@ import (
 )
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	return createAPIKey(ctx, r.Store, input)
+	p, err := createAPIKey(ctx, r.Store, input)
+	return payload(ctx, createAPIKeyResult, p, err)
 }
 
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
-	return revokeAPIKey(ctx, r.Store, input)
+	p, err := revokeAPIKey(ctx, r.Store, input)
+	return payload(ctx, revokeAPIKeyResult, p, err)
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
@@ -25,7 +27,8 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
-	return viewerOf(ctx)
+	v, err := viewerOf(ctx)
+	return planRoot(ctx, viewerPlan, v), err
 }
 
 func (r *queryResolver) Tenant(ctx context.Context, slug string) (*model.Tenant, error) {
@@ -33,7 +36,7 @@ func (r *queryResolver) Tenant(ctx context.Context, slug string) (*model.Tenant,
 }
 
 func (r *queryResolver) Tenants(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TenantConnection, error) {
-	res, err := topLevel(ctx, db.Tenants, pageOnly(first, after, last, before))
+	res, err := topLevel(ctx, db.Tenants, tenantEdges, pageOnly(first, after, last, before))
 	if err != nil {
 		return nil, err
 	}

@@ -30,16 +30,13 @@ type Loaders struct {
 	scope db.Scope
 	opts  Options
 
-	mu       sync.Mutex
-	session  *db.Session
-	pages    map[*db.ListSpec]any
-	aggs     map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]
-	nodes    map[any]any
-	compiled map[string]*db.Compiled
-	// prefetched holds the query fields whose loads a parent list has
-	// already started for every row (see graph/prefetch.go).
-	prefetched map[any]bool
-	memo       map[any]memoEntry
+	mu      sync.Mutex
+	session *db.Session
+	pages   map[*db.ListSpec]any
+	aggs    map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]
+	nodes   map[any]any
+	memo    map[any]memoEntry
+	once    map[any]*sync.Once
 }
 
 type memoEntry struct {
@@ -60,16 +57,15 @@ func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
 	return l
 }
 
-// reset starts a new read session and forgets every cached read; the
-// caller holds mu or has the only reference.
+// reset starts a new read session and forgets every cached read and plan;
+// the caller holds mu or has the only reference.
 func (l *Loaders) reset() {
 	l.session = l.store.Session(l.scope)
 	l.pages = map[*db.ListSpec]any{}
 	l.aggs = map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{}
 	l.nodes = map[any]any{}
-	l.compiled = map[string]*db.Compiled{}
-	l.prefetched = map[any]bool{}
 	l.memo = map[any]memoEntry{}
+	l.once = map[any]*sync.Once{}
 }
 
 // Scope is the tenant scope the loaders read within.
@@ -103,6 +99,8 @@ func (l *Loaders) End(ctx context.Context) {
 // Memo returns the value make computed for key earlier in the request, or
 // computes and keeps it: work that depends only on the query, such as a
 // list field's compiled filter, is done once however many parents ask.
+// Callers that race on a key all get the value kept first, so a value can
+// serve as part of a cache key.
 func (l *Loaders) Memo(key any, make func() (any, error)) (any, error) {
 	l.mu.Lock()
 	e, ok := l.memo[key]
@@ -112,24 +110,25 @@ func (l *Loaders) Memo(key any, make func() (any, error)) (any, error) {
 	}
 	v, err := make()
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.memo[key]; ok {
+		return e.v, e.err
+	}
 	l.memo[key] = memoEntry{v, err}
-	l.mu.Unlock()
 	return v, err
 }
 
-// MarkPrefetched records that the loads of a query field were started for
-// all its parents.
-func (l *Loaders) MarkPrefetched(field any) {
+// Once runs f the first time it is called with key in the request; later
+// callers with the same key wait until that call has returned.
+func (l *Loaders) Once(key any, f func()) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.prefetched[field] = true
-}
-
-// Prefetched reports whether MarkPrefetched was called for field.
-func (l *Loaders) Prefetched(field any) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.prefetched[field]
+	o, ok := l.once[key]
+	if !ok {
+		o = new(sync.Once)
+		l.once[key] = o
+	}
+	l.mu.Unlock()
+	o.Do(f)
 }
 
 type ctxKey struct{}

@@ -9,42 +9,27 @@ import (
 )
 
 // PageKey identifies one page of a nested list: the parent, the page
-// arguments and the compiled filter and order (by signature). Keys that
-// differ only in Parent are read in one statement.
+// arguments and the compiled filter and order. Keys that differ only in
+// Parent are read in one statement. A compiled query is made once per
+// query field and request (see graph.prepare), so the pointer names the
+// field's filter and order exactly, where a printout of their values could
+// confuse ["Pop Rock"] with ["Pop", "Rock"].
 type PageKey struct {
 	Parent string
 	Args   db.PageArgs
-	Sig    string
+	Query  *db.Compiled
 }
 
 // group is the part of a key shared by the keys of one statement.
 type group struct {
 	args db.PageArgs
-	sig  string
-}
-
-// remember records a compiled query under its signature so that a batch
-// can find it again from the keys.
-func (l *Loaders) remember(c *db.Compiled) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.compiled[c.Sig]; !ok {
-		l.compiled[c.Sig] = c
-	}
-}
-
-func (l *Loaders) compiledFor(sig string) *db.Compiled {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.compiled[sig]
+	q    *db.Compiled
 }
 
 // Page loads a page of list for parent, batched with the same list's pages
-// of other parents (or primed by a prefetch).
+// of other parents, or from the cache a plan primed.
 func Page[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) (*db.Page[T], error) {
-	l := For(ctx)
-	l.remember(c)
-	return pageLoader(l, list).Load(ctx, PageKey{Parent: parent, Args: args, Sig: c.Sig})()
+	return pageLoader(For(ctx), list).Load(ctx, PageKey{Parent: parent, Args: args, Query: c})()
 }
 
 func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey, *db.Page[T]] {
@@ -63,9 +48,9 @@ func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey,
 // loadPages reads the pages of a batch: one statement per page arguments
 // and compiled query.
 func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []PageKey) []*dataloader.Result[*db.Page[T]] {
-	return byGroup(keys, func(k PageKey) (group, string) { return group{k.Args, k.Sig}, k.Parent },
+	return byGroup(keys, func(k PageKey) (group, string) { return group{k.Args, k.Query}, k.Parent },
 		func(g group, parents []string) (map[string]*db.Page[T], error) {
-			return db.ListPages(ctx, l.Session(), list, l.compiledFor(g.sig), l.scope, parents, g.args)
+			return db.ListPages(ctx, l.Session(), list, g.q, l.scope, parents, g.args)
 		})
 }
 
@@ -105,16 +90,14 @@ func byGroup[K comparable, G comparable, V any](keys []K, split func(K) (G, stri
 // or one facet's buckets, for one parent under one compiled query.
 type aggKey struct {
 	Parent string
-	Sig    string
+	Query  *db.Compiled
 	Facet  string
 }
 
 // Count loads the total size of the compiled list under parent, batched
 // with the counts of other parents.
 func Count(ctx context.Context, c *db.Compiled, parent string) (int, error) {
-	l := For(ctx)
-	l.remember(c)
-	buckets, err := aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig})()
+	buckets, err := aggLoader(For(ctx), c.Spec()).Load(ctx, aggKey{Parent: parent, Query: c})()
 	if err != nil || len(buckets) == 0 {
 		return 0, err
 	}
@@ -124,9 +107,7 @@ func Count(ctx context.Context, c *db.Compiled, parent string) (int, error) {
 // Facet loads the buckets of one facet of the compiled list under parent,
 // batched with the same facet of other parents.
 func Facet(ctx context.Context, c *db.Compiled, parent, facet string) ([]db.Bucket, error) {
-	l := For(ctx)
-	l.remember(c)
-	return aggLoader(l, c.Spec()).Load(ctx, aggKey{Parent: parent, Sig: c.Sig, Facet: facet})()
+	return aggLoader(For(ctx), c.Spec()).Load(ctx, aggKey{Parent: parent, Query: c, Facet: facet})()
 }
 
 func aggLoader(l *Loaders, spec *db.ListSpec) *dataloader.Loader[aggKey, []db.Bucket] {
@@ -145,10 +126,13 @@ func aggLoader(l *Loaders, spec *db.ListSpec) *dataloader.Loader[aggKey, []db.Bu
 // loadAggs reads the counts and facets of a batch: one statement per
 // compiled query and facet.
 func loadAggs(ctx context.Context, l *Loaders, keys []aggKey) []*dataloader.Result[[]db.Bucket] {
-	type aggGroup struct{ sig, facet string }
-	return byGroup(keys, func(k aggKey) (aggGroup, string) { return aggGroup{k.Sig, k.Facet}, k.Parent },
+	type aggGroup struct {
+		c     *db.Compiled
+		facet string
+	}
+	return byGroup(keys, func(k aggKey) (aggGroup, string) { return aggGroup{k.Query, k.Facet}, k.Parent },
 		func(g aggGroup, parents []string) (map[string][]db.Bucket, error) {
-			c := l.compiledFor(g.sig)
+			c := g.c
 			if g.facet != "" {
 				return db.FacetsByParent(ctx, l.Session(), c, l.scope, g.facet, parents)
 			}

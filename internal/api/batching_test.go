@@ -17,9 +17,9 @@ import (
 )
 
 // With a loader wait window far shorter than any goroutine switch, only
-// the prefetch keeps a level in one statement: every query of the
+// the read plan keeps a level in one statement: every query of the
 // headline shape must still cost one statement per field and level, every
-// time. Without the prefetch this test sees extra statements.
+// time. Without the plan this test sees extra statements.
 func TestStatementCountDoesNotDependOnLoaderTiming(t *testing.T) {
 	store := db.NewStore(env.DB)
 	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
