@@ -13,7 +13,7 @@ run:
 build:
 	$(GO) build -o bin/catalogue .
 
-# Regenerate graph/generated and graph/model/models_gen.go from schema/.
+# Regenerate graph/generated and db/model/models_gen.go from schema/.
 generate:
 	$(GO) tool gqlgen generate
 

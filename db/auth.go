@@ -10,7 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // The statements here authenticate a request before its scope is known, so

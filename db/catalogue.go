@@ -5,7 +5,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // Column lists of the catalogue tables.

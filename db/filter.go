@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/filter"
 )
 

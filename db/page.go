@@ -15,7 +15,7 @@ import (
 	"github.com/jmoiron/sqlx/reflectx"
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // Page sizes of every connection.

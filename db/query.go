@@ -6,7 +6,7 @@ import (
 	"hash/fnv"
 	"strings"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/filter"
 )
 

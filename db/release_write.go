@@ -5,7 +5,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // Writes of releases: the release row, its credits, its track list and its

@@ -6,7 +6,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // Tenants by ID; a tenant is in scope when it is one of the scope's tenants.

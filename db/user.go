@@ -1,6 +1,6 @@
 package db
 
-import "catalogue/graph/model"
+import "catalogue/db/model"
 
 // userSelect reads a user with the name of its language.
 var userSelect = columns("u", model.User{}, "language_name") + ", l.name AS language_name"

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // An invitation finds an account by email in any tenant, ignoring case; a

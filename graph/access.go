@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/auth"
 )
 

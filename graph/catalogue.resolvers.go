@@ -2,8 +2,8 @@ package graph
 
 import (
 	"catalogue/db"
+	"catalogue/db/model"
 	"catalogue/graph/generated"
-	"catalogue/graph/model"
 	"context"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/auth"
 )
 

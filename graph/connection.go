@@ -7,8 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"catalogue/db"
+	"catalogue/db/model"
 	"catalogue/graph/loader"
-	"catalogue/graph/model"
 	"catalogue/internal/filter"
 )
 

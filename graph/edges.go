@@ -1,6 +1,6 @@
 package graph
 
-import "catalogue/graph/model"
+import "catalogue/db/model"
 
 // Edges whose rows carry more than the node: the join row's fields go on
 // the edge, where Relay puts relationship data.

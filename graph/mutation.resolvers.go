@@ -1,7 +1,7 @@
 package graph
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 )
 

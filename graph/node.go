@@ -5,8 +5,8 @@ import (
 	"errors"
 
 	"catalogue/db"
+	"catalogue/db/model"
 	"catalogue/graph/loader"
-	"catalogue/graph/model"
 	"catalogue/internal/auth"
 )
 

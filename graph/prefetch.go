@@ -8,8 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"catalogue/db"
+	"catalogue/db/model"
 	"catalogue/graph/loader"
-	"catalogue/graph/model"
 	"catalogue/internal/auth"
 )
 

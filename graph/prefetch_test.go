@@ -6,8 +6,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"catalogue/db/model"
 	"catalogue/graph/generated"
-	"catalogue/graph/model"
 )
 
 // The plan must know every field that reads, or the field is read by the

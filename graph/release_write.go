@@ -7,8 +7,8 @@ import (
 	"strconv"
 
 	"catalogue/db"
+	"catalogue/db/model"
 	"catalogue/graph/loader"
-	"catalogue/graph/model"
 	"catalogue/internal/auth"
 )
 

@@ -1,6 +1,6 @@
 // Package graph holds the GraphQL resolvers. Resolvers are a few lines each:
 // validate arguments, then one loader or store call. The generated executor
-// lives in graph/generated and the bound types in graph/model.
+// lives in graph/generated and the bound types in db/model.
 package graph
 
 import "catalogue/db"

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // A check reads one input value and returns what to store, or a message

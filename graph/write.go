@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"catalogue/db"
+	"catalogue/db/model"
 	"catalogue/graph/loader"
-	"catalogue/graph/model"
 	"catalogue/internal/auth"
 	"catalogue/internal/filter"
 )

@@ -3,7 +3,7 @@
 package generated
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"math"
 	"strconv"
@@ -402,7 +402,7 @@ func (ec *executionContext) _Artist_tenant(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -434,7 +434,7 @@ func (ec *executionContext) _Artist_brand(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Brand) graphql.Marshaler {
-			return ec.marshalOBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx, selections, v)
+			return ec.marshalOBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx, selections, v)
 		},
 		true,
 		false,
@@ -466,7 +466,7 @@ func (ec *executionContext) _Artist_user(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -660,7 +660,7 @@ func (ec *executionContext) _Artist_releases(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
-			return ec.marshalNReleaseConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseConnection(ctx, selections, v)
+			return ec.marshalNReleaseConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -703,7 +703,7 @@ func (ec *executionContext) _Artist_createdBy(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -735,7 +735,7 @@ func (ec *executionContext) _Artist_updatedBy(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -836,7 +836,7 @@ func (ec *executionContext) _ArtistConnection_facets(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistFacets) graphql.Marshaler {
-			return ec.marshalNArtistFacets2ᚖcatalogueᚋgraphᚋmodelᚐArtistFacets(ctx, selections, v)
+			return ec.marshalNArtistFacets2ᚖcatalogueᚋdbᚋmodelᚐArtistFacets(ctx, selections, v)
 		},
 		true,
 		true,
@@ -868,7 +868,7 @@ func (ec *executionContext) _ArtistConnection_edges(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArtistEdge) graphql.Marshaler {
-			return ec.marshalNArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNArtistEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -900,7 +900,7 @@ func (ec *executionContext) _ArtistConnection_pageInfo(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -978,7 +978,7 @@ func (ec *executionContext) _ArtistEdge_node(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Artist) graphql.Marshaler {
-			return ec.marshalNArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist(ctx, selections, v)
+			return ec.marshalNArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1056,7 +1056,7 @@ func (ec *executionContext) _Label_tenant(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1089,7 +1089,7 @@ func (ec *executionContext) _Label_releases(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
-			return ec.marshalNReleaseConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseConnection(ctx, selections, v)
+			return ec.marshalNReleaseConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1132,7 +1132,7 @@ func (ec *executionContext) _Label_createdBy(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1164,7 +1164,7 @@ func (ec *executionContext) _Label_updatedBy(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1265,7 +1265,7 @@ func (ec *executionContext) _LabelConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.LabelEdge) graphql.Marshaler {
-			return ec.marshalNLabelEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNLabelEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1297,7 +1297,7 @@ func (ec *executionContext) _LabelConnection_pageInfo(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1375,7 +1375,7 @@ func (ec *executionContext) _LabelEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Label) graphql.Marshaler {
-			return ec.marshalNLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(ctx, selections, v)
+			return ec.marshalNLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1453,7 +1453,7 @@ func (ec *executionContext) _Release_type(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.ReleaseType) graphql.Marshaler {
-			return ec.marshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx, selections, v)
+			return ec.marshalNReleaseType2catalogueᚋdbᚋmodelᚐReleaseType(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1476,7 +1476,7 @@ func (ec *executionContext) _Release_status(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.ReleaseStatus) graphql.Marshaler {
-			return ec.marshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, selections, v)
+			return ec.marshalNReleaseStatus2catalogueᚋdbᚋmodelᚐReleaseStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1545,7 +1545,7 @@ func (ec *executionContext) _Release_releaseDate(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, selections, v)
+			return ec.marshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1614,7 +1614,7 @@ func (ec *executionContext) _Release_tenant(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1646,7 +1646,7 @@ func (ec *executionContext) _Release_label(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Label) graphql.Marshaler {
-			return ec.marshalOLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(ctx, selections, v)
+			return ec.marshalOLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1678,7 +1678,7 @@ func (ec *executionContext) _Release_brand(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Brand) graphql.Marshaler {
-			return ec.marshalOBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx, selections, v)
+			return ec.marshalOBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1711,7 +1711,7 @@ func (ec *executionContext) _Release_artists(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseArtistConnection) graphql.Marshaler {
-			return ec.marshalNReleaseArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseArtistConnection(ctx, selections, v)
+			return ec.marshalNReleaseArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseArtistConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1777,7 +1777,7 @@ func (ec *executionContext) _Release_deliveryStores(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Store) graphql.Marshaler {
-			return ec.marshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStoreᚄ(ctx, selections, v)
+			return ec.marshalNStore2ᚕcatalogueᚋdbᚋmodelᚐStoreᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1801,7 +1801,7 @@ func (ec *executionContext) _Release_tracks(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackConnection) graphql.Marshaler {
-			return ec.marshalNTrackConnection2ᚖcatalogueᚋgraphᚋmodelᚐTrackConnection(ctx, selections, v)
+			return ec.marshalNTrackConnection2ᚖcatalogueᚋdbᚋmodelᚐTrackConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1844,7 +1844,7 @@ func (ec *executionContext) _Release_createdBy(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1876,7 +1876,7 @@ func (ec *executionContext) _Release_updatedBy(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1977,7 +1977,7 @@ func (ec *executionContext) _ReleaseArtistConnection_edges(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReleaseArtistEdge) graphql.Marshaler {
-			return ec.marshalNReleaseArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐReleaseArtistEdgeᚄ(ctx, selections, v)
+			return ec.marshalNReleaseArtistEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐReleaseArtistEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2009,7 +2009,7 @@ func (ec *executionContext) _ReleaseArtistConnection_pageInfo(ctx context.Contex
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2087,7 +2087,7 @@ func (ec *executionContext) _ReleaseArtistEdge_node(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Artist) graphql.Marshaler {
-			return ec.marshalNArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist(ctx, selections, v)
+			return ec.marshalNArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2142,7 +2142,7 @@ func (ec *executionContext) _ReleaseConnection_facets(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseFacets) graphql.Marshaler {
-			return ec.marshalNReleaseFacets2ᚖcatalogueᚋgraphᚋmodelᚐReleaseFacets(ctx, selections, v)
+			return ec.marshalNReleaseFacets2ᚖcatalogueᚋdbᚋmodelᚐReleaseFacets(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2174,7 +2174,7 @@ func (ec *executionContext) _ReleaseConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReleaseEdge) graphql.Marshaler {
-			return ec.marshalNReleaseEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNReleaseEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2206,7 +2206,7 @@ func (ec *executionContext) _ReleaseConnection_pageInfo(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2284,7 +2284,7 @@ func (ec *executionContext) _ReleaseEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Release) graphql.Marshaler {
-			return ec.marshalNRelease2ᚖcatalogueᚋgraphᚋmodelᚐRelease(ctx, selections, v)
+			return ec.marshalNRelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2454,7 +2454,7 @@ func (ec *executionContext) _Track_release(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Release) graphql.Marshaler {
-			return ec.marshalNRelease2ᚖcatalogueᚋgraphᚋmodelᚐRelease(ctx, selections, v)
+			return ec.marshalNRelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2487,7 +2487,7 @@ func (ec *executionContext) _Track_artists(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackArtistConnection) graphql.Marshaler {
-			return ec.marshalNTrackArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐTrackArtistConnection(ctx, selections, v)
+			return ec.marshalNTrackArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐTrackArtistConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2530,7 +2530,7 @@ func (ec *executionContext) _Track_createdBy(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2562,7 +2562,7 @@ func (ec *executionContext) _Track_updatedBy(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2663,7 +2663,7 @@ func (ec *executionContext) _TrackArtistConnection_edges(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrackArtistEdge) graphql.Marshaler {
-			return ec.marshalNTrackArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐTrackArtistEdgeᚄ(ctx, selections, v)
+			return ec.marshalNTrackArtistEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐTrackArtistEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2695,7 +2695,7 @@ func (ec *executionContext) _TrackArtistConnection_pageInfo(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2773,7 +2773,7 @@ func (ec *executionContext) _TrackArtistEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Artist) graphql.Marshaler {
-			return ec.marshalNArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist(ctx, selections, v)
+			return ec.marshalNArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2805,7 +2805,7 @@ func (ec *executionContext) _TrackArtistEdge_role(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.TrackArtistRole) graphql.Marshaler {
-			return ec.marshalNTrackArtistRole2catalogueᚋgraphᚋmodelᚐTrackArtistRole(ctx, selections, v)
+			return ec.marshalNTrackArtistRole2catalogueᚋdbᚋmodelᚐTrackArtistRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2851,7 +2851,7 @@ func (ec *executionContext) _TrackConnection_facets(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackFacets) graphql.Marshaler {
-			return ec.marshalNTrackFacets2ᚖcatalogueᚋgraphᚋmodelᚐTrackFacets(ctx, selections, v)
+			return ec.marshalNTrackFacets2ᚖcatalogueᚋdbᚋmodelᚐTrackFacets(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2883,7 +2883,7 @@ func (ec *executionContext) _TrackConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrackEdge) graphql.Marshaler {
-			return ec.marshalNTrackEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNTrackEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2915,7 +2915,7 @@ func (ec *executionContext) _TrackConnection_pageInfo(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2993,7 +2993,7 @@ func (ec *executionContext) _TrackEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Track) graphql.Marshaler {
-			return ec.marshalNTrack2ᚖcatalogueᚋgraphᚋmodelᚐTrack(ctx, selections, v)
+			return ec.marshalNTrack2ᚖcatalogueᚋdbᚋmodelᚐTrack(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3989,7 +3989,7 @@ func (ec *executionContext) _TrackEdge(ctx context.Context, sel ast.SelectionSet
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist(ctx context.Context, sel ast.SelectionSet, v *model.Artist) graphql.Marshaler {
+func (ec *executionContext) marshalNArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx context.Context, sel ast.SelectionSet, v *model.Artist) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Artist!")
 		return graphql.Null
@@ -3997,7 +3997,7 @@ func (ec *executionContext) marshalNArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist
 	return ec._Artist(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐArtistConnection(ctx context.Context, sel ast.SelectionSet, v *model.ArtistConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐArtistConnection(ctx context.Context, sel ast.SelectionSet, v *model.ArtistConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ArtistConnection!")
 		return graphql.Null
@@ -4005,11 +4005,11 @@ func (ec *executionContext) marshalNArtistConnection2ᚖcatalogueᚋgraphᚋmode
 	return ec._ArtistConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ArtistEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNArtistEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ArtistEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNArtistEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4021,7 +4021,7 @@ func (ec *executionContext) marshalNArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.ArtistEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNArtistEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.ArtistEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ArtistEdge!")
 		return graphql.Null
@@ -4029,7 +4029,7 @@ func (ec *executionContext) marshalNArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐEd
 	return ec._ArtistEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(ctx context.Context, sel ast.SelectionSet, v *model.Label) graphql.Marshaler {
+func (ec *executionContext) marshalNLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx context.Context, sel ast.SelectionSet, v *model.Label) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Label!")
 		return graphql.Null
@@ -4037,7 +4037,7 @@ func (ec *executionContext) marshalNLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(c
 	return ec._Label(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNLabelConnection2ᚖcatalogueᚋgraphᚋmodelᚐLabelConnection(ctx context.Context, sel ast.SelectionSet, v *model.LabelConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNLabelConnection2ᚖcatalogueᚋdbᚋmodelᚐLabelConnection(ctx context.Context, sel ast.SelectionSet, v *model.LabelConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LabelConnection!")
 		return graphql.Null
@@ -4045,11 +4045,11 @@ func (ec *executionContext) marshalNLabelConnection2ᚖcatalogueᚋgraphᚋmodel
 	return ec._LabelConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNLabelEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LabelEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNLabelEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LabelEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLabelEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNLabelEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4061,7 +4061,7 @@ func (ec *executionContext) marshalNLabelEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐ
 	return ret
 }
 
-func (ec *executionContext) marshalNLabelEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.LabelEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNLabelEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.LabelEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LabelEdge!")
 		return graphql.Null
@@ -4069,7 +4069,7 @@ func (ec *executionContext) marshalNLabelEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdg
 	return ec._LabelEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRelease2ᚖcatalogueᚋgraphᚋmodelᚐRelease(ctx context.Context, sel ast.SelectionSet, v *model.Release) graphql.Marshaler {
+func (ec *executionContext) marshalNRelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx context.Context, sel ast.SelectionSet, v *model.Release) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Release!")
 		return graphql.Null
@@ -4077,7 +4077,7 @@ func (ec *executionContext) marshalNRelease2ᚖcatalogueᚋgraphᚋmodelᚐRelea
 	return ec._Release(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReleaseArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseArtistConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseArtistConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseArtistConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseArtistConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseArtistConnection!")
 		return graphql.Null
@@ -4085,11 +4085,11 @@ func (ec *executionContext) marshalNReleaseArtistConnection2ᚖcatalogueᚋgraph
 	return ec._ReleaseArtistConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReleaseArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐReleaseArtistEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReleaseArtistEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseArtistEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐReleaseArtistEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReleaseArtistEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReleaseArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐReleaseArtistEdge(ctx, sel, v[i])
+		return ec.marshalNReleaseArtistEdge2ᚖcatalogueᚋdbᚋmodelᚐReleaseArtistEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4101,7 +4101,7 @@ func (ec *executionContext) marshalNReleaseArtistEdge2ᚕᚖcatalogueᚋgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNReleaseArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐReleaseArtistEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseArtistEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseArtistEdge2ᚖcatalogueᚋdbᚋmodelᚐReleaseArtistEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseArtistEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseArtistEdge!")
 		return graphql.Null
@@ -4109,7 +4109,7 @@ func (ec *executionContext) marshalNReleaseArtistEdge2ᚖcatalogueᚋgraphᚋmod
 	return ec._ReleaseArtistEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReleaseConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseConnection!")
 		return graphql.Null
@@ -4117,11 +4117,11 @@ func (ec *executionContext) marshalNReleaseConnection2ᚖcatalogueᚋgraphᚋmod
 	return ec._ReleaseConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReleaseEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReleaseEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReleaseEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReleaseEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNReleaseEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4133,7 +4133,7 @@ func (ec *executionContext) marshalNReleaseEdge2ᚕᚖcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNReleaseEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseEdge!")
 		return graphql.Null
@@ -4141,27 +4141,27 @@ func (ec *executionContext) marshalNReleaseEdge2ᚖcatalogueᚋgraphᚋmodelᚐE
 	return ec._ReleaseEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx context.Context, v any) (model.ReleaseStatus, error) {
+func (ec *executionContext) unmarshalNReleaseStatus2catalogueᚋdbᚋmodelᚐReleaseStatus(ctx context.Context, v any) (model.ReleaseStatus, error) {
 	var res model.ReleaseStatus
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx context.Context, sel ast.SelectionSet, v model.ReleaseStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseStatus2catalogueᚋdbᚋmodelᚐReleaseStatus(ctx context.Context, sel ast.SelectionSet, v model.ReleaseStatus) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx context.Context, v any) (model.ReleaseType, error) {
+func (ec *executionContext) unmarshalNReleaseType2catalogueᚋdbᚋmodelᚐReleaseType(ctx context.Context, v any) (model.ReleaseType, error) {
 	var res model.ReleaseType
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx context.Context, sel ast.SelectionSet, v model.ReleaseType) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseType2catalogueᚋdbᚋmodelᚐReleaseType(ctx context.Context, sel ast.SelectionSet, v model.ReleaseType) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNTrack2ᚖcatalogueᚋgraphᚋmodelᚐTrack(ctx context.Context, sel ast.SelectionSet, v *model.Track) graphql.Marshaler {
+func (ec *executionContext) marshalNTrack2ᚖcatalogueᚋdbᚋmodelᚐTrack(ctx context.Context, sel ast.SelectionSet, v *model.Track) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Track!")
 		return graphql.Null
@@ -4169,7 +4169,7 @@ func (ec *executionContext) marshalNTrack2ᚖcatalogueᚋgraphᚋmodelᚐTrack(c
 	return ec._Track(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTrackArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐTrackArtistConnection(ctx context.Context, sel ast.SelectionSet, v *model.TrackArtistConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐTrackArtistConnection(ctx context.Context, sel ast.SelectionSet, v *model.TrackArtistConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrackArtistConnection!")
 		return graphql.Null
@@ -4177,11 +4177,11 @@ func (ec *executionContext) marshalNTrackArtistConnection2ᚖcatalogueᚋgraph�
 	return ec._TrackArtistConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTrackArtistEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐTrackArtistEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackArtistEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackArtistEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐTrackArtistEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackArtistEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTrackArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐTrackArtistEdge(ctx, sel, v[i])
+		return ec.marshalNTrackArtistEdge2ᚖcatalogueᚋdbᚋmodelᚐTrackArtistEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4193,7 +4193,7 @@ func (ec *executionContext) marshalNTrackArtistEdge2ᚕᚖcatalogueᚋgraphᚋmo
 	return ret
 }
 
-func (ec *executionContext) marshalNTrackArtistEdge2ᚖcatalogueᚋgraphᚋmodelᚐTrackArtistEdge(ctx context.Context, sel ast.SelectionSet, v *model.TrackArtistEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackArtistEdge2ᚖcatalogueᚋdbᚋmodelᚐTrackArtistEdge(ctx context.Context, sel ast.SelectionSet, v *model.TrackArtistEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrackArtistEdge!")
 		return graphql.Null
@@ -4201,17 +4201,17 @@ func (ec *executionContext) marshalNTrackArtistEdge2ᚖcatalogueᚋgraphᚋmodel
 	return ec._TrackArtistEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNTrackArtistRole2catalogueᚋgraphᚋmodelᚐTrackArtistRole(ctx context.Context, v any) (model.TrackArtistRole, error) {
+func (ec *executionContext) unmarshalNTrackArtistRole2catalogueᚋdbᚋmodelᚐTrackArtistRole(ctx context.Context, v any) (model.TrackArtistRole, error) {
 	var res model.TrackArtistRole
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTrackArtistRole2catalogueᚋgraphᚋmodelᚐTrackArtistRole(ctx context.Context, sel ast.SelectionSet, v model.TrackArtistRole) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackArtistRole2catalogueᚋdbᚋmodelᚐTrackArtistRole(ctx context.Context, sel ast.SelectionSet, v model.TrackArtistRole) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNTrackConnection2ᚖcatalogueᚋgraphᚋmodelᚐTrackConnection(ctx context.Context, sel ast.SelectionSet, v *model.TrackConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackConnection2ᚖcatalogueᚋdbᚋmodelᚐTrackConnection(ctx context.Context, sel ast.SelectionSet, v *model.TrackConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrackConnection!")
 		return graphql.Null
@@ -4219,11 +4219,11 @@ func (ec *executionContext) marshalNTrackConnection2ᚖcatalogueᚋgraphᚋmodel
 	return ec._TrackConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTrackEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTrackEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNTrackEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4235,7 +4235,7 @@ func (ec *executionContext) marshalNTrackEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐ
 	return ret
 }
 
-func (ec *executionContext) marshalNTrackEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.TrackEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.TrackEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrackEdge!")
 		return graphql.Null
@@ -4243,28 +4243,28 @@ func (ec *executionContext) marshalNTrackEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdg
 	return ec._TrackEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist(ctx context.Context, sel ast.SelectionSet, v *model.Artist) graphql.Marshaler {
+func (ec *executionContext) marshalOArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx context.Context, sel ast.SelectionSet, v *model.Artist) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Artist(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(ctx context.Context, sel ast.SelectionSet, v *model.Label) graphql.Marshaler {
+func (ec *executionContext) marshalOLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx context.Context, sel ast.SelectionSet, v *model.Label) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Label(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalORelease2ᚖcatalogueᚋgraphᚋmodelᚐRelease(ctx context.Context, sel ast.SelectionSet, v *model.Release) graphql.Marshaler {
+func (ec *executionContext) marshalORelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx context.Context, sel ast.SelectionSet, v *model.Release) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Release(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodelᚐReleaseStatusᚄ(ctx context.Context, v any) ([]model.ReleaseStatus, error) {
+func (ec *executionContext) unmarshalOReleaseStatus2ᚕcatalogueᚋdbᚋmodelᚐReleaseStatusᚄ(ctx context.Context, v any) ([]model.ReleaseStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -4273,7 +4273,7 @@ func (ec *executionContext) unmarshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodel
 	res := make([]model.ReleaseStatus, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNReleaseStatus2catalogueᚋdbᚋmodelᚐReleaseStatus(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -4281,14 +4281,14 @@ func (ec *executionContext) unmarshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodel
 	return res, nil
 }
 
-func (ec *executionContext) marshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodelᚐReleaseStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOReleaseStatus2ᚕcatalogueᚋdbᚋmodelᚐReleaseStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReleaseStatus2catalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, sel, v[i])
+		return ec.marshalNReleaseStatus2catalogueᚋdbᚋmodelᚐReleaseStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4300,7 +4300,7 @@ func (ec *executionContext) marshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) unmarshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodelᚐReleaseStatus(ctx context.Context, v any) (*model.ReleaseStatus, error) {
+func (ec *executionContext) unmarshalOReleaseStatus2ᚖcatalogueᚋdbᚋmodelᚐReleaseStatus(ctx context.Context, v any) (*model.ReleaseStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -4309,14 +4309,14 @@ func (ec *executionContext) unmarshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodel
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodelᚐReleaseStatus(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOReleaseStatus2ᚖcatalogueᚋdbᚋmodelᚐReleaseStatus(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) unmarshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐReleaseTypeᚄ(ctx context.Context, v any) ([]model.ReleaseType, error) {
+func (ec *executionContext) unmarshalOReleaseType2ᚕcatalogueᚋdbᚋmodelᚐReleaseTypeᚄ(ctx context.Context, v any) ([]model.ReleaseType, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -4325,7 +4325,7 @@ func (ec *executionContext) unmarshalOReleaseType2ᚕcatalogueᚋgraphᚋmodel�
 	res := make([]model.ReleaseType, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNReleaseType2catalogueᚋdbᚋmodelᚐReleaseType(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -4333,14 +4333,14 @@ func (ec *executionContext) unmarshalOReleaseType2ᚕcatalogueᚋgraphᚋmodel�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐReleaseTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseType) graphql.Marshaler {
+func (ec *executionContext) marshalOReleaseType2ᚕcatalogueᚋdbᚋmodelᚐReleaseTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReleaseType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx, sel, v[i])
+		return ec.marshalNReleaseType2catalogueᚋdbᚋmodelᚐReleaseType(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4352,7 +4352,7 @@ func (ec *executionContext) marshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐR
 	return ret
 }
 
-func (ec *executionContext) unmarshalOReleaseType2ᚖcatalogueᚋgraphᚋmodelᚐReleaseType(ctx context.Context, v any) (*model.ReleaseType, error) {
+func (ec *executionContext) unmarshalOReleaseType2ᚖcatalogueᚋdbᚋmodelᚐReleaseType(ctx context.Context, v any) (*model.ReleaseType, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -4361,7 +4361,7 @@ func (ec *executionContext) unmarshalOReleaseType2ᚖcatalogueᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReleaseType2ᚖcatalogueᚋgraphᚋmodelᚐReleaseType(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseType) graphql.Marshaler {
+func (ec *executionContext) marshalOReleaseType2ᚖcatalogueᚋdbᚋmodelᚐReleaseType(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

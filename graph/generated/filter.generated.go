@@ -3,7 +3,7 @@
 package generated
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"math"
 	"strconv"
@@ -36,7 +36,7 @@ func (ec *executionContext) _ArtistFacets_genre(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -68,7 +68,7 @@ func (ec *executionContext) _ArtistFacets_country(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -146,7 +146,7 @@ func (ec *executionContext) _ReleaseFacets_status(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -178,7 +178,7 @@ func (ec *executionContext) _ReleaseFacets_type(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -210,7 +210,7 @@ func (ec *executionContext) _ReleaseFacets_genre(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -242,7 +242,7 @@ func (ec *executionContext) _TrackFacets_explicit(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -274,7 +274,7 @@ func (ec *executionContext) _UserFacets_membershipRole(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -306,7 +306,7 @@ func (ec *executionContext) _UserFacets_membershipStatus(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -338,7 +338,7 @@ func (ec *executionContext) _UserFacets_role(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -370,7 +370,7 @@ func (ec *executionContext) _UserFacets_genre(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -402,7 +402,7 @@ func (ec *executionContext) _UserFacets_language(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
-			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -570,14 +570,14 @@ func (ec *executionContext) unmarshalInputArtistOrder(ctx context.Context, obj a
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNArtistOrderField2catalogueᚋgraphᚋmodelᚐArtistOrderField(ctx, v)
+			data, err := ec.unmarshalNArtistOrderField2catalogueᚋdbᚋmodelᚐArtistOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["field"] = data
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2catalogueᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			data, err := ec.unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -620,35 +620,35 @@ func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj an
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["eq"] = data
 		case "gt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
-			data, err := ec.unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["gt"] = data
 		case "gte":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
-			data, err := ec.unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["gte"] = data
 		case "lt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
-			data, err := ec.unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["lt"] = data
 		case "lte":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
-			data, err := ec.unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -939,28 +939,28 @@ func (ec *executionContext) unmarshalInputMembershipRoleFilter(ctx context.Conte
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx, v)
+			data, err := ec.unmarshalOMembershipRole2ᚖcatalogueᚋdbᚋmodelᚐMembershipRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["eq"] = data
 		case "ne":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
-			data, err := ec.unmarshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx, v)
+			data, err := ec.unmarshalOMembershipRole2ᚖcatalogueᚋdbᚋmodelᚐMembershipRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["ne"] = data
 		case "in":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
-			data, err := ec.unmarshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodelᚐMembershipRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOMembershipRole2ᚕcatalogueᚋdbᚋmodelᚐMembershipRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["in"] = data
 		case "notIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
-			data, err := ec.unmarshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodelᚐMembershipRoleᚄ(ctx, v)
+			data, err := ec.unmarshalOMembershipRole2ᚕcatalogueᚋdbᚋmodelᚐMembershipRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1003,28 +1003,28 @@ func (ec *executionContext) unmarshalInputMembershipStatusFilter(ctx context.Con
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, v)
+			data, err := ec.unmarshalOMembershipStatus2ᚖcatalogueᚋdbᚋmodelᚐMembershipStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["eq"] = data
 		case "ne":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
-			data, err := ec.unmarshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, v)
+			data, err := ec.unmarshalOMembershipStatus2ᚖcatalogueᚋdbᚋmodelᚐMembershipStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["ne"] = data
 		case "in":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
-			data, err := ec.unmarshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmodelᚐMembershipStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOMembershipStatus2ᚕcatalogueᚋdbᚋmodelᚐMembershipStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["in"] = data
 		case "notIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
-			data, err := ec.unmarshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmodelᚐMembershipStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOMembershipStatus2ᚕcatalogueᚋdbᚋmodelᚐMembershipStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1226,14 +1226,14 @@ func (ec *executionContext) unmarshalInputReleaseOrder(ctx context.Context, obj 
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNReleaseOrderField2catalogueᚋgraphᚋmodelᚐReleaseOrderField(ctx, v)
+			data, err := ec.unmarshalNReleaseOrderField2catalogueᚋdbᚋmodelᚐReleaseOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["field"] = data
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2catalogueᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			data, err := ec.unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1276,28 +1276,28 @@ func (ec *executionContext) unmarshalInputReleaseStatusFilter(ctx context.Contex
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚖcatalogueᚋdbᚋmodelᚐReleaseStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["eq"] = data
 		case "ne":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
-			data, err := ec.unmarshalOReleaseStatus2ᚖcatalogueᚋgraphᚋmodelᚐReleaseStatus(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚖcatalogueᚋdbᚋmodelᚐReleaseStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["ne"] = data
 		case "in":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
-			data, err := ec.unmarshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodelᚐReleaseStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚕcatalogueᚋdbᚋmodelᚐReleaseStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["in"] = data
 		case "notIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
-			data, err := ec.unmarshalOReleaseStatus2ᚕcatalogueᚋgraphᚋmodelᚐReleaseStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚕcatalogueᚋdbᚋmodelᚐReleaseStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1340,28 +1340,28 @@ func (ec *executionContext) unmarshalInputReleaseTypeFilter(ctx context.Context,
 		switch k {
 		case "eq":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
-			data, err := ec.unmarshalOReleaseType2ᚖcatalogueᚋgraphᚋmodelᚐReleaseType(ctx, v)
+			data, err := ec.unmarshalOReleaseType2ᚖcatalogueᚋdbᚋmodelᚐReleaseType(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["eq"] = data
 		case "ne":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
-			data, err := ec.unmarshalOReleaseType2ᚖcatalogueᚋgraphᚋmodelᚐReleaseType(ctx, v)
+			data, err := ec.unmarshalOReleaseType2ᚖcatalogueᚋdbᚋmodelᚐReleaseType(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["ne"] = data
 		case "in":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
-			data, err := ec.unmarshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐReleaseTypeᚄ(ctx, v)
+			data, err := ec.unmarshalOReleaseType2ᚕcatalogueᚋdbᚋmodelᚐReleaseTypeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["in"] = data
 		case "notIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
-			data, err := ec.unmarshalOReleaseType2ᚕcatalogueᚋgraphᚋmodelᚐReleaseTypeᚄ(ctx, v)
+			data, err := ec.unmarshalOReleaseType2ᚕcatalogueᚋdbᚋmodelᚐReleaseTypeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1620,14 +1620,14 @@ func (ec *executionContext) unmarshalInputTrackOrder(ctx context.Context, obj an
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNTrackOrderField2catalogueᚋgraphᚋmodelᚐTrackOrderField(ctx, v)
+			data, err := ec.unmarshalNTrackOrderField2catalogueᚋdbᚋmodelᚐTrackOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["field"] = data
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2catalogueᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			data, err := ec.unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1906,14 +1906,14 @@ func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any
 		switch k {
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNUserOrderField2catalogueᚋgraphᚋmodelᚐUserOrderField(ctx, v)
+			data, err := ec.unmarshalNUserOrderField2catalogueᚋdbᚋmodelᚐUserOrderField(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it["field"] = data
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2catalogueᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			data, err := ec.unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2163,7 +2163,7 @@ func (ec *executionContext) _UserFacets(ctx context.Context, sel ast.SelectionSe
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNArtistFacets2ᚖcatalogueᚋgraphᚋmodelᚐArtistFacets(ctx context.Context, sel ast.SelectionSet, v *model.ArtistFacets) graphql.Marshaler {
+func (ec *executionContext) marshalNArtistFacets2ᚖcatalogueᚋdbᚋmodelᚐArtistFacets(ctx context.Context, sel ast.SelectionSet, v *model.ArtistFacets) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ArtistFacets!")
 		return graphql.Null
@@ -2181,21 +2181,21 @@ func (ec *executionContext) unmarshalNArtistOrder2map(ctx context.Context, v any
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNArtistOrderField2catalogueᚋgraphᚋmodelᚐArtistOrderField(ctx context.Context, v any) (model.ArtistOrderField, error) {
+func (ec *executionContext) unmarshalNArtistOrderField2catalogueᚋdbᚋmodelᚐArtistOrderField(ctx context.Context, v any) (model.ArtistOrderField, error) {
 	var res model.ArtistOrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNArtistOrderField2catalogueᚋgraphᚋmodelᚐArtistOrderField(ctx context.Context, sel ast.SelectionSet, v model.ArtistOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNArtistOrderField2catalogueᚋdbᚋmodelᚐArtistOrderField(ctx context.Context, sel ast.SelectionSet, v model.ArtistOrderField) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodelᚐFacetBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
+func (ec *executionContext) marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFacetBucket2ᚖcatalogueᚋgraphᚋmodelᚐFacetBucket(ctx, sel, v[i])
+		return ec.marshalNFacetBucket2ᚖcatalogueᚋdbᚋmodelᚐFacetBucket(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2207,7 +2207,7 @@ func (ec *executionContext) marshalNFacetBucket2ᚕᚖcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNFacetBucket2ᚖcatalogueᚋgraphᚋmodelᚐFacetBucket(ctx context.Context, sel ast.SelectionSet, v *model.FacetBucket) graphql.Marshaler {
+func (ec *executionContext) marshalNFacetBucket2ᚖcatalogueᚋdbᚋmodelᚐFacetBucket(ctx context.Context, sel ast.SelectionSet, v *model.FacetBucket) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FacetBucket!")
 		return graphql.Null
@@ -2215,7 +2215,7 @@ func (ec *executionContext) marshalNFacetBucket2ᚖcatalogueᚋgraphᚋmodelᚐF
 	return ec._FacetBucket(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReleaseFacets2ᚖcatalogueᚋgraphᚋmodelᚐReleaseFacets(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseFacets) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseFacets2ᚖcatalogueᚋdbᚋmodelᚐReleaseFacets(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseFacets) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseFacets!")
 		return graphql.Null
@@ -2233,17 +2233,17 @@ func (ec *executionContext) unmarshalNReleaseOrder2map(ctx context.Context, v an
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNReleaseOrderField2catalogueᚋgraphᚋmodelᚐReleaseOrderField(ctx context.Context, v any) (model.ReleaseOrderField, error) {
+func (ec *executionContext) unmarshalNReleaseOrderField2catalogueᚋdbᚋmodelᚐReleaseOrderField(ctx context.Context, v any) (model.ReleaseOrderField, error) {
 	var res model.ReleaseOrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReleaseOrderField2catalogueᚋgraphᚋmodelᚐReleaseOrderField(ctx context.Context, sel ast.SelectionSet, v model.ReleaseOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseOrderField2catalogueᚋdbᚋmodelᚐReleaseOrderField(ctx context.Context, sel ast.SelectionSet, v model.ReleaseOrderField) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNTrackFacets2ᚖcatalogueᚋgraphᚋmodelᚐTrackFacets(ctx context.Context, sel ast.SelectionSet, v *model.TrackFacets) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackFacets2ᚖcatalogueᚋdbᚋmodelᚐTrackFacets(ctx context.Context, sel ast.SelectionSet, v *model.TrackFacets) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrackFacets!")
 		return graphql.Null
@@ -2261,17 +2261,17 @@ func (ec *executionContext) unmarshalNTrackOrder2map(ctx context.Context, v any)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNTrackOrderField2catalogueᚋgraphᚋmodelᚐTrackOrderField(ctx context.Context, v any) (model.TrackOrderField, error) {
+func (ec *executionContext) unmarshalNTrackOrderField2catalogueᚋdbᚋmodelᚐTrackOrderField(ctx context.Context, v any) (model.TrackOrderField, error) {
 	var res model.TrackOrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTrackOrderField2catalogueᚋgraphᚋmodelᚐTrackOrderField(ctx context.Context, sel ast.SelectionSet, v model.TrackOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackOrderField2catalogueᚋdbᚋmodelᚐTrackOrderField(ctx context.Context, sel ast.SelectionSet, v model.TrackOrderField) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNUserFacets2ᚖcatalogueᚋgraphᚋmodelᚐUserFacets(ctx context.Context, sel ast.SelectionSet, v *model.UserFacets) graphql.Marshaler {
+func (ec *executionContext) marshalNUserFacets2ᚖcatalogueᚋdbᚋmodelᚐUserFacets(ctx context.Context, sel ast.SelectionSet, v *model.UserFacets) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserFacets!")
 		return graphql.Null
@@ -2289,13 +2289,13 @@ func (ec *executionContext) unmarshalNUserOrder2map(ctx context.Context, v any) 
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUserOrderField2catalogueᚋgraphᚋmodelᚐUserOrderField(ctx context.Context, v any) (model.UserOrderField, error) {
+func (ec *executionContext) unmarshalNUserOrderField2catalogueᚋdbᚋmodelᚐUserOrderField(ctx context.Context, v any) (model.UserOrderField, error) {
 	var res model.UserOrderField
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUserOrderField2catalogueᚋgraphᚋmodelᚐUserOrderField(ctx context.Context, sel ast.SelectionSet, v model.UserOrderField) graphql.Marshaler {
+func (ec *executionContext) marshalNUserOrderField2catalogueᚋdbᚋmodelᚐUserOrderField(ctx context.Context, sel ast.SelectionSet, v model.UserOrderField) graphql.Marshaler {
 	return v
 }
 

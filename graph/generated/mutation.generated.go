@@ -3,7 +3,7 @@
 package generated
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"math"
 	"strconv"
@@ -36,7 +36,7 @@ func (ec *executionContext) _ArtistPayload_artist(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Artist) graphql.Marshaler {
-			return ec.marshalOArtist2ᚖcatalogueᚋgraphᚋmodelᚐArtist(ctx, selections, v)
+			return ec.marshalOArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx, selections, v)
 		},
 		true,
 		false,
@@ -68,7 +68,7 @@ func (ec *executionContext) _ArtistPayload_userErrors(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -123,7 +123,7 @@ func (ec *executionContext) _BrandAccessPayload_brandAccess(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
-			return ec.marshalOBrandAccess2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccess(ctx, selections, v)
+			return ec.marshalOBrandAccess2ᚖcatalogueᚋdbᚋmodelᚐBrandAccess(ctx, selections, v)
 		},
 		true,
 		false,
@@ -155,7 +155,7 @@ func (ec *executionContext) _BrandAccessPayload_userErrors(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -210,7 +210,7 @@ func (ec *executionContext) _BrandPayload_brand(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Brand) graphql.Marshaler {
-			return ec.marshalOBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx, selections, v)
+			return ec.marshalOBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx, selections, v)
 		},
 		true,
 		false,
@@ -242,7 +242,7 @@ func (ec *executionContext) _BrandPayload_userErrors(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -297,7 +297,7 @@ func (ec *executionContext) _LabelPayload_label(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Label) graphql.Marshaler {
-			return ec.marshalOLabel2ᚖcatalogueᚋgraphᚋmodelᚐLabel(ctx, selections, v)
+			return ec.marshalOLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx, selections, v)
 		},
 		true,
 		false,
@@ -329,7 +329,7 @@ func (ec *executionContext) _LabelPayload_userErrors(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -384,7 +384,7 @@ func (ec *executionContext) _MembershipPayload_membership(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Membership) graphql.Marshaler {
-			return ec.marshalOMembership2ᚖcatalogueᚋgraphᚋmodelᚐMembership(ctx, selections, v)
+			return ec.marshalOMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx, selections, v)
 		},
 		true,
 		false,
@@ -416,7 +416,7 @@ func (ec *executionContext) _MembershipPayload_userErrors(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -471,7 +471,7 @@ func (ec *executionContext) _ReleasePayload_release(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Release) graphql.Marshaler {
-			return ec.marshalORelease2ᚖcatalogueᚋgraphᚋmodelᚐRelease(ctx, selections, v)
+			return ec.marshalORelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx, selections, v)
 		},
 		true,
 		false,
@@ -503,7 +503,7 @@ func (ec *executionContext) _ReleasePayload_userErrors(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -604,7 +604,7 @@ func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
-			return ec.marshalNUserErrorCode2catalogueᚋgraphᚋmodelᚐUserErrorCode(ctx, selections, v)
+			return ec.marshalNUserErrorCode2catalogueᚋdbᚋmodelᚐUserErrorCode(ctx, selections, v)
 		},
 		true,
 		true,
@@ -627,7 +627,7 @@ func (ec *executionContext) _UserPayload_user(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -659,7 +659,7 @@ func (ec *executionContext) _UserPayload_userErrors(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1013,7 +1013,7 @@ func (ec *executionContext) unmarshalInputDeliveryStoresInput(ctx context.Contex
 			it.ExpectedVersion = data
 		case "stores":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stores"))
-			data, err := ec.unmarshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStoreᚄ(ctx, v)
+			data, err := ec.unmarshalNStore2ᚕcatalogueᚋdbᚋmodelᚐStoreᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1080,7 +1080,7 @@ func (ec *executionContext) unmarshalInputGrantBrandAccessInput(ctx context.Cont
 			it.UserID = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNBrandAccessRole2catalogueᚋgraphᚋmodelᚐBrandAccessRole(ctx, v)
+			data, err := ec.unmarshalNBrandAccessRole2catalogueᚋdbᚋmodelᚐBrandAccessRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1140,7 +1140,7 @@ func (ec *executionContext) unmarshalInputInviteMemberInput(ctx context.Context,
 			it.Email = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, v)
+			data, err := ec.unmarshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1217,7 +1217,7 @@ func (ec *executionContext) unmarshalInputQueueReleaseInput(ctx context.Context,
 			it.ExpectedVersion = data
 		case "stores":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stores"))
-			data, err := ec.unmarshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStoreᚄ(ctx, v)
+			data, err := ec.unmarshalNStore2ᚕcatalogueᚋdbᚋmodelᚐStoreᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1455,7 +1455,7 @@ func (ec *executionContext) unmarshalInputSaveReleaseInput(ctx context.Context, 
 			it.Title = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNReleaseType2catalogueᚋgraphᚋmodelᚐReleaseType(ctx, v)
+			data, err := ec.unmarshalNReleaseType2catalogueᚋdbᚋmodelᚐReleaseType(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1476,7 +1476,7 @@ func (ec *executionContext) unmarshalInputSaveReleaseInput(ctx context.Context, 
 			it.CatalogNumber = data
 		case "releaseDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseDate"))
-			data, err := ec.unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx, v)
+			data, err := ec.unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1518,7 +1518,7 @@ func (ec *executionContext) unmarshalInputSaveReleaseInput(ctx context.Context, 
 			it.ArtistIds = data
 		case "tracks":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tracks"))
-			data, err := ec.unmarshalNSaveTrackInput2ᚕᚖcatalogueᚋgraphᚋmodelᚐSaveTrackInputᚄ(ctx, v)
+			data, err := ec.unmarshalNSaveTrackInput2ᚕᚖcatalogueᚋdbᚋmodelᚐSaveTrackInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -1914,14 +1914,14 @@ func (ec *executionContext) unmarshalInputUpdateMembershipInput(ctx context.Cont
 			it.ExpectedVersion = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx, v)
+			data, err := ec.unmarshalOMembershipRole2ᚖcatalogueᚋdbᚋmodelᚐMembershipRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Role = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, v)
+			data, err := ec.unmarshalOMembershipStatus2ᚖcatalogueᚋdbᚋmodelᚐMembershipStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2571,68 +2571,68 @@ func (ec *executionContext) unmarshalNArtistFieldsInput2map(ctx context.Context,
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateArtistInput2catalogueᚋgraphᚋmodelᚐCreateArtistInput(ctx context.Context, v any) (model.CreateArtistInput, error) {
+func (ec *executionContext) unmarshalNCreateArtistInput2catalogueᚋdbᚋmodelᚐCreateArtistInput(ctx context.Context, v any) (model.CreateArtistInput, error) {
 	res, err := ec.unmarshalInputCreateArtistInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateBrandInput2catalogueᚋgraphᚋmodelᚐCreateBrandInput(ctx context.Context, v any) (model.CreateBrandInput, error) {
+func (ec *executionContext) unmarshalNCreateBrandInput2catalogueᚋdbᚋmodelᚐCreateBrandInput(ctx context.Context, v any) (model.CreateBrandInput, error) {
 	res, err := ec.unmarshalInputCreateBrandInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateLabelInput2catalogueᚋgraphᚋmodelᚐCreateLabelInput(ctx context.Context, v any) (model.CreateLabelInput, error) {
+func (ec *executionContext) unmarshalNCreateLabelInput2catalogueᚋdbᚋmodelᚐCreateLabelInput(ctx context.Context, v any) (model.CreateLabelInput, error) {
 	res, err := ec.unmarshalInputCreateLabelInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNDeliveryStoresInput2catalogueᚋgraphᚋmodelᚐDeliveryStoresInput(ctx context.Context, v any) (model.DeliveryStoresInput, error) {
+func (ec *executionContext) unmarshalNDeliveryStoresInput2catalogueᚋdbᚋmodelᚐDeliveryStoresInput(ctx context.Context, v any) (model.DeliveryStoresInput, error) {
 	res, err := ec.unmarshalInputDeliveryStoresInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNGrantBrandAccessInput2catalogueᚋgraphᚋmodelᚐGrantBrandAccessInput(ctx context.Context, v any) (model.GrantBrandAccessInput, error) {
+func (ec *executionContext) unmarshalNGrantBrandAccessInput2catalogueᚋdbᚋmodelᚐGrantBrandAccessInput(ctx context.Context, v any) (model.GrantBrandAccessInput, error) {
 	res, err := ec.unmarshalInputGrantBrandAccessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNInviteMemberInput2catalogueᚋgraphᚋmodelᚐInviteMemberInput(ctx context.Context, v any) (model.InviteMemberInput, error) {
+func (ec *executionContext) unmarshalNInviteMemberInput2catalogueᚋdbᚋmodelᚐInviteMemberInput(ctx context.Context, v any) (model.InviteMemberInput, error) {
 	res, err := ec.unmarshalInputInviteMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNQueueReleaseInput2catalogueᚋgraphᚋmodelᚐQueueReleaseInput(ctx context.Context, v any) (model.QueueReleaseInput, error) {
+func (ec *executionContext) unmarshalNQueueReleaseInput2catalogueᚋdbᚋmodelᚐQueueReleaseInput(ctx context.Context, v any) (model.QueueReleaseInput, error) {
 	res, err := ec.unmarshalInputQueueReleaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRejectReleaseInput2catalogueᚋgraphᚋmodelᚐRejectReleaseInput(ctx context.Context, v any) (model.RejectReleaseInput, error) {
+func (ec *executionContext) unmarshalNRejectReleaseInput2catalogueᚋdbᚋmodelᚐRejectReleaseInput(ctx context.Context, v any) (model.RejectReleaseInput, error) {
 	res, err := ec.unmarshalInputRejectReleaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNReleaseTransitionInput2catalogueᚋgraphᚋmodelᚐReleaseTransitionInput(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
+func (ec *executionContext) unmarshalNReleaseTransitionInput2catalogueᚋdbᚋmodelᚐReleaseTransitionInput(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
 	res, err := ec.unmarshalInputReleaseTransitionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRevokeBrandAccessInput2catalogueᚋgraphᚋmodelᚐRevokeBrandAccessInput(ctx context.Context, v any) (model.RevokeBrandAccessInput, error) {
+func (ec *executionContext) unmarshalNRevokeBrandAccessInput2catalogueᚋdbᚋmodelᚐRevokeBrandAccessInput(ctx context.Context, v any) (model.RevokeBrandAccessInput, error) {
 	res, err := ec.unmarshalInputRevokeBrandAccessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSaveReleaseInput2catalogueᚋgraphᚋmodelᚐSaveReleaseInput(ctx context.Context, v any) (model.SaveReleaseInput, error) {
+func (ec *executionContext) unmarshalNSaveReleaseInput2catalogueᚋdbᚋmodelᚐSaveReleaseInput(ctx context.Context, v any) (model.SaveReleaseInput, error) {
 	res, err := ec.unmarshalInputSaveReleaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSaveTrackInput2ᚕᚖcatalogueᚋgraphᚋmodelᚐSaveTrackInputᚄ(ctx context.Context, v any) ([]*model.SaveTrackInput, error) {
+func (ec *executionContext) unmarshalNSaveTrackInput2ᚕᚖcatalogueᚋdbᚋmodelᚐSaveTrackInputᚄ(ctx context.Context, v any) ([]*model.SaveTrackInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*model.SaveTrackInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSaveTrackInput2ᚖcatalogueᚋgraphᚋmodelᚐSaveTrackInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSaveTrackInput2ᚖcatalogueᚋdbᚋmodelᚐSaveTrackInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -2640,28 +2640,28 @@ func (ec *executionContext) unmarshalNSaveTrackInput2ᚕᚖcatalogueᚋgraphᚋm
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNSaveTrackInput2ᚖcatalogueᚋgraphᚋmodelᚐSaveTrackInput(ctx context.Context, v any) (*model.SaveTrackInput, error) {
+func (ec *executionContext) unmarshalNSaveTrackInput2ᚖcatalogueᚋdbᚋmodelᚐSaveTrackInput(ctx context.Context, v any) (*model.SaveTrackInput, error) {
 	res, err := ec.unmarshalInputSaveTrackInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNStore2catalogueᚋgraphᚋmodelᚐStore(ctx context.Context, v any) (model.Store, error) {
+func (ec *executionContext) unmarshalNStore2catalogueᚋdbᚋmodelᚐStore(ctx context.Context, v any) (model.Store, error) {
 	var res model.Store
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNStore2catalogueᚋgraphᚋmodelᚐStore(ctx context.Context, sel ast.SelectionSet, v model.Store) graphql.Marshaler {
+func (ec *executionContext) marshalNStore2catalogueᚋdbᚋmodelᚐStore(ctx context.Context, sel ast.SelectionSet, v model.Store) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStoreᚄ(ctx context.Context, v any) ([]model.Store, error) {
+func (ec *executionContext) unmarshalNStore2ᚕcatalogueᚋdbᚋmodelᚐStoreᚄ(ctx context.Context, v any) ([]model.Store, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]model.Store, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNStore2catalogueᚋgraphᚋmodelᚐStore(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNStore2catalogueᚋdbᚋmodelᚐStore(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -2669,11 +2669,11 @@ func (ec *executionContext) unmarshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStore
 	return res, nil
 }
 
-func (ec *executionContext) marshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStoreᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Store) graphql.Marshaler {
+func (ec *executionContext) marshalNStore2ᚕcatalogueᚋdbᚋmodelᚐStoreᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Store) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStore2catalogueᚋgraphᚋmodelᚐStore(ctx, sel, v[i])
+		return ec.marshalNStore2catalogueᚋdbᚋmodelᚐStore(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2685,41 +2685,41 @@ func (ec *executionContext) marshalNStore2ᚕcatalogueᚋgraphᚋmodelᚐStore�
 	return ret
 }
 
-func (ec *executionContext) unmarshalNTerminateUserInput2catalogueᚋgraphᚋmodelᚐTerminateUserInput(ctx context.Context, v any) (model.TerminateUserInput, error) {
+func (ec *executionContext) unmarshalNTerminateUserInput2catalogueᚋdbᚋmodelᚐTerminateUserInput(ctx context.Context, v any) (model.TerminateUserInput, error) {
 	res, err := ec.unmarshalInputTerminateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateArtistInput2catalogueᚋgraphᚋmodelᚐUpdateArtistInput(ctx context.Context, v any) (model.UpdateArtistInput, error) {
+func (ec *executionContext) unmarshalNUpdateArtistInput2catalogueᚋdbᚋmodelᚐUpdateArtistInput(ctx context.Context, v any) (model.UpdateArtistInput, error) {
 	res, err := ec.unmarshalInputUpdateArtistInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateBrandInput2catalogueᚋgraphᚋmodelᚐUpdateBrandInput(ctx context.Context, v any) (model.UpdateBrandInput, error) {
+func (ec *executionContext) unmarshalNUpdateBrandInput2catalogueᚋdbᚋmodelᚐUpdateBrandInput(ctx context.Context, v any) (model.UpdateBrandInput, error) {
 	res, err := ec.unmarshalInputUpdateBrandInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateLabelInput2catalogueᚋgraphᚋmodelᚐUpdateLabelInput(ctx context.Context, v any) (model.UpdateLabelInput, error) {
+func (ec *executionContext) unmarshalNUpdateLabelInput2catalogueᚋdbᚋmodelᚐUpdateLabelInput(ctx context.Context, v any) (model.UpdateLabelInput, error) {
 	res, err := ec.unmarshalInputUpdateLabelInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateMembershipInput2catalogueᚋgraphᚋmodelᚐUpdateMembershipInput(ctx context.Context, v any) (model.UpdateMembershipInput, error) {
+func (ec *executionContext) unmarshalNUpdateMembershipInput2catalogueᚋdbᚋmodelᚐUpdateMembershipInput(ctx context.Context, v any) (model.UpdateMembershipInput, error) {
 	res, err := ec.unmarshalInputUpdateMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateUserInput2catalogueᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
+func (ec *executionContext) unmarshalNUpdateUserInput2catalogueᚋdbᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
 	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+func (ec *executionContext) marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUserError2ᚖcatalogueᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+		return ec.marshalNUserError2ᚖcatalogueᚋdbᚋmodelᚐUserError(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2731,7 +2731,7 @@ func (ec *executionContext) marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐ
 	return ret
 }
 
-func (ec *executionContext) marshalNUserError2ᚖcatalogueᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+func (ec *executionContext) marshalNUserError2ᚖcatalogueᚋdbᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserError!")
 		return graphql.Null
@@ -2739,59 +2739,59 @@ func (ec *executionContext) marshalNUserError2ᚖcatalogueᚋgraphᚋmodelᚐUse
 	return ec._UserError(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNUserErrorCode2catalogueᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, v any) (model.UserErrorCode, error) {
+func (ec *executionContext) unmarshalNUserErrorCode2catalogueᚋdbᚋmodelᚐUserErrorCode(ctx context.Context, v any) (model.UserErrorCode, error) {
 	var res model.UserErrorCode
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUserErrorCode2catalogueᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+func (ec *executionContext) marshalNUserErrorCode2catalogueᚋdbᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalOArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx context.Context, sel ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOArtistPayload2ᚖcatalogueᚋdbᚋmodelᚐArtistPayload(ctx context.Context, sel ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._ArtistPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOBrandAccessPayload2ᚖcatalogueᚋdbᚋmodelᚐBrandAccessPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._BrandAccessPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOBrandPayload2ᚖcatalogueᚋdbᚋmodelᚐBrandPayload(ctx context.Context, sel ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._BrandPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx context.Context, sel ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOLabelPayload2ᚖcatalogueᚋdbᚋmodelᚐLabelPayload(ctx context.Context, sel ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._LabelPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOMembershipPayload2ᚖcatalogueᚋdbᚋmodelᚐMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._MembershipPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
+func (ec *executionContext) marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._ReleasePayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOUserPayload2ᚖcatalogueᚋdbᚋmodelᚐUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -4,7 +4,7 @@ package generated
 
 import (
 	"bytes"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"fmt"
 	"sync/atomic"

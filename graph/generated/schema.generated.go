@@ -3,7 +3,7 @@
 package generated
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +68,7 @@ func (ec *executionContext) field_Mutation_addDeliveryStores_args(ctx context.Co
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeliveryStoresInput, error) {
-			return ec.unmarshalNDeliveryStoresInput2catalogueᚋgraphᚋmodelᚐDeliveryStoresInput(ctx, v)
+			return ec.unmarshalNDeliveryStoresInput2catalogueᚋdbᚋmodelᚐDeliveryStoresInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (ec *executionContext) field_Mutation_approveRelease_args(ctx context.Conte
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
-			return ec.unmarshalNReleaseTransitionInput2catalogueᚋgraphᚋmodelᚐReleaseTransitionInput(ctx, v)
+			return ec.unmarshalNReleaseTransitionInput2catalogueᚋdbᚋmodelᚐReleaseTransitionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
-			return ec.unmarshalNCreateApiKeyInput2catalogueᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx, v)
+			return ec.unmarshalNCreateApiKeyInput2catalogueᚋdbᚋmodelᚐCreateAPIKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (ec *executionContext) field_Mutation_createArtist_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateArtistInput, error) {
-			return ec.unmarshalNCreateArtistInput2catalogueᚋgraphᚋmodelᚐCreateArtistInput(ctx, v)
+			return ec.unmarshalNCreateArtistInput2catalogueᚋdbᚋmodelᚐCreateArtistInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (ec *executionContext) field_Mutation_createBrand_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateBrandInput, error) {
-			return ec.unmarshalNCreateBrandInput2catalogueᚋgraphᚋmodelᚐCreateBrandInput(ctx, v)
+			return ec.unmarshalNCreateBrandInput2catalogueᚋdbᚋmodelᚐCreateBrandInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (ec *executionContext) field_Mutation_createLabel_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateLabelInput, error) {
-			return ec.unmarshalNCreateLabelInput2catalogueᚋgraphᚋmodelᚐCreateLabelInput(ctx, v)
+			return ec.unmarshalNCreateLabelInput2catalogueᚋdbᚋmodelᚐCreateLabelInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (ec *executionContext) field_Mutation_grantBrandAccess_args(ctx context.Con
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.GrantBrandAccessInput, error) {
-			return ec.unmarshalNGrantBrandAccessInput2catalogueᚋgraphᚋmodelᚐGrantBrandAccessInput(ctx, v)
+			return ec.unmarshalNGrantBrandAccessInput2catalogueᚋdbᚋmodelᚐGrantBrandAccessInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func (ec *executionContext) field_Mutation_inviteMember_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.InviteMemberInput, error) {
-			return ec.unmarshalNInviteMemberInput2catalogueᚋgraphᚋmodelᚐInviteMemberInput(ctx, v)
+			return ec.unmarshalNInviteMemberInput2catalogueᚋdbᚋmodelᚐInviteMemberInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func (ec *executionContext) field_Mutation_markReleaseDelivered_args(ctx context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
-			return ec.unmarshalNReleaseTransitionInput2catalogueᚋgraphᚋmodelᚐReleaseTransitionInput(ctx, v)
+			return ec.unmarshalNReleaseTransitionInput2catalogueᚋdbᚋmodelᚐReleaseTransitionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func (ec *executionContext) field_Mutation_queueRelease_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.QueueReleaseInput, error) {
-			return ec.unmarshalNQueueReleaseInput2catalogueᚋgraphᚋmodelᚐQueueReleaseInput(ctx, v)
+			return ec.unmarshalNQueueReleaseInput2catalogueᚋdbᚋmodelᚐQueueReleaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (ec *executionContext) field_Mutation_rejectRelease_args(ctx context.Contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RejectReleaseInput, error) {
-			return ec.unmarshalNRejectReleaseInput2catalogueᚋgraphᚋmodelᚐRejectReleaseInput(ctx, v)
+			return ec.unmarshalNRejectReleaseInput2catalogueᚋdbᚋmodelᚐRejectReleaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func (ec *executionContext) field_Mutation_removeDeliveryStores_args(ctx context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeliveryStoresInput, error) {
-			return ec.unmarshalNDeliveryStoresInput2catalogueᚋgraphᚋmodelᚐDeliveryStoresInput(ctx, v)
+			return ec.unmarshalNDeliveryStoresInput2catalogueᚋdbᚋmodelᚐDeliveryStoresInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -236,7 +236,7 @@ func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
-			return ec.unmarshalNRevokeApiKeyInput2catalogueᚋgraphᚋmodelᚐRevokeAPIKeyInput(ctx, v)
+			return ec.unmarshalNRevokeApiKeyInput2catalogueᚋdbᚋmodelᚐRevokeAPIKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -250,7 +250,7 @@ func (ec *executionContext) field_Mutation_revokeBrandAccess_args(ctx context.Co
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeBrandAccessInput, error) {
-			return ec.unmarshalNRevokeBrandAccessInput2catalogueᚋgraphᚋmodelᚐRevokeBrandAccessInput(ctx, v)
+			return ec.unmarshalNRevokeBrandAccessInput2catalogueᚋdbᚋmodelᚐRevokeBrandAccessInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -264,7 +264,7 @@ func (ec *executionContext) field_Mutation_saveRelease_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SaveReleaseInput, error) {
-			return ec.unmarshalNSaveReleaseInput2catalogueᚋgraphᚋmodelᚐSaveReleaseInput(ctx, v)
+			return ec.unmarshalNSaveReleaseInput2catalogueᚋdbᚋmodelᚐSaveReleaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -278,7 +278,7 @@ func (ec *executionContext) field_Mutation_submitRelease_args(ctx context.Contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
-			return ec.unmarshalNReleaseTransitionInput2catalogueᚋgraphᚋmodelᚐReleaseTransitionInput(ctx, v)
+			return ec.unmarshalNReleaseTransitionInput2catalogueᚋdbᚋmodelᚐReleaseTransitionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -292,7 +292,7 @@ func (ec *executionContext) field_Mutation_takeDownRelease_args(ctx context.Cont
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReleaseTransitionInput, error) {
-			return ec.unmarshalNReleaseTransitionInput2catalogueᚋgraphᚋmodelᚐReleaseTransitionInput(ctx, v)
+			return ec.unmarshalNReleaseTransitionInput2catalogueᚋdbᚋmodelᚐReleaseTransitionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -306,7 +306,7 @@ func (ec *executionContext) field_Mutation_terminateUser_args(ctx context.Contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TerminateUserInput, error) {
-			return ec.unmarshalNTerminateUserInput2catalogueᚋgraphᚋmodelᚐTerminateUserInput(ctx, v)
+			return ec.unmarshalNTerminateUserInput2catalogueᚋdbᚋmodelᚐTerminateUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -320,7 +320,7 @@ func (ec *executionContext) field_Mutation_updateArtist_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateArtistInput, error) {
-			return ec.unmarshalNUpdateArtistInput2catalogueᚋgraphᚋmodelᚐUpdateArtistInput(ctx, v)
+			return ec.unmarshalNUpdateArtistInput2catalogueᚋdbᚋmodelᚐUpdateArtistInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -334,7 +334,7 @@ func (ec *executionContext) field_Mutation_updateBrand_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateBrandInput, error) {
-			return ec.unmarshalNUpdateBrandInput2catalogueᚋgraphᚋmodelᚐUpdateBrandInput(ctx, v)
+			return ec.unmarshalNUpdateBrandInput2catalogueᚋdbᚋmodelᚐUpdateBrandInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -348,7 +348,7 @@ func (ec *executionContext) field_Mutation_updateLabel_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateLabelInput, error) {
-			return ec.unmarshalNUpdateLabelInput2catalogueᚋgraphᚋmodelᚐUpdateLabelInput(ctx, v)
+			return ec.unmarshalNUpdateLabelInput2catalogueᚋdbᚋmodelᚐUpdateLabelInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -362,7 +362,7 @@ func (ec *executionContext) field_Mutation_updateMembership_args(ctx context.Con
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateMembershipInput, error) {
-			return ec.unmarshalNUpdateMembershipInput2catalogueᚋgraphᚋmodelᚐUpdateMembershipInput(ctx, v)
+			return ec.unmarshalNUpdateMembershipInput2catalogueᚋdbᚋmodelᚐUpdateMembershipInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -376,7 +376,7 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateUserInput, error) {
-			return ec.unmarshalNUpdateUserInput2catalogueᚋgraphᚋmodelᚐUpdateUserInput(ctx, v)
+			return ec.unmarshalNUpdateUserInput2catalogueᚋdbᚋmodelᚐUpdateUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -496,7 +496,7 @@ func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
-			return ec.marshalOApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+			return ec.marshalOApiKey2ᚖcatalogueᚋdbᚋmodelᚐAPIKey(ctx, selections, v)
 		},
 		true,
 		false,
@@ -574,7 +574,7 @@ func (ec *executionContext) _CreateApiKeyPayload_userErrors(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -630,7 +630,7 @@ func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
-			return ec.marshalOCreateApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
+			return ec.marshalOCreateApiKeyPayload2ᚖcatalogueᚋdbᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -674,7 +674,7 @@ func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
-			return ec.marshalORevokeApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx, selections, v)
+			return ec.marshalORevokeApiKeyPayload2ᚖcatalogueᚋdbᚋmodelᚐRevokeAPIKeyPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -718,7 +718,7 @@ func (ec *executionContext) _Mutation_inviteMember(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
-			return ec.marshalOMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx, selections, v)
+			return ec.marshalOMembershipPayload2ᚖcatalogueᚋdbᚋmodelᚐMembershipPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -762,7 +762,7 @@ func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
-			return ec.marshalOUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+			return ec.marshalOUserPayload2ᚖcatalogueᚋdbᚋmodelᚐUserPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -806,7 +806,7 @@ func (ec *executionContext) _Mutation_updateMembership(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
-			return ec.marshalOMembershipPayload2ᚖcatalogueᚋgraphᚋmodelᚐMembershipPayload(ctx, selections, v)
+			return ec.marshalOMembershipPayload2ᚖcatalogueᚋdbᚋmodelᚐMembershipPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -850,7 +850,7 @@ func (ec *executionContext) _Mutation_terminateUser(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
-			return ec.marshalOUserPayload2ᚖcatalogueᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+			return ec.marshalOUserPayload2ᚖcatalogueᚋdbᚋmodelᚐUserPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -894,7 +894,7 @@ func (ec *executionContext) _Mutation_grantBrandAccess(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
-			return ec.marshalOBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx, selections, v)
+			return ec.marshalOBrandAccessPayload2ᚖcatalogueᚋdbᚋmodelᚐBrandAccessPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -938,7 +938,7 @@ func (ec *executionContext) _Mutation_revokeBrandAccess(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccessPayload) graphql.Marshaler {
-			return ec.marshalOBrandAccessPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessPayload(ctx, selections, v)
+			return ec.marshalOBrandAccessPayload2ᚖcatalogueᚋdbᚋmodelᚐBrandAccessPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -982,7 +982,7 @@ func (ec *executionContext) _Mutation_createBrand(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
-			return ec.marshalOBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx, selections, v)
+			return ec.marshalOBrandPayload2ᚖcatalogueᚋdbᚋmodelᚐBrandPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1026,7 +1026,7 @@ func (ec *executionContext) _Mutation_updateBrand(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandPayload) graphql.Marshaler {
-			return ec.marshalOBrandPayload2ᚖcatalogueᚋgraphᚋmodelᚐBrandPayload(ctx, selections, v)
+			return ec.marshalOBrandPayload2ᚖcatalogueᚋdbᚋmodelᚐBrandPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1070,7 +1070,7 @@ func (ec *executionContext) _Mutation_createLabel(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
-			return ec.marshalOLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx, selections, v)
+			return ec.marshalOLabelPayload2ᚖcatalogueᚋdbᚋmodelᚐLabelPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1114,7 +1114,7 @@ func (ec *executionContext) _Mutation_updateLabel(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabelPayload) graphql.Marshaler {
-			return ec.marshalOLabelPayload2ᚖcatalogueᚋgraphᚋmodelᚐLabelPayload(ctx, selections, v)
+			return ec.marshalOLabelPayload2ᚖcatalogueᚋdbᚋmodelᚐLabelPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1158,7 +1158,7 @@ func (ec *executionContext) _Mutation_createArtist(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
-			return ec.marshalOArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx, selections, v)
+			return ec.marshalOArtistPayload2ᚖcatalogueᚋdbᚋmodelᚐArtistPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1202,7 +1202,7 @@ func (ec *executionContext) _Mutation_updateArtist(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistPayload) graphql.Marshaler {
-			return ec.marshalOArtistPayload2ᚖcatalogueᚋgraphᚋmodelᚐArtistPayload(ctx, selections, v)
+			return ec.marshalOArtistPayload2ᚖcatalogueᚋdbᚋmodelᚐArtistPayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1246,7 +1246,7 @@ func (ec *executionContext) _Mutation_saveRelease(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1290,7 +1290,7 @@ func (ec *executionContext) _Mutation_submitRelease(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1334,7 +1334,7 @@ func (ec *executionContext) _Mutation_approveRelease(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1378,7 +1378,7 @@ func (ec *executionContext) _Mutation_rejectRelease(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1422,7 +1422,7 @@ func (ec *executionContext) _Mutation_queueRelease(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1466,7 +1466,7 @@ func (ec *executionContext) _Mutation_addDeliveryStores(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1510,7 +1510,7 @@ func (ec *executionContext) _Mutation_removeDeliveryStores(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1554,7 +1554,7 @@ func (ec *executionContext) _Mutation_markReleaseDelivered(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1598,7 +1598,7 @@ func (ec *executionContext) _Mutation_takeDownRelease(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleasePayload) graphql.Marshaler {
-			return ec.marshalOReleasePayload2ᚖcatalogueᚋgraphᚋmodelᚐReleasePayload(ctx, selections, v)
+			return ec.marshalOReleasePayload2ᚖcatalogueᚋdbᚋmodelᚐReleasePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1734,7 +1734,7 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
-			return ec.marshalONode2catalogueᚋgraphᚋmodelᚐNode(ctx, selections, v)
+			return ec.marshalONode2catalogueᚋdbᚋmodelᚐNode(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1778,7 +1778,7 @@ func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
-			return ec.marshalNNode2ᚕcatalogueᚋgraphᚋmodelᚐNode(ctx, selections, v)
+			return ec.marshalNNode2ᚕcatalogueᚋdbᚋmodelᚐNode(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1821,7 +1821,7 @@ func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
-			return ec.marshalNViewer2ᚖcatalogueᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+			return ec.marshalNViewer2ᚖcatalogueᚋdbᚋmodelᚐViewer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1854,7 +1854,7 @@ func (ec *executionContext) _Query_tenant(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalOTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalOTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1898,7 +1898,7 @@ func (ec *executionContext) _Query_tenants(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantConnection) graphql.Marshaler {
-			return ec.marshalNTenantConnection2ᚖcatalogueᚋgraphᚋmodelᚐTenantConnection(ctx, selections, v)
+			return ec.marshalNTenantConnection2ᚖcatalogueᚋdbᚋmodelᚐTenantConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2017,7 +2017,7 @@ func (ec *executionContext) _RevokeApiKeyPayload_apiKey(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
-			return ec.marshalOApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+			return ec.marshalOApiKey2ᚖcatalogueᚋdbᚋmodelᚐAPIKey(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2049,7 +2049,7 @@ func (ec *executionContext) _RevokeApiKeyPayload_userErrors(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖcatalogueᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+			return ec.marshalNUserError2ᚕᚖcatalogueᚋdbᚋmodelᚐUserErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2104,7 +2104,7 @@ func (ec *executionContext) _Viewer_user(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2136,7 +2136,7 @@ func (ec *executionContext) _Viewer_tenant(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalOTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalOTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2168,7 +2168,7 @@ func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.MembershipRole) graphql.Marshaler {
-			return ec.marshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, selections, v)
+			return ec.marshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2214,7 +2214,7 @@ func (ec *executionContext) _Viewer_apiKey(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
-			return ec.marshalOApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+			return ec.marshalOApiKey2ᚖcatalogueᚋdbᚋmodelᚐAPIKey(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2246,7 +2246,7 @@ func (ec *executionContext) _Viewer_impersonator(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2346,7 +2346,7 @@ func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context,
 			it.Name = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, v)
+			data, err := ec.unmarshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2997,7 +2997,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNCreateApiKeyInput2catalogueᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
+func (ec *executionContext) unmarshalNCreateApiKeyInput2catalogueᚋdbᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -3016,27 +3016,27 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) marshalNNode2ᚕcatalogueᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+func (ec *executionContext) marshalNNode2ᚕcatalogueᚋdbᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalONode2catalogueᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+		return ec.marshalONode2catalogueᚋdbᚋmodelᚐNode(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) unmarshalNOrderDirection2catalogueᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
+func (ec *executionContext) unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
 	var res model.OrderDirection
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrderDirection2catalogueᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v model.OrderDirection) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v model.OrderDirection) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+func (ec *executionContext) marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
@@ -3044,12 +3044,12 @@ func (ec *executionContext) marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPage
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRevokeApiKeyInput2catalogueᚋgraphᚋmodelᚐRevokeAPIKeyInput(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
+func (ec *executionContext) unmarshalNRevokeApiKeyInput2catalogueᚋdbᚋmodelᚐRevokeAPIKeyInput(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
 	res, err := ec.unmarshalInputRevokeApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNViewer2ᚖcatalogueᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+func (ec *executionContext) marshalNViewer2ᚖcatalogueᚋdbᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
 		return graphql.Null
@@ -3057,14 +3057,14 @@ func (ec *executionContext) marshalNViewer2ᚖcatalogueᚋgraphᚋmodelᚐViewer
 	return ec._Viewer(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOCreateApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
+func (ec *executionContext) marshalOCreateApiKeyPayload2ᚖcatalogueᚋdbᚋmodelᚐCreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._CreateApiKeyPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx context.Context, v any) (*model.Date, error) {
+func (ec *executionContext) unmarshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx context.Context, v any) (*model.Date, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3073,7 +3073,7 @@ func (ec *executionContext) unmarshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(c
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODate2ᚖcatalogueᚋgraphᚋmodelᚐDate(ctx context.Context, sel ast.SelectionSet, v *model.Date) graphql.Marshaler {
+func (ec *executionContext) marshalODate2ᚖcatalogueᚋdbᚋmodelᚐDate(ctx context.Context, sel ast.SelectionSet, v *model.Date) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -3098,14 +3098,14 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalONode2catalogueᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+func (ec *executionContext) marshalONode2catalogueᚋdbᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalORevokeApiKeyPayload2ᚖcatalogueᚋgraphᚋmodelᚐRevokeAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
+func (ec *executionContext) marshalORevokeApiKeyPayload2ᚖcatalogueᚋdbᚋmodelᚐRevokeAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPIKeyPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

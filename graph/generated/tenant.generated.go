@@ -3,7 +3,7 @@
 package generated
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"math"
 	"strconv"
@@ -799,7 +799,7 @@ func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.MembershipRole) graphql.Marshaler {
-			return ec.marshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, selections, v)
+			return ec.marshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -822,7 +822,7 @@ func (ec *executionContext) _ApiKey_tenant(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -854,7 +854,7 @@ func (ec *executionContext) _ApiKey_createdBy(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -955,7 +955,7 @@ func (ec *executionContext) _ApiKeyConnection_edges(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIKeyEdge) graphql.Marshaler {
-			return ec.marshalNApiKeyEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNApiKeyEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -987,7 +987,7 @@ func (ec *executionContext) _ApiKeyConnection_pageInfo(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1065,7 +1065,7 @@ func (ec *executionContext) _ApiKeyEdge_node(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
-			return ec.marshalNApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey(ctx, selections, v)
+			return ec.marshalNApiKey2ᚖcatalogueᚋdbᚋmodelᚐAPIKey(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1143,7 +1143,7 @@ func (ec *executionContext) _Brand_tenant(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1176,7 +1176,7 @@ func (ec *executionContext) _Brand_members(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandMemberConnection) graphql.Marshaler {
-			return ec.marshalNBrandMemberConnection2ᚖcatalogueᚋgraphᚋmodelᚐBrandMemberConnection(ctx, selections, v)
+			return ec.marshalNBrandMemberConnection2ᚖcatalogueᚋdbᚋmodelᚐBrandMemberConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1220,7 +1220,7 @@ func (ec *executionContext) _Brand_artists(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistConnection) graphql.Marshaler {
-			return ec.marshalNArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐArtistConnection(ctx, selections, v)
+			return ec.marshalNArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐArtistConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1264,7 +1264,7 @@ func (ec *executionContext) _Brand_releases(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
-			return ec.marshalNReleaseConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseConnection(ctx, selections, v)
+			return ec.marshalNReleaseConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1307,7 +1307,7 @@ func (ec *executionContext) _Brand_createdBy(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1339,7 +1339,7 @@ func (ec *executionContext) _Brand_updatedBy(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1440,7 +1440,7 @@ func (ec *executionContext) _BrandConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.BrandEdge) graphql.Marshaler {
-			return ec.marshalNBrandEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNBrandEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1472,7 +1472,7 @@ func (ec *executionContext) _BrandConnection_pageInfo(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1550,7 +1550,7 @@ func (ec *executionContext) _BrandEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Brand) graphql.Marshaler {
-			return ec.marshalNBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx, selections, v)
+			return ec.marshalNBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1651,7 +1651,7 @@ func (ec *executionContext) _Group_tenant(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1706,7 +1706,7 @@ func (ec *executionContext) _GroupConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupEdge) graphql.Marshaler {
-			return ec.marshalNGroupEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNGroupEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1738,7 +1738,7 @@ func (ec *executionContext) _GroupConnection_pageInfo(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1816,7 +1816,7 @@ func (ec *executionContext) _GroupEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
-			return ec.marshalNGroup2ᚖcatalogueᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+			return ec.marshalNGroup2ᚖcatalogueᚋdbᚋmodelᚐGroup(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1917,7 +1917,7 @@ func (ec *executionContext) _Tenant_parent(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalOTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalOTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1950,7 +1950,7 @@ func (ec *executionContext) _Tenant_subsidiaries(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantConnection) graphql.Marshaler {
-			return ec.marshalNTenantConnection2ᚖcatalogueᚋgraphᚋmodelᚐTenantConnection(ctx, selections, v)
+			return ec.marshalNTenantConnection2ᚖcatalogueᚋdbᚋmodelᚐTenantConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1994,7 +1994,7 @@ func (ec *executionContext) _Tenant_brands(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandConnection) graphql.Marshaler {
-			return ec.marshalNBrandConnection2ᚖcatalogueᚋgraphᚋmodelᚐBrandConnection(ctx, selections, v)
+			return ec.marshalNBrandConnection2ᚖcatalogueᚋdbᚋmodelᚐBrandConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2038,7 +2038,7 @@ func (ec *executionContext) _Tenant_members(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantMemberConnection) graphql.Marshaler {
-			return ec.marshalNTenantMemberConnection2ᚖcatalogueᚋgraphᚋmodelᚐTenantMemberConnection(ctx, selections, v)
+			return ec.marshalNTenantMemberConnection2ᚖcatalogueᚋdbᚋmodelᚐTenantMemberConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2082,7 +2082,7 @@ func (ec *executionContext) _Tenant_groups(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
-			return ec.marshalNGroupConnection2ᚖcatalogueᚋgraphᚋmodelᚐGroupConnection(ctx, selections, v)
+			return ec.marshalNGroupConnection2ᚖcatalogueᚋdbᚋmodelᚐGroupConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2126,7 +2126,7 @@ func (ec *executionContext) _Tenant_artists(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistConnection) graphql.Marshaler {
-			return ec.marshalNArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐArtistConnection(ctx, selections, v)
+			return ec.marshalNArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐArtistConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2170,7 +2170,7 @@ func (ec *executionContext) _Tenant_labels(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabelConnection) graphql.Marshaler {
-			return ec.marshalNLabelConnection2ᚖcatalogueᚋgraphᚋmodelᚐLabelConnection(ctx, selections, v)
+			return ec.marshalNLabelConnection2ᚖcatalogueᚋdbᚋmodelᚐLabelConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2214,7 +2214,7 @@ func (ec *executionContext) _Tenant_releases(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseConnection) graphql.Marshaler {
-			return ec.marshalNReleaseConnection2ᚖcatalogueᚋgraphᚋmodelᚐReleaseConnection(ctx, selections, v)
+			return ec.marshalNReleaseConnection2ᚖcatalogueᚋdbᚋmodelᚐReleaseConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2258,7 +2258,7 @@ func (ec *executionContext) _Tenant_apiKeys(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.APIKeyConnection) graphql.Marshaler {
-			return ec.marshalNApiKeyConnection2ᚖcatalogueᚋgraphᚋmodelᚐAPIKeyConnection(ctx, selections, v)
+			return ec.marshalNApiKeyConnection2ᚖcatalogueᚋdbᚋmodelᚐAPIKeyConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2347,7 +2347,7 @@ func (ec *executionContext) _TenantConnection_edges(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.TenantEdge) graphql.Marshaler {
-			return ec.marshalNTenantEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNTenantEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2379,7 +2379,7 @@ func (ec *executionContext) _TenantConnection_pageInfo(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2457,7 +2457,7 @@ func (ec *executionContext) _TenantEdge_node(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3145,7 +3145,7 @@ func (ec *executionContext) _TenantEdge(ctx context.Context, sel ast.SelectionSe
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKey2ᚖcatalogueᚋdbᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
 		return graphql.Null
@@ -3153,7 +3153,7 @@ func (ec *executionContext) marshalNApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey
 	return ec._ApiKey(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNApiKeyConnection2ᚖcatalogueᚋgraphᚋmodelᚐAPIKeyConnection(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKeyConnection2ᚖcatalogueᚋdbᚋmodelᚐAPIKeyConnection(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKeyConnection!")
 		return graphql.Null
@@ -3161,11 +3161,11 @@ func (ec *executionContext) marshalNApiKeyConnection2ᚖcatalogueᚋgraphᚋmode
 	return ec._ApiKeyConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKeyEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIKeyEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNApiKeyEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNApiKeyEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3177,7 +3177,7 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNApiKeyEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKeyEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.APIKeyEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKeyEdge!")
 		return graphql.Null
@@ -3185,7 +3185,7 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖcatalogueᚋgraphᚋmodelᚐEd
 	return ec._ApiKeyEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx context.Context, sel ast.SelectionSet, v *model.Brand) graphql.Marshaler {
+func (ec *executionContext) marshalNBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx context.Context, sel ast.SelectionSet, v *model.Brand) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Brand!")
 		return graphql.Null
@@ -3193,7 +3193,7 @@ func (ec *executionContext) marshalNBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(c
 	return ec._Brand(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBrandConnection2ᚖcatalogueᚋgraphᚋmodelᚐBrandConnection(ctx context.Context, sel ast.SelectionSet, v *model.BrandConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandConnection2ᚖcatalogueᚋdbᚋmodelᚐBrandConnection(ctx context.Context, sel ast.SelectionSet, v *model.BrandConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandConnection!")
 		return graphql.Null
@@ -3201,11 +3201,11 @@ func (ec *executionContext) marshalNBrandConnection2ᚖcatalogueᚋgraphᚋmodel
 	return ec._BrandConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBrandEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BrandEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BrandEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBrandEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNBrandEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3217,7 +3217,7 @@ func (ec *executionContext) marshalNBrandEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐ
 	return ret
 }
 
-func (ec *executionContext) marshalNBrandEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.BrandEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.BrandEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandEdge!")
 		return graphql.Null
@@ -3225,7 +3225,7 @@ func (ec *executionContext) marshalNBrandEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdg
 	return ec._BrandEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNGroup2ᚖcatalogueᚋgraphᚋmodelᚐGroup(ctx context.Context, sel ast.SelectionSet, v *model.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNGroup2ᚖcatalogueᚋdbᚋmodelᚐGroup(ctx context.Context, sel ast.SelectionSet, v *model.Group) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Group!")
 		return graphql.Null
@@ -3233,7 +3233,7 @@ func (ec *executionContext) marshalNGroup2ᚖcatalogueᚋgraphᚋmodelᚐGroup(c
 	return ec._Group(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNGroupConnection2ᚖcatalogueᚋgraphᚋmodelᚐGroupConnection(ctx context.Context, sel ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNGroupConnection2ᚖcatalogueᚋdbᚋmodelᚐGroupConnection(ctx context.Context, sel ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GroupConnection!")
 		return graphql.Null
@@ -3241,11 +3241,11 @@ func (ec *executionContext) marshalNGroupConnection2ᚖcatalogueᚋgraphᚋmodel
 	return ec._GroupConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNGroupEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNGroupEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNGroupEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNGroupEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3257,7 +3257,7 @@ func (ec *executionContext) marshalNGroupEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐ
 	return ret
 }
 
-func (ec *executionContext) marshalNGroupEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.GroupEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNGroupEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.GroupEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GroupEdge!")
 		return graphql.Null
@@ -3265,7 +3265,7 @@ func (ec *executionContext) marshalNGroupEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdg
 	return ec._GroupEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx context.Context, sel ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
+func (ec *executionContext) marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx context.Context, sel ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tenant!")
 		return graphql.Null
@@ -3273,7 +3273,7 @@ func (ec *executionContext) marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant
 	return ec._Tenant(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTenantConnection2ᚖcatalogueᚋgraphᚋmodelᚐTenantConnection(ctx context.Context, sel ast.SelectionSet, v *model.TenantConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNTenantConnection2ᚖcatalogueᚋdbᚋmodelᚐTenantConnection(ctx context.Context, sel ast.SelectionSet, v *model.TenantConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TenantConnection!")
 		return graphql.Null
@@ -3281,11 +3281,11 @@ func (ec *executionContext) marshalNTenantConnection2ᚖcatalogueᚋgraphᚋmode
 	return ec._TenantConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTenantEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTenantEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTenantEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNTenantEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3297,7 +3297,7 @@ func (ec *executionContext) marshalNTenantEdge2ᚕᚖcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNTenantEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.TenantEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTenantEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.TenantEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TenantEdge!")
 		return graphql.Null
@@ -3305,21 +3305,21 @@ func (ec *executionContext) marshalNTenantEdge2ᚖcatalogueᚋgraphᚋmodelᚐEd
 	return ec._TenantEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOApiKey2ᚖcatalogueᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalOApiKey2ᚖcatalogueᚋdbᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._ApiKey(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx context.Context, sel ast.SelectionSet, v *model.Brand) graphql.Marshaler {
+func (ec *executionContext) marshalOBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx context.Context, sel ast.SelectionSet, v *model.Brand) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Brand(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx context.Context, sel ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
+func (ec *executionContext) marshalOTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx context.Context, sel ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

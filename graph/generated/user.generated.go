@@ -3,7 +3,7 @@
 package generated
 
 import (
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"context"
 	"math"
 	"strconv"
@@ -267,7 +267,7 @@ func (ec *executionContext) _BrandAccess_brand(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Brand) graphql.Marshaler {
-			return ec.marshalNBrand2ᚖcatalogueᚋgraphᚋmodelᚐBrand(ctx, selections, v)
+			return ec.marshalNBrand2ᚖcatalogueᚋdbᚋmodelᚐBrand(ctx, selections, v)
 		},
 		true,
 		true,
@@ -299,7 +299,7 @@ func (ec *executionContext) _BrandAccess_user(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalNUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -331,7 +331,7 @@ func (ec *executionContext) _BrandAccess_role(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.BrandAccessRole) graphql.Marshaler {
-			return ec.marshalNBrandAccessRole2catalogueᚋgraphᚋmodelᚐBrandAccessRole(ctx, selections, v)
+			return ec.marshalNBrandAccessRole2catalogueᚋdbᚋmodelᚐBrandAccessRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -377,7 +377,7 @@ func (ec *executionContext) _BrandAccessConnection_edges(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.BrandAccessEdge) graphql.Marshaler {
-			return ec.marshalNBrandAccessEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNBrandAccessEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -409,7 +409,7 @@ func (ec *executionContext) _BrandAccessConnection_pageInfo(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -487,7 +487,7 @@ func (ec *executionContext) _BrandAccessEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
-			return ec.marshalNBrandAccess2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccess(ctx, selections, v)
+			return ec.marshalNBrandAccess2ᚖcatalogueᚋdbᚋmodelᚐBrandAccess(ctx, selections, v)
 		},
 		true,
 		true,
@@ -519,7 +519,7 @@ func (ec *executionContext) _BrandMemberConnection_facets(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserFacets) graphql.Marshaler {
-			return ec.marshalNUserFacets2ᚖcatalogueᚋgraphᚋmodelᚐUserFacets(ctx, selections, v)
+			return ec.marshalNUserFacets2ᚖcatalogueᚋdbᚋmodelᚐUserFacets(ctx, selections, v)
 		},
 		true,
 		true,
@@ -551,7 +551,7 @@ func (ec *executionContext) _BrandMemberConnection_edges(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.BrandMemberEdge) graphql.Marshaler {
-			return ec.marshalNBrandMemberEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐBrandMemberEdgeᚄ(ctx, selections, v)
+			return ec.marshalNBrandMemberEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐBrandMemberEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -583,7 +583,7 @@ func (ec *executionContext) _BrandMemberConnection_pageInfo(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -661,7 +661,7 @@ func (ec *executionContext) _BrandMemberEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalNUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -693,7 +693,7 @@ func (ec *executionContext) _BrandMemberEdge_access(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
-			return ec.marshalNBrandAccess2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccess(ctx, selections, v)
+			return ec.marshalNBrandAccess2ᚖcatalogueᚋdbᚋmodelᚐBrandAccess(ctx, selections, v)
 		},
 		true,
 		true,
@@ -794,7 +794,7 @@ func (ec *executionContext) _Membership_tenant(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚖcatalogueᚋgraphᚋmodelᚐTenant(ctx, selections, v)
+			return ec.marshalNTenant2ᚖcatalogueᚋdbᚋmodelᚐTenant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -826,7 +826,7 @@ func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalNUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -858,7 +858,7 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.MembershipRole) graphql.Marshaler {
-			return ec.marshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, selections, v)
+			return ec.marshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -881,7 +881,7 @@ func (ec *executionContext) _Membership_status(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.MembershipStatus) graphql.Marshaler {
-			return ec.marshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, selections, v)
+			return ec.marshalNMembershipStatus2catalogueᚋdbᚋmodelᚐMembershipStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -928,7 +928,7 @@ func (ec *executionContext) _Membership_groups(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
-			return ec.marshalNGroupConnection2ᚖcatalogueᚋgraphᚋmodelᚐGroupConnection(ctx, selections, v)
+			return ec.marshalNGroupConnection2ᚖcatalogueᚋdbᚋmodelᚐGroupConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -972,7 +972,7 @@ func (ec *executionContext) _Membership_brandAccess(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BrandAccessConnection) graphql.Marshaler {
-			return ec.marshalNBrandAccessConnection2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessConnection(ctx, selections, v)
+			return ec.marshalNBrandAccessConnection2ᚖcatalogueᚋdbᚋmodelᚐBrandAccessConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1084,7 +1084,7 @@ func (ec *executionContext) _MembershipConnection_edges(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
-			return ec.marshalNMembershipEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+			return ec.marshalNMembershipEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1116,7 +1116,7 @@ func (ec *executionContext) _MembershipConnection_pageInfo(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1194,7 +1194,7 @@ func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚖcatalogueᚋgraphᚋmodelᚐMembership(ctx, selections, v)
+			return ec.marshalNMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1226,7 +1226,7 @@ func (ec *executionContext) _TenantMemberConnection_facets(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserFacets) graphql.Marshaler {
-			return ec.marshalNUserFacets2ᚖcatalogueᚋgraphᚋmodelᚐUserFacets(ctx, selections, v)
+			return ec.marshalNUserFacets2ᚖcatalogueᚋdbᚋmodelᚐUserFacets(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1258,7 +1258,7 @@ func (ec *executionContext) _TenantMemberConnection_edges(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.TenantMemberEdge) graphql.Marshaler {
-			return ec.marshalNTenantMemberEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐTenantMemberEdgeᚄ(ctx, selections, v)
+			return ec.marshalNTenantMemberEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐTenantMemberEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1290,7 +1290,7 @@ func (ec *executionContext) _TenantMemberConnection_pageInfo(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖcatalogueᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			return ec.marshalNPageInfo2ᚖcatalogueᚋdbᚋmodelᚐPageInfo(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1368,7 +1368,7 @@ func (ec *executionContext) _TenantMemberEdge_node(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalNUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1400,7 +1400,7 @@ func (ec *executionContext) _TenantMemberEdge_membership(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚖcatalogueᚋgraphᚋmodelᚐMembership(ctx, selections, v)
+			return ec.marshalNMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1593,7 +1593,7 @@ func (ec *executionContext) _User_language(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Language) graphql.Marshaler {
-			return ec.marshalOLanguage2ᚖcatalogueᚋgraphᚋmodelᚐLanguage(ctx, selections, v)
+			return ec.marshalOLanguage2ᚖcatalogueᚋdbᚋmodelᚐLanguage(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2016,7 +2016,7 @@ func (ec *executionContext) _User_adminRoles(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.AdminRole) graphql.Marshaler {
-			return ec.marshalNAdminRole2ᚕcatalogueᚋgraphᚋmodelᚐAdminRoleᚄ(ctx, selections, v)
+			return ec.marshalNAdminRole2ᚕcatalogueᚋdbᚋmodelᚐAdminRoleᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2062,7 +2062,7 @@ func (ec *executionContext) _User_createdBy(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2094,7 +2094,7 @@ func (ec *executionContext) _User_updatedBy(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2265,7 +2265,7 @@ func (ec *executionContext) _User_memberships(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
-			return ec.marshalNMembershipConnection2ᚖcatalogueᚋgraphᚋmodelᚐMembershipConnection(ctx, selections, v)
+			return ec.marshalNMembershipConnection2ᚖcatalogueᚋdbᚋmodelᚐMembershipConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2309,7 +2309,7 @@ func (ec *executionContext) _User_artists(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ArtistConnection) graphql.Marshaler {
-			return ec.marshalNArtistConnection2ᚖcatalogueᚋgraphᚋmodelᚐArtistConnection(ctx, selections, v)
+			return ec.marshalNArtistConnection2ᚖcatalogueᚋdbᚋmodelᚐArtistConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3102,23 +3102,23 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNAdminRole2catalogueᚋgraphᚋmodelᚐAdminRole(ctx context.Context, v any) (model.AdminRole, error) {
+func (ec *executionContext) unmarshalNAdminRole2catalogueᚋdbᚋmodelᚐAdminRole(ctx context.Context, v any) (model.AdminRole, error) {
 	var res model.AdminRole
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAdminRole2catalogueᚋgraphᚋmodelᚐAdminRole(ctx context.Context, sel ast.SelectionSet, v model.AdminRole) graphql.Marshaler {
+func (ec *executionContext) marshalNAdminRole2catalogueᚋdbᚋmodelᚐAdminRole(ctx context.Context, sel ast.SelectionSet, v model.AdminRole) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNAdminRole2ᚕcatalogueᚋgraphᚋmodelᚐAdminRoleᚄ(ctx context.Context, v any) ([]model.AdminRole, error) {
+func (ec *executionContext) unmarshalNAdminRole2ᚕcatalogueᚋdbᚋmodelᚐAdminRoleᚄ(ctx context.Context, v any) ([]model.AdminRole, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]model.AdminRole, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAdminRole2catalogueᚋgraphᚋmodelᚐAdminRole(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAdminRole2catalogueᚋdbᚋmodelᚐAdminRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -3126,11 +3126,11 @@ func (ec *executionContext) unmarshalNAdminRole2ᚕcatalogueᚋgraphᚋmodelᚐA
 	return res, nil
 }
 
-func (ec *executionContext) marshalNAdminRole2ᚕcatalogueᚋgraphᚋmodelᚐAdminRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AdminRole) graphql.Marshaler {
+func (ec *executionContext) marshalNAdminRole2ᚕcatalogueᚋdbᚋmodelᚐAdminRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AdminRole) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAdminRole2catalogueᚋgraphᚋmodelᚐAdminRole(ctx, sel, v[i])
+		return ec.marshalNAdminRole2catalogueᚋdbᚋmodelᚐAdminRole(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3142,7 +3142,7 @@ func (ec *executionContext) marshalNAdminRole2ᚕcatalogueᚋgraphᚋmodelᚐAdm
 	return ret
 }
 
-func (ec *executionContext) marshalNBrandAccess2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccess(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandAccess2ᚖcatalogueᚋdbᚋmodelᚐBrandAccess(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandAccess!")
 		return graphql.Null
@@ -3150,7 +3150,7 @@ func (ec *executionContext) marshalNBrandAccess2ᚖcatalogueᚋgraphᚋmodelᚐB
 	return ec._BrandAccess(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBrandAccessConnection2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccessConnection(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandAccessConnection2ᚖcatalogueᚋdbᚋmodelᚐBrandAccessConnection(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandAccessConnection!")
 		return graphql.Null
@@ -3158,11 +3158,11 @@ func (ec *executionContext) marshalNBrandAccessConnection2ᚖcatalogueᚋgraph�
 	return ec._BrandAccessConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBrandAccessEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BrandAccessEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandAccessEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BrandAccessEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBrandAccessEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNBrandAccessEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3174,7 +3174,7 @@ func (ec *executionContext) marshalNBrandAccessEdge2ᚕᚖcatalogueᚋgraphᚋmo
 	return ret
 }
 
-func (ec *executionContext) marshalNBrandAccessEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandAccessEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccessEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandAccessEdge!")
 		return graphql.Null
@@ -3182,17 +3182,17 @@ func (ec *executionContext) marshalNBrandAccessEdge2ᚖcatalogueᚋgraphᚋmodel
 	return ec._BrandAccessEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNBrandAccessRole2catalogueᚋgraphᚋmodelᚐBrandAccessRole(ctx context.Context, v any) (model.BrandAccessRole, error) {
+func (ec *executionContext) unmarshalNBrandAccessRole2catalogueᚋdbᚋmodelᚐBrandAccessRole(ctx context.Context, v any) (model.BrandAccessRole, error) {
 	var res model.BrandAccessRole
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNBrandAccessRole2catalogueᚋgraphᚋmodelᚐBrandAccessRole(ctx context.Context, sel ast.SelectionSet, v model.BrandAccessRole) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandAccessRole2catalogueᚋdbᚋmodelᚐBrandAccessRole(ctx context.Context, sel ast.SelectionSet, v model.BrandAccessRole) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNBrandMemberConnection2ᚖcatalogueᚋgraphᚋmodelᚐBrandMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.BrandMemberConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandMemberConnection2ᚖcatalogueᚋdbᚋmodelᚐBrandMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.BrandMemberConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandMemberConnection!")
 		return graphql.Null
@@ -3200,11 +3200,11 @@ func (ec *executionContext) marshalNBrandMemberConnection2ᚖcatalogueᚋgraph�
 	return ec._BrandMemberConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNBrandMemberEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐBrandMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BrandMemberEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandMemberEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐBrandMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BrandMemberEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBrandMemberEdge2ᚖcatalogueᚋgraphᚋmodelᚐBrandMemberEdge(ctx, sel, v[i])
+		return ec.marshalNBrandMemberEdge2ᚖcatalogueᚋdbᚋmodelᚐBrandMemberEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3216,7 +3216,7 @@ func (ec *executionContext) marshalNBrandMemberEdge2ᚕᚖcatalogueᚋgraphᚋmo
 	return ret
 }
 
-func (ec *executionContext) marshalNBrandMemberEdge2ᚖcatalogueᚋgraphᚋmodelᚐBrandMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.BrandMemberEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNBrandMemberEdge2ᚖcatalogueᚋdbᚋmodelᚐBrandMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.BrandMemberEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BrandMemberEdge!")
 		return graphql.Null
@@ -3224,7 +3224,7 @@ func (ec *executionContext) marshalNBrandMemberEdge2ᚖcatalogueᚋgraphᚋmodel
 	return ec._BrandMemberEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMembership2ᚖcatalogueᚋgraphᚋmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v *model.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalNMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v *model.Membership) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Membership!")
 		return graphql.Null
@@ -3232,7 +3232,7 @@ func (ec *executionContext) marshalNMembership2ᚖcatalogueᚋgraphᚋmodelᚐMe
 	return ec._Membership(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMembershipConnection2ᚖcatalogueᚋgraphᚋmodelᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipConnection2ᚖcatalogueᚋdbᚋmodelᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MembershipConnection!")
 		return graphql.Null
@@ -3240,11 +3240,11 @@ func (ec *executionContext) marshalNMembershipConnection2ᚖcatalogueᚋgraphᚋ
 	return ec._MembershipConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMembershipEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMembershipEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+		return ec.marshalNMembershipEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3256,7 +3256,7 @@ func (ec *executionContext) marshalNMembershipEdge2ᚕᚖcatalogueᚋgraphᚋmod
 	return ret
 }
 
-func (ec *executionContext) marshalNMembershipEdge2ᚖcatalogueᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.MembershipEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.MembershipEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MembershipEdge!")
 		return graphql.Null
@@ -3264,27 +3264,27 @@ func (ec *executionContext) marshalNMembershipEdge2ᚖcatalogueᚋgraphᚋmodel�
 	return ec._MembershipEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx context.Context, v any) (model.MembershipRole, error) {
+func (ec *executionContext) unmarshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx context.Context, v any) (model.MembershipRole, error) {
 	var res model.MembershipRole
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx context.Context, sel ast.SelectionSet, v model.MembershipRole) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx context.Context, sel ast.SelectionSet, v model.MembershipRole) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx context.Context, v any) (model.MembershipStatus, error) {
+func (ec *executionContext) unmarshalNMembershipStatus2catalogueᚋdbᚋmodelᚐMembershipStatus(ctx context.Context, v any) (model.MembershipStatus, error) {
 	var res model.MembershipStatus
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx context.Context, sel ast.SelectionSet, v model.MembershipStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipStatus2catalogueᚋdbᚋmodelᚐMembershipStatus(ctx context.Context, sel ast.SelectionSet, v model.MembershipStatus) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNTenantMemberConnection2ᚖcatalogueᚋgraphᚋmodelᚐTenantMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.TenantMemberConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNTenantMemberConnection2ᚖcatalogueᚋdbᚋmodelᚐTenantMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.TenantMemberConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TenantMemberConnection!")
 		return graphql.Null
@@ -3292,11 +3292,11 @@ func (ec *executionContext) marshalNTenantMemberConnection2ᚖcatalogueᚋgraph�
 	return ec._TenantMemberConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTenantMemberEdge2ᚕᚖcatalogueᚋgraphᚋmodelᚐTenantMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantMemberEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTenantMemberEdge2ᚕᚖcatalogueᚋdbᚋmodelᚐTenantMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantMemberEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTenantMemberEdge2ᚖcatalogueᚋgraphᚋmodelᚐTenantMemberEdge(ctx, sel, v[i])
+		return ec.marshalNTenantMemberEdge2ᚖcatalogueᚋdbᚋmodelᚐTenantMemberEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3308,7 +3308,7 @@ func (ec *executionContext) marshalNTenantMemberEdge2ᚕᚖcatalogueᚋgraphᚋm
 	return ret
 }
 
-func (ec *executionContext) marshalNTenantMemberEdge2ᚖcatalogueᚋgraphᚋmodelᚐTenantMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.TenantMemberEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNTenantMemberEdge2ᚖcatalogueᚋdbᚋmodelᚐTenantMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.TenantMemberEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TenantMemberEdge!")
 		return graphql.Null
@@ -3316,7 +3316,7 @@ func (ec *executionContext) marshalNTenantMemberEdge2ᚖcatalogueᚋgraphᚋmode
 	return ec._TenantMemberEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
+func (ec *executionContext) marshalNUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
@@ -3324,28 +3324,28 @@ func (ec *executionContext) marshalNUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBrandAccess2ᚖcatalogueᚋgraphᚋmodelᚐBrandAccess(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
+func (ec *executionContext) marshalOBrandAccess2ᚖcatalogueᚋdbᚋmodelᚐBrandAccess(ctx context.Context, sel ast.SelectionSet, v *model.BrandAccess) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._BrandAccess(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOLanguage2ᚖcatalogueᚋgraphᚋmodelᚐLanguage(ctx context.Context, sel ast.SelectionSet, v *model.Language) graphql.Marshaler {
+func (ec *executionContext) marshalOLanguage2ᚖcatalogueᚋdbᚋmodelᚐLanguage(ctx context.Context, sel ast.SelectionSet, v *model.Language) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Language(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOMembership2ᚖcatalogueᚋgraphᚋmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v *model.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalOMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v *model.Membership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Membership(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodelᚐMembershipRoleᚄ(ctx context.Context, v any) ([]model.MembershipRole, error) {
+func (ec *executionContext) unmarshalOMembershipRole2ᚕcatalogueᚋdbᚋmodelᚐMembershipRoleᚄ(ctx context.Context, v any) ([]model.MembershipRole, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3354,7 +3354,7 @@ func (ec *executionContext) unmarshalOMembershipRole2ᚕcatalogueᚋgraphᚋmode
 	res := make([]model.MembershipRole, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -3362,14 +3362,14 @@ func (ec *executionContext) unmarshalOMembershipRole2ᚕcatalogueᚋgraphᚋmode
 	return res, nil
 }
 
-func (ec *executionContext) marshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodelᚐMembershipRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MembershipRole) graphql.Marshaler {
+func (ec *executionContext) marshalOMembershipRole2ᚕcatalogueᚋdbᚋmodelᚐMembershipRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MembershipRole) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMembershipRole2catalogueᚋgraphᚋmodelᚐMembershipRole(ctx, sel, v[i])
+		return ec.marshalNMembershipRole2catalogueᚋdbᚋmodelᚐMembershipRole(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3381,7 +3381,7 @@ func (ec *executionContext) marshalOMembershipRole2ᚕcatalogueᚋgraphᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) unmarshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx context.Context, v any) (*model.MembershipRole, error) {
+func (ec *executionContext) unmarshalOMembershipRole2ᚖcatalogueᚋdbᚋmodelᚐMembershipRole(ctx context.Context, v any) (*model.MembershipRole, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3390,14 +3390,14 @@ func (ec *executionContext) unmarshalOMembershipRole2ᚖcatalogueᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOMembershipRole2ᚖcatalogueᚋgraphᚋmodelᚐMembershipRole(ctx context.Context, sel ast.SelectionSet, v *model.MembershipRole) graphql.Marshaler {
+func (ec *executionContext) marshalOMembershipRole2ᚖcatalogueᚋdbᚋmodelᚐMembershipRole(ctx context.Context, sel ast.SelectionSet, v *model.MembershipRole) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) unmarshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmodelᚐMembershipStatusᚄ(ctx context.Context, v any) ([]model.MembershipStatus, error) {
+func (ec *executionContext) unmarshalOMembershipStatus2ᚕcatalogueᚋdbᚋmodelᚐMembershipStatusᚄ(ctx context.Context, v any) ([]model.MembershipStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3406,7 +3406,7 @@ func (ec *executionContext) unmarshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmo
 	res := make([]model.MembershipStatus, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNMembershipStatus2catalogueᚋdbᚋmodelᚐMembershipStatus(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -3414,14 +3414,14 @@ func (ec *executionContext) unmarshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmo
 	return res, nil
 }
 
-func (ec *executionContext) marshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmodelᚐMembershipStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MembershipStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOMembershipStatus2ᚕcatalogueᚋdbᚋmodelᚐMembershipStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MembershipStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMembershipStatus2catalogueᚋgraphᚋmodelᚐMembershipStatus(ctx, sel, v[i])
+		return ec.marshalNMembershipStatus2catalogueᚋdbᚋmodelᚐMembershipStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3433,7 +3433,7 @@ func (ec *executionContext) marshalOMembershipStatus2ᚕcatalogueᚋgraphᚋmode
 	return ret
 }
 
-func (ec *executionContext) unmarshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx context.Context, v any) (*model.MembershipStatus, error) {
+func (ec *executionContext) unmarshalOMembershipStatus2ᚖcatalogueᚋdbᚋmodelᚐMembershipStatus(ctx context.Context, v any) (*model.MembershipStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -3442,14 +3442,14 @@ func (ec *executionContext) unmarshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOMembershipStatus2ᚖcatalogueᚋgraphᚋmodelᚐMembershipStatus(ctx context.Context, sel ast.SelectionSet, v *model.MembershipStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOMembershipStatus2ᚖcatalogueᚋdbᚋmodelᚐMembershipStatus(ctx context.Context, sel ast.SelectionSet, v *model.MembershipStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) marshalOUser2ᚖcatalogueᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
+func (ec *executionContext) marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -39,7 +39,7 @@ import (
 	"github.com/lib/pq"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 	"catalogue/internal/auth"
 )

@@ -10,7 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/auth"
 	"catalogue/internal/filter"
 )

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 	"catalogue/internal/auth"
 )

@@ -34,7 +34,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 )
 

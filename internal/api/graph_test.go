@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 )
 

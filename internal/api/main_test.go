@@ -24,7 +24,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 	"catalogue/internal/auth"
 	"catalogue/internal/testdb"

@@ -27,7 +27,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 	"catalogue/internal/api"
 	"catalogue/internal/auth"
 )

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // Authenticator checks credentials against the database.

@@ -9,7 +9,7 @@ import (
 	"fmt"
 
 	"catalogue/db"
-	"catalogue/graph/model"
+	"catalogue/db/model"
 )
 
 // Permission is a named capability. FORBIDDEN errors name the one missing.
