@@ -2,6 +2,8 @@ package db
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,6 +97,15 @@ func (f *Fields) Facet(name, expr string) *Fields {
 
 // Set is the field table the query syntax parser resolves names with.
 func (f *Fields) Set() *filter.FieldSet { return f.set }
+
+// FilterNames are the canonical names of the filterable fields, sorted.
+func (f *Fields) FilterNames() []string { return f.set.Names() }
+
+// SortNames are the orderBy values the list accepts, sorted.
+func (f *Fields) SortNames() []string { return slices.Sorted(maps.Keys(f.sorts)) }
+
+// FacetNames are the facets the list can count, sorted.
+func (f *Fields) FacetNames() []string { return slices.Sorted(maps.Keys(f.facets)) }
 
 // compiler turns a filter tree into a SQL predicate with ? placeholders.
 type compiler struct {

@@ -151,10 +151,16 @@ func (o *object[T]) planField(ctx context.Context, fc *graphql.FieldContext, res
 	}
 }
 
+// lists are the nested lists of the plan by field ("Tenant.members"), as
+// their specs name them: the schema's filter inputs, order enums and facets
+// are checked against them (prefetch_test.go).
+var lists = map[string]*db.ListSpec{}
+
 // listOf is the step of a nested list: one statement for the pages of every
 // parent, one for their totalCount and one per facet when selected; then
 // the edges are planned with the rows of all the pages.
 func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T]) step[P] {
+	lists[l.Name] = &l.ListSpec
 	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
 		q, err := prepare(ctx, fc.Field.Field, &l.ListSpec, listArgsOf(fc.Args))
 		if err != nil {
@@ -415,8 +421,8 @@ func init() {
 		"tenant":    refTo(func(k *model.APIKey) string { return k.TenantID }, db.TenantNode, tenantPlan),
 		"createdBy": refTo(func(k *model.APIKey) string { return opt(k.CreatedByID) }, db.UserNode, userPlan),
 	}
-	// The impersonator is read outside the request's scope, one row by
-	// its resolver; it is not part of the plan.
+	// The impersonator is the caller's own identity, read with the
+	// credentials (internal/auth); it is not part of the plan.
 	viewerPlan.steps = map[string]step[model.Viewer]{
 		"user":   refTo(func(v *model.Viewer) string { return v.UserID }, db.UserNode, userPlan),
 		"tenant": refTo(func(v *model.Viewer) string { return v.TenantID }, db.TenantNode, tenantPlan),

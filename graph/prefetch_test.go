@@ -2,6 +2,7 @@ package graph
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -22,7 +23,7 @@ func TestPlanDescribesEveryFieldThatReads(t *testing.T) {
 	// Values that never need a read of their own.
 	inMemory := map[string]bool{"PageInfo": true, "Language": true, "UserError": true}
 	unplanned := map[string]string{
-		"Viewer.impersonator": "the caller's own identity, read outside the request's scope by its resolver",
+		"Viewer.impersonator": "the caller's own identity, read with the credentials",
 	}
 	described := map[string]bool{}
 	for _, o := range objects {
@@ -79,5 +80,86 @@ func TestPlanDescribesEveryFieldThatReads(t *testing.T) {
 		if _, ok := nodeReads[model.NodeType(def.Name)]; !ok {
 			t.Errorf("Node type %s cannot be read by global ID", def.Name)
 		}
+	}
+}
+
+// TestListArgumentsMatchTheirDescriptions: the filter inputs, orderBy enums
+// and facets the schema offers on a list are exactly the fields the list's
+// description in db knows, so that a field cannot be half-wired (in the
+// schema but refused at run time, or the other way round).
+func TestListArgumentsMatchTheirDescriptions(t *testing.T) {
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
+	// Input fields of every filter that are not fields of the list.
+	combinators := map[string]bool{"and": true, "or": true, "not": true, "search": true}
+	checked := map[string]bool{}
+	for _, def := range schema.Types {
+		if def.Kind != ast.Object || strings.HasPrefix(def.Name, "__") {
+			continue
+		}
+		for _, f := range def.Fields {
+			filterArg, orderArg := f.Arguments.ForName("filter"), f.Arguments.ForName("orderBy")
+			conn := schema.Types[f.Type.Name()]
+			var facets *ast.FieldDefinition
+			if conn != nil {
+				facets = conn.Fields.ForName("facets")
+			}
+			if filterArg == nil && orderArg == nil && facets == nil {
+				continue
+			}
+			name := def.Name + "." + f.Name
+			spec := lists[name]
+			if spec == nil {
+				t.Errorf("%s takes filter/orderBy/facets but the plan has no list for it", name)
+				continue
+			}
+			if spec.Fields == nil {
+				t.Errorf("%s takes filter/orderBy/facets but its list %s has no fields", name, spec.Name)
+				continue
+			}
+			checked[name] = true
+			if filterArg != nil {
+				var got []string
+				for _, in := range schema.Types[filterArg.Type.Name()].Fields {
+					if !combinators[in.Name] {
+						got = append(got, in.Name)
+					}
+				}
+				slices.Sort(got)
+				if want := spec.Fields.FilterNames(); !slices.Equal(got, want) {
+					t.Errorf("%s: filter %s has %v, the list filters on %v", name, filterArg.Type.Name(), got, want)
+				}
+			}
+			if orderArg != nil {
+				order := schema.Types[orderArg.Type.Name()]
+				enum := schema.Types[order.Fields.ForName("field").Type.Name()]
+				var got []string
+				for _, v := range enum.EnumValues {
+					got = append(got, v.Name)
+				}
+				slices.Sort(got)
+				if want := spec.Fields.SortNames(); !slices.Equal(got, want) {
+					t.Errorf("%s: %s has %v, the list sorts by %v", name, enum.Name, got, want)
+				}
+			}
+			if facets != nil {
+				var got []string
+				for _, ff := range schema.Types[facets.Type.Name()].Fields {
+					got = append(got, ff.Name)
+				}
+				slices.Sort(got)
+				if want := spec.Fields.FacetNames(); !slices.Equal(got, want) {
+					t.Errorf("%s: %s has %v, the list counts %v", name, facets.Type.Name(), got, want)
+				}
+			}
+		}
+	}
+	// And the other way: every list with fields is offered with them.
+	for name, spec := range lists {
+		if spec.Fields != nil && !checked[name] {
+			t.Errorf("list %s has filter fields but no schema field offers them", name)
+		}
+	}
+	if len(checked) == 0 {
+		t.Fatal("no list was checked")
 	}
 }
