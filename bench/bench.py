@@ -134,6 +134,8 @@ DEEP_QUERY = """query Deep($tenant: ID!, $after: String) {
   }
 }"""
 
+ALL_SHAPES = ("s1", "s2", "s3", "s4", "s5")
+
 NODES_QUERY = """query Check($ids: [ID!]!) { nodes(ids: $ids) { id } }"""
 
 
@@ -182,6 +184,7 @@ def cmd_prepare(a):
     """Write the request bodies of the shapes into the work folder, reach
     the 10,000-deep cursor by paging, and check every shape once."""
     work, url, auth = a.work, a.url, a.auth
+    shapes = a.shapes.split()
     tenant = gid("Tenant", a.tenant_id)
     variables = {
         "s1": {"tenant": tenant},
@@ -189,7 +192,7 @@ def cmd_prepare(a):
         "s3": {"tenant": tenant, "fragment": a.fragment},
     }
     # Shape 4: page 500 at a time to row `depth`, exactly as a client would.
-    after, pages = None, a.depth // 500
+    after, pages = None, (a.depth // 500 if "s4" in shapes else 0)
     for i in range(pages):
         resp, _ = checked(url, auth, {"query": DEEP_QUERY, "variables": {"tenant": tenant, "after": after}},
                           f"paging to the deep cursor (page {i + 1})")
@@ -208,14 +211,14 @@ def cmd_prepare(a):
         f.write("\n".join(ids) + "\n")
     # Every ID must resolve: another tenant's user would answer null and
     # measure something else.
-    for i in range(0, len(ids), 500):
+    for i in range(0, len(ids) if "s5" in shapes else 0, 500):
         resp, _ = checked(url, auth, {"query": NODES_QUERY, "variables": {"ids": ids[i:i + 500]}}, "checking shape 5 IDs")
         missing = [ids[i + j] for j, n in enumerate(resp["data"]["nodes"]) if n is None]
         if missing:
             die(f"shape 5: {len(missing)} user IDs are not visible to the tenant, e.g. {missing[0]}")
     variables["s5"] = {"id": "__ID__"}
 
-    for name in ("s1", "s2", "s3", "s4", "s5"):
+    for name in shapes:
         body = {"query": SHAPES[name]["query"], "variables": variables[name]}
         with open(os.path.join(work, name + ".json"), "w") as f:
             json.dump(body, f)
@@ -239,24 +242,27 @@ def cmd_prepare(a):
 
 
 def cmd_send(a):
-    """Send one request of a shape (shape 5 with the first ID), for the log capture."""
-    with open(os.path.join(a.work, a.shape + ".json")) as f:
+    """Send one request of a shape (shape 5 with the first ID), for the log
+    capture; with --prefix pg. PostGraphile's request."""
+    with open(os.path.join(a.work, a.prefix + a.shape + ".json")) as f:
         body = json.load(f)
     if a.shape == "s5":
-        with open(os.path.join(a.work, "s5.ids")) as f:
+        with open(os.path.join(a.work, "s5.uuids" if a.prefix else "s5.ids")) as f:
             body["variables"]["id"] = f.readline().strip()
-    checked(a.url, a.auth, body, "capturing " + a.shape)
+    checked(a.url, a.auth, body, "capturing " + a.prefix + a.shape)
 
 
 def cmd_probe(a):
     """While wrk runs, send a few requests of the shape and record the
-    statement counts their responses report: batching must hold under load."""
+    statement counts their responses report: batching must hold under load.
+    With --prefix pg. the requests go to PostGraphile (no statement counts;
+    errors and empty answers are what the probes can see)."""
     import time
-    with open(os.path.join(a.work, a.shape + ".json")) as f:
+    with open(os.path.join(a.work, a.prefix + a.shape + ".json")) as f:
         body = json.load(f)
     ids = []
     if a.shape == "s5":
-        with open(os.path.join(a.work, "s5.ids")) as f:
+        with open(os.path.join(a.work, "s5.uuids" if a.prefix else "s5.ids")) as f:
             ids = [line.strip() for line in f if line.strip()]
     deadline = time.time() + a.until
     time.sleep(a.delay)
@@ -268,10 +274,12 @@ def cmd_probe(a):
             body["variables"]["id"] = random.choice(ids)
         status, resp, _ = post(a.url, a.auth, body)
         sql = (resp.get("extensions") or {}).get("sql") or {}
+        data = resp.get("data") or {}
         seen.append({"status": status, "errors": bool(resp.get("errors")),
+                     "empty": not data or any(v is None for v in data.values()),
                      "statements": sql.get("statements"), "overhead": sql.get("overheadStatements")})
         time.sleep(a.interval)
-    with open(os.path.join(a.work, a.shape + ".probe.json"), "w") as f:
+    with open(os.path.join(a.work, a.prefix + a.shape + ".probe.json"), "w") as f:
         json.dump(seen, f)
 
 
@@ -428,6 +436,229 @@ def cmd_capture(a):
     print(f"  {a.shape}: {len(stmts)} statements captured")
 
 
+# ------------------------------------------------------- PostGraphile
+
+# The shapes PostGraphile runs, written for the schema PostGraphile v5
+# (Amber preset) generates from the same tables: rowId is a table's id
+# column, id the global Node ID (as this server's id). They ask for the same
+# rows and columns as this server's: the members page is the tenant's
+# memberships without terminated users (the `NOT user_deleted` of this
+# server's member lists), newest first, each with its user; the releases of
+# an artist come through release_artists, newest link first (a link's
+# created_at is its release's: PostGraphile cannot order a link table by a
+# column of the row it points to); tracks in running order.
+PG_SHAPES = {
+    "s1": """query Shape1($tenant: UUID!) {
+  tenantByRowId(rowId: $tenant) {
+    membershipsByTenantId(first: 50, orderBy: [CREATED_AT_DESC, ROW_ID_DESC], condition: { userDeleted: false }) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          role status
+          userByUserId { id email firstName lastName createdAt }
+        }
+      }
+    }
+  }
+}""",
+    "s2": """query Shape2($tenant: UUID!) {
+  tenantByRowId(rowId: $tenant) {
+    artistsByTenantId(first: 20, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) {
+      edges {
+        node {
+          id name
+          releaseArtistsByArtistId(first: 10, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) {
+            edges {
+              node {
+                releaseByReleaseId {
+                  id title releaseDate
+                  tracksByReleaseId(first: 10, orderBy: [POSITION_ASC, ROW_ID_ASC]) {
+                    edges { node { id position title isrc durationSeconds } }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}""",
+    "s5": """query Shape5($id: UUID!) {
+  userByRowId(rowId: $id) { id email firstName lastName createdAt }
+}""",
+}
+PG_SHAPE_NAMES = ("s1", "s2", "s5")
+
+
+def cmd_scope(a):
+    """The role and tenant settings of this server's request transaction,
+    read from the preamble of a captured request: PostGraphile must run
+    with exactly these."""
+    for shape in a.shapes.split():
+        path = os.path.join(a.work, shape + ".sql.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            stmts = json.load(f)
+        for _, sql in stmts:
+            if not sql.lstrip().upper().startswith("BEGIN"):
+                continue
+            role = re.search(r"SET LOCAL ROLE (\w+)", sql)
+            all_t = re.search(r"set_config\('app\.all_tenants', '([^']*)', true\)", sql)
+            ids = re.search(r"set_config\('app\.tenant_ids', '([^']*)', true\)", sql)
+            if not (role and all_t and ids):
+                die(f"scope: cannot read the role and tenant settings from the preamble of {shape}: {sql[:300]}")
+            with open(os.path.join(a.work, "scope.txt"), "w") as f:
+                f.write(f"role={role.group(1)}\nall_tenants={all_t.group(1)}\ntenant_ids={ids.group(1)}\n")
+            print(f"  role {role.group(1)}, app.all_tenants={all_t.group(1)}, app.tenant_ids={ids.group(1)}")
+            return
+    die("scope: no captured request with a transaction preamble")
+
+
+def pg_checked(url, body, what):
+    status, resp, size = post(url, "", body)
+    if status != 200 or resp.get("errors") or resp.get("data") is None:
+        die(f"PostGraphile, {what}: HTTP {status}: {json.dumps(resp)[:600]}")
+    return resp, size
+
+
+def uuid_of(global_id):
+    """The UUID in one of this server's global IDs (base64url "Type:uuid")."""
+    return base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode().split(":", 1)[1]
+
+
+def pg_uuid_of(node_id):
+    """The UUID in one of PostGraphile's Node IDs (base64 of ["Type", uuid])."""
+    return json.loads(base64.b64decode(node_id))[1]
+
+
+def cmd_pg_prepare(a):
+    """Write PostGraphile's request bodies (pg.s1.json ...), check that its
+    requests see exactly the tenants of the scope (row-level security on),
+    that each shape answers without errors, and compare the rows with this
+    server's answer to the same shape."""
+    work, url = a.work, a.url
+    shapes = [s for s in a.shapes.split() if s in PG_SHAPE_NAMES]
+    scope = read_kv(os.path.join(work, "scope.txt"))
+    want = sorted(x for x in scope.get("tenant_ids", "").split(",") if x)
+    resp, _ = pg_checked(url, {"query": "{ allTenants { totalCount nodes { rowId } } }"}, "visible tenants")
+    seen = sorted(n["rowId"] for n in resp["data"]["allTenants"]["nodes"])
+    if scope.get("all_tenants") != "on" and seen != want:
+        die(f"PostGraphile sees tenants {seen}, the scope is {want}: its settings are not those of the server")
+    resp, _ = pg_checked(url, {"query": "query($id: UUID!) { userByRowId(rowId: $id) { id } }",
+                               "variables": {"id": a.foreign_user_id}}, "a user of another tenant")
+    if resp["data"]["userByRowId"] is not None:
+        die("PostGraphile returns a user who is no member of the tenant: row-level security is not in force")
+    with open(os.path.join(work, "pg.scope.check.json"), "w") as f:
+        json.dump({"visible_tenants": seen, "foreign_user_hidden": True}, f)
+    print(f"  row-level security holds: {len(seen)} tenant(s) visible, a user of another tenant is hidden")
+
+    ours = {}
+    for s in shapes:
+        p = os.path.join(work, s + ".json")
+        if os.path.exists(p) and a.server_url:
+            with open(p) as f:
+                body = json.load(f)
+            if s == "s5":
+                with open(os.path.join(work, "s5.ids")) as f:
+                    body["variables"]["id"] = f.readline().strip()
+            ours[s] = checked(a.server_url, a.auth, body, "our " + s)[0]["data"]
+
+    with open(os.path.join(work, "s5.uuids")) as f:
+        uuids = [line.strip() for line in f if line.strip()]
+    for s in shapes:
+        variables = {"tenant": a.tenant_id} if s != "s5" else {"id": "__ID__"}
+        body = {"query": PG_SHAPES[s], "variables": variables}
+        with open(os.path.join(work, "pg." + s + ".json"), "w") as f:
+            json.dump(body, f)
+        probe = body if s != "s5" else {"query": body["query"], "variables": {"id": uuids[0]}}
+        resp, size = pg_checked(url, probe, "checking " + s)
+        data = resp["data"]
+        info = {"bytes": size, "edges": count_edges(data)}
+        same = None
+        if s == "s1":
+            conn = data["tenantByRowId"]["membershipsByTenantId"]
+            info["totalCount"] = conn["totalCount"]
+            rows = [pg_uuid_of(e["node"]["userByUserId"]["id"]) for e in conn["edges"]]
+            if len(rows) != 50:
+                die(f"PostGraphile s1: {len(rows)} members instead of 50")
+            if s in ours:
+                mine = ours[s]["node"]["members"]
+                same = ([uuid_of(e["node"]["id"]) for e in mine["edges"]] == rows
+                        and mine["totalCount"] == conn["totalCount"])
+        elif s == "s2":
+            arts = data["tenantByRowId"]["artistsByTenantId"]["edges"]
+            tree = [(pg_uuid_of(e["node"]["id"]),
+                     [(pg_uuid_of(r["node"]["releaseByReleaseId"]["id"]),
+                       [pg_uuid_of(t["node"]["id"]) for t in r["node"]["releaseByReleaseId"]["tracksByReleaseId"]["edges"]])
+                      for r in e["node"]["releaseArtistsByArtistId"]["edges"]]) for e in arts]
+            info["artists"] = len(tree)
+            info["releases"] = sum(len(r) for _, r in tree)
+            info["tracks"] = sum(len(t) for _, r in tree for _, t in r)
+            if len(tree) != 20:
+                die(f"PostGraphile s2: {len(tree)} artists instead of 20")
+            if s in ours:
+                mine = [(uuid_of(e["node"]["id"]), [(uuid_of(r["node"]["id"]), [uuid_of(t["node"]["id"]) for t in r["node"]["tracks"]["edges"]])
+                                                   for r in e["node"]["releases"]["edges"]])
+                        for e in ours[s]["node"]["artists"]["edges"]]
+                same = mine == tree
+                info["same_artists"] = [x for x, _ in mine] == [x for x, _ in tree]
+        else:
+            if data["userByRowId"] is None:
+                die("PostGraphile s5: the first user is not visible")
+            if s in ours:
+                same = uuid_of(ours[s]["node"]["id"]) == pg_uuid_of(data["userByRowId"]["id"]) and \
+                    ours[s]["node"]["email"] == data["userByRowId"]["email"]
+            # Every ID of the list must resolve, as for this server.
+            q = "query(" + ", ".join(f"$u{i}: UUID!" for i in range(250)) + ") {" + \
+                " ".join(f"u{i}: userByRowId(rowId: $u{i}) {{ id }}" for i in range(250)) + " }"
+            for i in range(0, len(uuids), 250):
+                chunk = uuids[i:i + 250]
+                if len(chunk) < 250:
+                    chunk = chunk + [chunk[0]] * (250 - len(chunk))
+                r2, _ = pg_checked(url, {"query": q, "variables": {f"u{k}": u for k, u in enumerate(chunk)}},
+                                   "checking shape 5 IDs")
+                missing = [k for k, v in r2["data"].items() if v is None]
+                if missing:
+                    die(f"PostGraphile s5: {len(missing)} user IDs are not visible, e.g. {chunk[int(missing[0][1:])]}")
+        info["same_rows"] = same
+        with open(os.path.join(work, "pg." + s + ".check.json"), "w") as f:
+            json.dump(info, f, indent=1)
+        print(f"  pg.{s}: {info['edges']} edges, {size} bytes" +
+              ("" if same is None else ", same rows as this server's answer" if same else ", rows DIFFER from this server's answer"))
+
+
+def cmd_pg_capture(a):
+    """The statements PostGraphile sent for one request of a shape."""
+    with open(a.log, "rb") as f:
+        f.seek(a.offset)
+        text = f.read().decode(errors="replace")
+    # A pool connection's first use sets jit_optimize_above_cost once:
+    # not a statement of the request.
+    stmts = [x for x in captured_statements(text) if not x[1].lstrip().lower().startswith("set jit")]
+    if not stmts:
+        die(f"no statements captured for PostGraphile's {a.shape}")
+    with open(os.path.join(a.work, "pg." + a.shape + ".sql.json"), "w") as f:
+        json.dump(stmts, f, indent=1)
+    n = pg_statement_counts(stmts)
+    print(f"  pg.{a.shape}: {n['reads']} reads + {n['overhead']} transaction statements")
+
+
+def pg_statement_counts(stmts):
+    """Reads and transaction statements (begin, settings, commit) of a
+    captured PostGraphile request."""
+    overhead = 0
+    for _, sql in stmts:
+        x = " ".join(sql.split()).lower()
+        if x.startswith(("begin", "commit", "rollback", "savepoint", "release savepoint", "set jit")) or \
+                x.startswith("select set_config(el->>0, el->>1, true)"):
+            overhead += 1
+    return {"reads": len(stmts) - overhead, "overhead": overhead, "total": len(stmts)}
+
+
 # ------------------------------------------------ shape 3 index timing
 
 def psql(args, sql):
@@ -490,8 +721,9 @@ def cmd_explain(a):
     (role catalogue_app, row-level security on), and for shape 3 the same
     with its trigram index dropped inside a rolled-back transaction, and as
     the table owner, to whom row-level security does not apply."""
-    out = {"runs": a.runs, "index": a.index, "shapes": {}}
-    for shape in ("s1", "s2", "s3", "s4", "s5"):
+    out = {"runs": a.runs, "index": a.index, "shapes": {}, "s3": None}
+    shapes = a.shapes.split()
+    for shape in shapes:
         setup, reads = reads_of(a.work, shape)
         runs = [explain_once(a.psql, setup, reads) for _ in range(a.runs)]
         out["shapes"][shape] = [{
@@ -500,6 +732,10 @@ def cmd_explain(a):
             "plan_ms": statistics.median(r[k]["plan_ms"] for r in runs),
             "cpu_ms": statistics.median(r[k]["cpu_ms"] for r in runs),
         } for k, x in enumerate(reads)]
+    if "s3" not in shapes:
+        with open(os.path.join(a.work, "explain.json"), "w") as f:
+            json.dump(out, f, indent=1)
+        return
     setup, reads = reads_of(a.work, "s3")
     variants = {"app_with": ("app", None), "app_without": ("app", a.index),
                 "owner_with": ("owner", None), "owner_without": ("owner", a.index)}
@@ -545,7 +781,23 @@ def proc_stat(pid):
     return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
 
 
-def cpu_snapshot(server_pid, pg_dir, shell_pid):
+def descendants(pid):
+    """pid and all its live descendants."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = proc_stat(d)
+            if st:
+                children.setdefault(st[0], []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def cpu_snapshot(server_pid, pg_dir, shell_pid, tree=False):
     with open("/proc/stat") as f:
         cols = [int(x) for x in f.readline().split()[1:]]
     # user, nice, system, irq, softirq (guest time is inside user; idle,
@@ -553,9 +805,14 @@ def cpu_snapshot(server_pid, pg_dir, shell_pid):
     busy = cols[0] + cols[1] + cols[2] + cols[5] + cols[6]
     import time
     snap = {"time": time.time(), "busy": busy, "server": 0, "postgres": 0, "loadgen": 0}
-    st = proc_stat(server_pid)
-    if st:
-        snap["server"] = st[1]
+    # The server: one process, or (tree) a process and its live
+    # descendants, e.g. a Node cluster primary and its workers.
+    pids = descendants(server_pid) if tree else [server_pid]
+    snap["server_pids"] = pids
+    for p in pids:
+        st = proc_stat(p)
+        if st:
+            snap["server"] += st[1]
     postmaster = None
     try:
         with open(os.path.join(pg_dir, "postmaster.pid")) as f:
@@ -580,7 +837,7 @@ def cpu_snapshot(server_pid, pg_dir, shell_pid):
 
 
 def cmd_cpu(a):
-    snap = cpu_snapshot(a.server_pid, a.pg_dir, a.shell_pid)
+    snap = cpu_snapshot(a.server_pid, a.pg_dir, a.shell_pid, a.tree)
     snap["ticks_per_s"] = CLK_TCK
     with open(a.out, "w") as f:
         json.dump(snap, f)
@@ -600,6 +857,7 @@ def cpu_split(work, name, requests):
     out = {k: (b[k] - a[k]) / t for k in ("busy", "server", "postgres", "loadgen")}
     out["others"] = max(0.0, out["busy"] - out["server"] - out["postgres"] - out["loadgen"])
     out["elapsed"] = b["time"] - a["time"]
+    out["processes"] = len(b.get("server_pids", [])) or None
     if requests:
         for k in ("server", "postgres", "loadgen", "others"):
             out[k + "_ms_per_req"] = out[k] * 1000 / requests
@@ -774,7 +1032,7 @@ def cmd_report(a):
     with open(os.path.join(work, "explain.json")) as f:
         explain = json.load(f)
     shapes = []
-    for name in ("s1", "s2", "s3", "s4", "s5"):
+    for name in env.get("shapes", " ".join(ALL_SHAPES)).split():
         wrk = parse_wrk(os.path.join(work, name + ".wrk.txt"))
         pgb = parse_pgbench(os.path.join(work, name + ".pgbench.txt"), os.path.join(work, name + ".pgbench.log*"))
         with open(os.path.join(work, name + ".check.json")) as f:
@@ -804,7 +1062,7 @@ def cmd_report(a):
         sh["rss_mib"] = int(rss.split()[0]) / 1024 if rss else None
         shapes.append(sh)
     S = {s["name"]: s for s in shapes}
-    s1, s2, s3, s4, s5 = (S[k] for k in ("s1", "s2", "s3", "s4", "s5"))
+    s1, s2, s3, s4, s5 = (S.get(k) for k in ALL_SHAPES)
 
     def share(c, key):
         return c[key] / (nproc * c["elapsed"]) if c else None
@@ -813,16 +1071,22 @@ def cmd_report(a):
         c = s["cpu"]
         return c["server_ms_per_req"] + c["postgres_ms_per_req"] if c and c.get("server_ms_per_req") is not None else None
 
-    deep = ratio(s4["wrk"]["p50"], s1["wrk"]["p50"])
-    deep_pg = ratio(s4["pgbench"]["p50"], s1["pgbench"]["p50"])
-    deep_cpu = ratio(cpu_req(s4), cpu_req(s1))
-    t3 = explain["s3"]["total"]
-    speedup = ratio(t3["app_without_exec_ms"], t3["app_with_exec_ms"])
-    speedup_cpu = ratio(t3["app_without_cpu_ms"], t3["app_with_cpu_ms"])
-    owner_speedup = ratio(t3["owner_without_exec_ms"], t3["owner_with_exec_ms"])
-    owner_speedup_cpu = ratio(t3["owner_without_cpu_ms"], t3["owner_with_cpu_ms"])
-    st2 = s2["check"]["sql"]["statements"]
-    st2_load = sorted({p["statements"] for p in s2["probe"] if p["statements"] is not None})
+    deep = deep_pg = deep_cpu = None
+    if s1 and s4:
+        deep = ratio(s4["wrk"]["p50"], s1["wrk"]["p50"])
+        deep_pg = ratio(s4["pgbench"]["p50"], s1["pgbench"]["p50"])
+        deep_cpu = ratio(cpu_req(s4), cpu_req(s1))
+    t3 = speedup = speedup_cpu = owner_speedup = owner_speedup_cpu = None
+    if s3 and explain.get("s3"):
+        t3 = explain["s3"]["total"]
+        speedup = ratio(t3["app_without_exec_ms"], t3["app_with_exec_ms"])
+        speedup_cpu = ratio(t3["app_without_cpu_ms"], t3["app_with_cpu_ms"])
+        owner_speedup = ratio(t3["owner_without_exec_ms"], t3["owner_with_exec_ms"])
+        owner_speedup_cpu = ratio(t3["owner_without_cpu_ms"], t3["owner_with_cpu_ms"])
+    st2 = st2_load = None
+    if s2:
+        st2 = s2["check"]["sql"]["statements"]
+        st2_load = sorted({p["statements"] for p in s2["probe"] if p["statements"] is not None})
 
     L = []
     w = L.append
@@ -855,18 +1119,35 @@ def cmd_report(a):
         return "yes" if b else "**no**"
     w("### Targets")
     w("")
-    w("| target | measured | CPU-normalised | met (measured) |")
-    w("| --- | --- | --- | --- |")
+    T = []
+    w = T.append
     for s in (s1, s2, s5):
+        if not s:
+            continue
         w(f"| shape {s['n']}: ≥ 70 % of pgbench's throughput on the same SQL | {pct(s['ratio'])} | {pct(s['cpu_ratio'])} |"
           f" {yes(s['ratio'] is not None and s['ratio'] >= 0.7)} |")
-    w(f"| shape 4 (10,000 rows deep) p50 within 1.2× of shape 1 | {fmt(deep, 2, '×')} | {fmt(deep_cpu, 2, '×')} (CPU per request) |"
-      f" {yes(deep is not None and deep <= 1.2)} |")
-    w(f"| shape 3 ≥ 20× faster with its index than without, as the server runs it | {fmt(speedup, 1, '×')} |"
-      f" {fmt(speedup_cpu, 1, '×')} (backend CPU) | {yes(speedup is not None and speedup >= 20)} |")
-    w(f"| shape 2: one statement per level (tenant, artists, releases, tracks: 4) | {st2}"
-      + (f" (under load: {', '.join(map(str, st2_load))})" if st2_load else "") + f" | — | {yes(st2 <= 4 and all(x <= 4 for x in st2_load))} |")
+    if s1 and s4:
+        w(f"| shape 4 (10,000 rows deep) p50 within 1.2× of shape 1 | {fmt(deep, 2, '×')} | {fmt(deep_cpu, 2, '×')} (CPU per request) |"
+          f" {yes(deep is not None and deep <= 1.2)} |")
+    if t3:
+        w(f"| shape 3 ≥ 20× faster with its index than without, as the server runs it | {fmt(speedup, 1, '×')} |"
+          f" {fmt(speedup_cpu, 1, '×')} (backend CPU) | {yes(speedup is not None and speedup >= 20)} |")
+    if s2:
+        w(f"| shape 2: one statement per level (tenant, artists, releases, tracks: 4) | {st2}"
+          + (f" (under load: {', '.join(map(str, st2_load))})" if st2_load else "") + f" | — | {yes(st2 <= 4 and all(x <= 4 for x in st2_load))} |")
+    w = L.append
+    if T:
+        w("| target | measured | CPU-normalised | met (measured) |")
+        w("| --- | --- | --- | --- |")
+        L.extend(T)
+    left_out = [x for x in ALL_SHAPES if x not in S]
+    if left_out:
+        w("")
+        w(f"This run measured shape{'s' if len(shapes) > 1 else ''} {', '.join(s['n'] for s in shapes)} only"
+          f" (`BENCH_SHAPES`); the targets of shape{'s' if len(left_out) > 1 else ''}"
+          f" {', '.join(x[1] for x in left_out)} were not evaluated.")
     w("")
+    side_by_side(w, work, env, S, nproc)
 
     w("## Machine")
     w("")
@@ -981,6 +1262,221 @@ def cmd_report(a):
               f". Allocation or GC is on {pct(pr['alloc_gc'])} of the sampled stacks.")
             w("")
 
+    if t3:
+        index_section(w, explain, t3, speedup, speedup_cpu, owner_speedup, owner_speedup_cpu)
+    if deep is not None:
+        w("## Deep pages")
+        w("")
+        w(f"Shape 4 (the page after row 10,000, reached by cursor) against shape 1 (the first page): p50"
+          f" {ms(s4['wrk']['p50'])} vs {ms(s1['wrk']['p50'])}, **{fmt(deep, 2, '×')}**; p99 {ms(s4['wrk']['p99'])} vs"
+          f" {ms(s1['wrk']['p99'])}. Through pgbench: p50 {ms(s4['pgbench']['p50'])} vs {ms(s1['pgbench']['p50'])}"
+          f" ({fmt(deep_pg, 2, '×')}). CPU (server + PostgreSQL) per request: {ms(cpu_req(s4))} vs {ms(cpu_req(s1))}"
+          f" ({fmt(deep_cpu, 2, '×')}). Reads: {ms(sum(r['exec_ms'] for r in s4['reads']))} vs"
+          f" {ms(sum(r['exec_ms'] for r in s1['reads']))}. Other processes took {pct(share(s4['cpu'], 'others'))} of the"
+          f" machine during the shape 4 run and {pct(share(s1['cpu'], 'others'))} during shape 1's.")
+        w("")
+    limits_section(w, env, explain, shapes, nproc, share, deep, deep_cpu, t3)
+    with open(a.out, "w") as f:
+        f.write("\n".join(L))
+    print("  wrote " + a.out)
+
+
+def load_json(path, default=None):
+    if not os.path.exists(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_text(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        return f.read().strip()
+
+
+def pg_side(work, name):
+    """PostGraphile's measurements of a shape, or why there are none."""
+    reason = read_text(os.path.join(work, f"pg.{name}.reason")) or read_text(os.path.join(work, "pg.reason"))
+    path = os.path.join(work, f"pg.{name}.wrk.txt")
+    if not os.path.exists(path) or read_text(os.path.join(work, f"pg.{name}.reason")):
+        return {"run": False, "reason": reason or "not measured"}
+    wrk = parse_wrk(path)
+    if wrk["rps"] is None or not wrk["requests"]:
+        return {"run": False, "reason": "wrk measured no request (see " + os.path.basename(path) + ")"}
+    stmts = load_json(os.path.join(work, f"pg.{name}.sql.json"))
+    rss = read_kv(os.path.join(work, f"pg.{name}.mem.txt")).get("VmHWM")
+    return {"run": True, "wrk": wrk, "cpu": cpu_split(work, "pg." + name, wrk["requests"]),
+            "check": load_json(os.path.join(work, f"pg.{name}.check.json"), {}),
+            "probe": load_json(os.path.join(work, f"pg.{name}.probe.json"), []),
+            "statements": pg_statement_counts(stmts) if stmts else None,
+            "rss_mib": int(rss.split()[0]) / 1024 if rss else None,
+            "reason": reason}
+
+
+def side_by_side(w, work, env, S, nproc):
+    """The section comparing this server with PostGraphile on shapes 1, 2
+    and 5, and its targets."""
+    names = [n for n in PG_SHAPE_NAMES if n in S]
+    w("## Side by side with PostGraphile")
+    w("")
+    if not names:
+        w("Not run: none of shapes 1, 2 and 5 was selected (`BENCH_SHAPES`).")
+        w("")
+        return
+    P = {n: pg_side(work, n) for n in names}
+    ran = [n for n in names if P[n]["run"]]
+    reason = read_text(os.path.join(work, "pg.reason"))
+    if not ran:
+        w("PostGraphile v5 (`bench/postgraphile`) over the same database, with the same row-level security, on"
+          f" shape{'s' if len(names) > 1 else ''} {', '.join(n[1] for n in names)}. **It was not run: {P[names[0]]['reason']}.** Its columns say \"not run\".")
+        w("")
+    else:
+        w(f"[PostGraphile](https://postgraphile.org) {env.get('pgl_version', '?')} (Amber preset, schema `public`) on"
+          f" Node.js {env.get('pgl_node', '?')} (from the `node` npm package), {env.get('pgl_workers', '?')} worker"
+          " processes of Node's cluster module behind one loopback port (`bench/postgraphile/server.mjs`,"
+          f" `NODE_ENV=production`), a pool of at most {env.get('pgl_pool_max', '?')} connections per worker (this server:"
+          f" {env.get('db_max_conns', '?')} in all), on the same PostgreSQL cluster and data. Every PostGraphile request"
+          f" runs, through its `pgSettings`, as role `{env.get('pgl_role', '?')}` with"
+          f" `app.all_tenants = {env.get('pgl_all_tenants', '?')}` and `app.tenant_ids = {env.get('pgl_tenant_ids', '?')}`:"
+          " the settings this server's preamble set for the bench principal, read from the captured SQL, so the same"
+          " row-level security policies decide what it sees. Before the runs the bench checks that PostGraphile sees"
+          " exactly the scope's tenants and not a user of another tenant, and compares its answer to each shape with"
+          " this server's (\"same rows\" below). To filter members on `user_deleted` and sort release links by"
+          " `created_at` as this server does, PostGraphile's `PgIndexBehaviorsPlugin` is disabled (it only hides"
+          " conditions and orderings on unindexed columns). PostGraphile authenticates nobody (its settings are"
+          " fixed); this server verifies a JWT and looks its user up on every request. Each PostGraphile run is the"
+          f" same wrk run as this server's ({env.get('warmup', '?')} s warm-up, then `wrk -t{env.get('threads', '?')}"
+          f" -c{env.get('connections', '?')} -d{env.get('duration', '?')}s --latency`), made right after this server's run"
+          " of the shape. Its server CPU is the primary's and the workers' (`/proc` utime + stime), PostgreSQL's the"
+          " cluster's, as for this server. The queries are `PG_SHAPES` in `bench/bench.py`; shape 5 asks"
+          " `userByRowId` for a UUID picked at random from the same 10,000 members as this server's `node(id:)`.")
+        w("")
+    if ran and len(ran) < len(names):
+        w("**PostGraphile was not measured on every shape**: " +
+          "; ".join(f"shape {n[1]}: {P[n]['reason']}" for n in names if not P[n]["run"]) + ".")
+        w("")
+
+    def nr(n):
+        return "not run: " + P[n]["reason"]
+
+    def ours_cpu(n, k):
+        c = S[n]["cpu"]
+        return c.get(k + "_ms_per_req") if c else None
+
+    def pg_cpu(n, k):
+        c = P[n].get("cpu")
+        return c.get(k + "_ms_per_req") if c else None
+
+    def x(v, digits=2):
+        return "—" if v is None else f"{v:,.{digits}f}×"
+
+    w("| shape | this server req/s | PostGraphile req/s | ratio | p99 this server | p99 PostGraphile |"
+      " server CPU / req: this | server CPU / req: PostGraphile | PostgreSQL CPU / req: this | PostgreSQL CPU / req: PostGraphile |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n in names:
+        o, p = S[n], P[n]
+        if p["run"]:
+            w(f"| {n[1]}. {SHAPES[n]['short']} | {fmt(o['wrk']['rps'])} | {fmt(p['wrk']['rps'])} |"
+              f" {x(ratio(o['wrk']['rps'], p['wrk']['rps']))} | {ms(o['wrk']['p99'])} | {ms(p['wrk']['p99'])} |"
+              f" {ms(ours_cpu(n, 'server'))} | {ms(pg_cpu(n, 'server'))} | {ms(ours_cpu(n, 'postgres'))} |"
+              f" {ms(pg_cpu(n, 'postgres'))} |")
+        else:
+            w(f"| {n[1]}. {SHAPES[n]['short']} | {fmt(o['wrk']['rps'])} | not run | — | {ms(o['wrk']['p99'])} | not run |"
+              f" {ms(ours_cpu(n, 'server'))} | not run | {ms(ours_cpu(n, 'postgres'))} | not run |")
+    w("")
+    w("Ratio: this server's requests per second over PostGraphile's. CPU per request is CPU time over the measured"
+      " run divided by the requests completed in it.")
+    w("")
+
+    for n in names:
+        o, p = S[n], P[n]
+        w(f"### {SHAPES[n]['title']}: this server and PostGraphile")
+        w("")
+        w("| measure | this server | PostGraphile | this server / PostGraphile |")
+        w("| --- | ---: | ---: | ---: |")
+        if not p["run"]:
+            rows = [("requests per second", fmt(o["wrk"]["rps"])), ("latency p50", ms(o["wrk"]["p50"])),
+                    ("latency p99", ms(o["wrk"]["p99"])), ("CPU per request: server", ms(ours_cpu(n, "server"))),
+                    ("CPU per request: PostgreSQL", ms(ours_cpu(n, "postgres")))]
+            for k, v in rows:
+                w(f"| {k} | {v} | not run | — |")
+            w("")
+            if ran:
+                w(f"PostGraphile {nr(n)}.")
+                w("")
+            continue
+        ow, pw = o["wrk"], p["wrk"]
+        oc, pc = o["cpu"] or {}, p["cpu"] or {}
+        o_tot = (oc.get("server_ms_per_req") or 0) + (oc.get("postgres_ms_per_req") or 0) if oc.get("server_ms_per_req") is not None else None
+        p_tot = (pc.get("server_ms_per_req") or 0) + (pc.get("postgres_ms_per_req") or 0) if pc.get("server_ms_per_req") is not None else None
+        w(f"| requests completed | {fmt(ow['requests'])} | {fmt(pw['requests'])} | |")
+        w(f"| requests per second | {fmt(ow['rps'])} | {fmt(pw['rps'])} | {x(ratio(ow['rps'], pw['rps']))} |")
+        w(f"| latency p50 | {ms(ow['p50'])} | {ms(pw['p50'])} | {x(ratio(ow['p50'], pw['p50']))} |")
+        w(f"| latency p99 | {ms(ow['p99'])} | {ms(pw['p99'])} | {x(ratio(ow['p99'], pw['p99']))} |")
+        w(f"| CPU per request: server | {ms(oc.get('server_ms_per_req'))} (1 process) |"
+          f" {ms(pc.get('server_ms_per_req'))} ({pc.get('processes', '?')} processes) |"
+          f" {x(ratio(oc.get('server_ms_per_req'), pc.get('server_ms_per_req')))} |")
+        w(f"| CPU per request: PostgreSQL | {ms(oc.get('postgres_ms_per_req'))} | {ms(pc.get('postgres_ms_per_req'))} |"
+          f" {x(ratio(oc.get('postgres_ms_per_req'), pc.get('postgres_ms_per_req')))} |")
+        w(f"| CPU per request: server + PostgreSQL | {ms(o_tot)} | {ms(p_tot)} | {x(ratio(o_tot, p_tot))} |")
+        w(f"| CPU per request: wrk | {ms(oc.get('loadgen_ms_per_req'))} | {ms(pc.get('loadgen_ms_per_req'))} | |")
+        sql = o["check"]["sql"]
+        st = p["statements"]
+        w(f"| SQL statements per request | {sql['statements']} read{'s' if sql['statements'] != 1 else ''} +"
+          f" {sql['overheadStatements']} overhead + COMMIT |" +
+          (f" {st['reads']} read{'s' if st['reads'] != 1 else ''} + {st['overhead']} transaction statements (begin, settings,"
+           " commit) |" if st else " n/a |") + " |")
+        w(f"| response size | {o['check']['bytes']:,} bytes | {fmt(p['check'].get('bytes'), 0, ' bytes')} | |")
+        same = p["check"].get("same_rows")
+        same_txt = {True: "yes", False: "**no**", None: "not compared"}[same]
+        if n == "s2" and same is False and p["check"].get("same_artists"):
+            same_txt = "same artists; releases differ (link order)"
+        w(f"| same rows as this server's answer | — | {same_txt} | |")
+        perr = sum(1 for q in p["probe"] if q["status"] != 200 or q["errors"] or q.get("empty"))
+        probe_note = f"; {perr} of {len(p['probe'])} probes failed" if perr else ""
+        w(f"| errors | {ow['non2xx']} non-2xx, {ow['socket_errors']} socket | {pw['non2xx']} non-2xx,"
+          f" {pw['socket_errors']} socket{probe_note} | |")
+        w(f"| peak RSS (VmHWM) | {fmt(o['rss_mib'], 1, ' MiB')} | {fmt(p['rss_mib'], 1, ' MiB')} (all processes) | |")
+        oo = oc.get("others") / (nproc * oc["elapsed"]) if oc.get("elapsed") else None
+        po = pc.get("others") / (nproc * pc["elapsed"]) if pc.get("elapsed") else None
+        w(f"| CPU taken by other processes | {pct(oo, 1)} of the machine | {pct(po, 1)} | |")
+        w("")
+
+    # Targets
+    w("### Targets")
+    w("")
+
+    def res(ok, text):
+        w(f"- **{'met' if ok else 'not met'}**: {text}")
+    for n in names:
+        o, p = S[n], P[n]
+        goal = f"shape {n[1]}: this server ≥ 1.5× PostGraphile's requests per second, with a p99 no higher than PostGraphile's"
+        if not p["run"]:
+            w(f"- **not evaluated**: {goal} (PostGraphile not run; this server {fmt(o['wrk']['rps'])} req/s,"
+              f" p99 {ms(o['wrk']['p99'])})")
+            continue
+        r = ratio(o["wrk"]["rps"], p["wrk"]["rps"])
+        fast = r is not None and r >= 1.5
+        low = o["wrk"]["p99"] is not None and p["wrk"]["p99"] is not None and o["wrk"]["p99"] <= p["wrk"]["p99"]
+        slow = "" if fast else ", below 1.5×"
+        high = "" if low else ", higher than PostGraphile's"
+        res(fast and low, f"{goal}: {x(r)} ({fmt(o['wrk']['rps'])} vs {fmt(p['wrk']['rps'])} req/s{slow});"
+            f" p99 {ms(o['wrk']['p99'])} vs {ms(p['wrk']['p99'])}{high}")
+    if "s2" in S:
+        c = S["s2"]["cpu"]
+        v = c.get("server_ms_per_req") if c else None
+        res(v is not None and v <= 2.5, f"shape 2: this server's CPU per request ≤ 2.50 ms: {ms(v)}")
+        st2 = S["s2"]["check"]["sql"]["statements"]
+        load = sorted({q["statements"] for q in S["s2"]["probe"] if q["statements"] is not None})
+        levels = 4
+        res(st2 == levels and all(q == levels for q in load),
+            f"shape 2: SQL statements per request equal to the levels of the plan (tenant, artists, releases, tracks:"
+            f" {levels}): {st2}" + (f" (under load: {', '.join(map(str, load))})" if load else ""))
+    w("")
+
+
+def index_section(w, explain, t3, speedup, speedup_cpu, owner_speedup, owner_speedup_cpu):
     w("## Shape 3 with and without its index")
     w("")
     w(f"The reads of the captured shape 3 request, {explain['runs']} times each (medians); \"without\" drops"
@@ -1002,17 +1498,9 @@ def cmd_report(a):
       f" **{fmt(owner_speedup, 1, '×')} / {fmt(owner_speedup_cpu, 1, '×')}** | |")
     w("")
 
-    w("## Deep pages")
-    w("")
-    w(f"Shape 4 (the page after row 10,000, reached by cursor) against shape 1 (the first page): p50"
-      f" {ms(s4['wrk']['p50'])} vs {ms(s1['wrk']['p50'])}, **{fmt(deep, 2, '×')}**; p99 {ms(s4['wrk']['p99'])} vs"
-      f" {ms(s1['wrk']['p99'])}. Through pgbench: p50 {ms(s4['pgbench']['p50'])} vs {ms(s1['pgbench']['p50'])}"
-      f" ({fmt(deep_pg, 2, '×')}). CPU (server + PostgreSQL) per request: {ms(cpu_req(s4))} vs {ms(cpu_req(s1))}"
-      f" ({fmt(deep_cpu, 2, '×')}). Reads: {ms(sum(r['exec_ms'] for r in s4['reads']))} vs"
-      f" {ms(sum(r['exec_ms'] for r in s1['reads']))}. Other processes took {pct(share(s4['cpu'], 'others'))} of the"
-      f" machine during the shape 4 run and {pct(share(s1['cpu'], 'others'))} during shape 1's.")
-    w("")
 
+
+def limits_section(w, env, explain, shapes, nproc, share, deep, deep_cpu, t3):
     w("## What limits each shape")
     w("")
     w(f"wrk, the server and PostgreSQL share {nproc} cores, which every run kept busy. A request through the server"
@@ -1084,9 +1572,6 @@ def cmd_report(a):
     w(f"Latency also includes waiting: each level of nesting waits `LOADER_WAIT` ({env.get('loader_wait', '?')}) to"
       " batch its dataloader keys, and a request's statements run one after another on its one connection.")
     w("")
-    with open(a.out, "w") as f:
-        f.write("\n".join(L))
-    print("  wrote " + a.out)
 
 
 def main():
@@ -1096,10 +1581,12 @@ def main():
     x = sub.add_parser("prepare")
     for k in ("work", "url", "auth", "tenant-id", "fragment", "user-ids"):
         x.add_argument("--" + k, required=True)
+    x.add_argument("--shapes", default=" ".join(ALL_SHAPES))
     x.add_argument("--depth", type=int, default=10000)
     x = sub.add_parser("send")
     for k in ("work", "url", "auth", "shape"):
         x.add_argument("--" + k, required=True)
+    x.add_argument("--prefix", default="", help="pg. for PostGraphile's request bodies")
     x = sub.add_parser("probe")
     for k in ("work", "url", "auth", "shape"):
         x.add_argument("--" + k, required=True)
@@ -1107,21 +1594,37 @@ def main():
     x.add_argument("--delay", type=float, default=2)
     x.add_argument("--interval", type=float, default=3)
     x.add_argument("--until", type=float, default=15, help="send no probe after this many seconds")
+    x.add_argument("--prefix", default="", help="pg. for PostGraphile's request bodies")
     x = sub.add_parser("capture")
     for k in ("work", "log", "shape"):
         x.add_argument("--" + k, required=True)
     x.add_argument("--offset", type=int, required=True)
     x.add_argument("--variants", type=int, default=128)
+    x = sub.add_parser("scope")
+    x.add_argument("--work", required=True)
+    x.add_argument("--shapes", default=" ".join(ALL_SHAPES))
+    x = sub.add_parser("pg-prepare")
+    for k in ("work", "url", "tenant-id", "foreign-user-id"):
+        x.add_argument("--" + k, required=True)
+    x.add_argument("--server-url", default="", help="this server's /graphql, to compare the rows")
+    x.add_argument("--auth", default="")
+    x.add_argument("--shapes", default=" ".join(PG_SHAPE_NAMES))
+    x = sub.add_parser("pg-capture")
+    for k in ("work", "log", "shape"):
+        x.add_argument("--" + k, required=True)
+    x.add_argument("--offset", type=int, required=True)
     x = sub.add_parser("explain")
     for k in ("work", "psql"):
         x.add_argument("--" + k, required=True)
     x.add_argument("--index", default="users_email_trgm")
+    x.add_argument("--shapes", default=" ".join(ALL_SHAPES))
     x.add_argument("--runs", type=int, default=7)
     x = sub.add_parser("cpu")
     x.add_argument("--server-pid", type=int, required=True)
     x.add_argument("--shell-pid", type=int, required=True)
     x.add_argument("--pg-dir", required=True)
     x.add_argument("--out", required=True)
+    x.add_argument("--tree", action="store_true", help="count the server's live descendants too")
     x = sub.add_parser("profile")
     x.add_argument("--data", required=True)
     x.add_argument("--out", required=True)
@@ -1129,7 +1632,8 @@ def main():
     x.add_argument("--work", required=True)
     x.add_argument("--out", required=True)
     a = p.parse_args()
-    {"free-port": cmd_free_port, "prepare": cmd_prepare, "send": cmd_send, "probe": cmd_probe, "capture": cmd_capture,
+    {"free-port": cmd_free_port, "prepare": cmd_prepare, "scope": cmd_scope, "pg-prepare": cmd_pg_prepare,
+     "pg-capture": cmd_pg_capture, "send": cmd_send, "probe": cmd_probe, "capture": cmd_capture,
      "explain": cmd_explain, "cpu": cmd_cpu, "profile": cmd_profile, "report": cmd_report}[a.cmd](a)
 
 

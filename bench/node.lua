@@ -1,6 +1,7 @@
--- wrk script: node(id:) lookups of users picked at random from the global
--- IDs listed one per line in the file named by BENCH_IDS; the request body
--- is the JSON in BENCH_BODY with the placeholder __ID__ replaced.
+-- wrk script: lookups of users picked at random from the IDs listed one per
+-- line in the file named by BENCH_IDS (global IDs for node(id:), UUIDs for
+-- PostGraphile's userById); the request body is the JSON in BENCH_BODY with
+-- the placeholder __ID__ replaced.
 local function slurp(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("*a")
@@ -32,7 +33,7 @@ function init(args)
   math.randomseed(os.time() * 1000 + (seed or 0))
 end
 
--- Global IDs are base64url without padding: no character needs escaping in JSON.
+-- Global IDs (base64url without padding) and UUIDs need no escaping in JSON.
 function request()
   local body = template:gsub("__ID__", ids[math.random(#ids)], 1)
   return wrk.format("POST", "/graphql", headers, body)
