@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -62,4 +65,54 @@ func usesDefer(set ast.SelectionSet, seen map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// streamed reports whether the client asked for an incremental
+// (multipart/mixed) answer, which the MultipartMixed transport serves.
+func streamed(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "multipart/mixed")
+}
+
+// idleDeadline cancels a streamed request that produced no part for d, and
+// keeps the connection's write deadline d (plus a grace for the last
+// write) past the latest part: a healthy stream is never cut short, a
+// stalled one still ends.
+type idleDeadline struct {
+	d      time.Duration
+	rc     *http.ResponseController
+	mu     sync.Mutex
+	timer  *time.Timer
+	cancel context.CancelCauseFunc
+}
+
+type idleKey struct{}
+
+func withIdleDeadline(ctx context.Context, w http.ResponseWriter, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	id := &idleDeadline{d: d, rc: http.NewResponseController(w), cancel: cancel}
+	id.timer = time.AfterFunc(d, func() { cancel(context.DeadlineExceeded) })
+	id.extendWrite()
+	return context.WithValue(ctx, idleKey{}, id), func() {
+		id.timer.Stop()
+		cancel(context.Canceled)
+	}
+}
+
+// touchStream records that the request in ctx produced a part; it does
+// nothing for a request that is not streamed.
+func touchStream(ctx context.Context) {
+	id, ok := ctx.Value(idleKey{}).(*idleDeadline)
+	if !ok {
+		return
+	}
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	id.timer.Reset(id.d)
+	id.extendWrite()
+}
+
+func (id *idleDeadline) extendWrite() {
+	// Not every ResponseWriter supports deadlines (tests' recorders);
+	// then the server's own WriteTimeout is all there is.
+	_ = id.rc.SetWriteDeadline(time.Now().Add(id.d + 5*time.Second))
 }

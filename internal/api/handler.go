@@ -142,6 +142,7 @@ func (g *getStatus) WriteHeader(code int) {
 func endReads(cfg Config) func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
+		touchStream(ctx)
 		if resp != nil && resp.HasNext != nil && *resp.HasNext {
 			return resp
 		}

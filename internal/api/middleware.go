@@ -74,7 +74,14 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
+		var cancel context.CancelFunc
+		if streamed(r) {
+			// A streamed answer may take longer than one request may in
+			// all: its deadline is for the wait between two parts.
+			ctx, cancel = withIdleDeadline(ctx, w, cfg.RequestTimeout)
+		} else {
+			ctx, cancel = context.WithTimeout(ctx, cfg.RequestTimeout)
+		}
 		defer cancel()
 		ctx, stats := db.WithStats(ctx)
 		ctx = withCostNote(ctx)
