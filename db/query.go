@@ -1,10 +1,13 @@
 package db
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
-	"hash/fnv"
+	"reflect"
 	"strings"
+	"time"
 
 	"catalogue/graph/model"
 	"catalogue/internal/filter"
@@ -40,7 +43,8 @@ type Compiled struct {
 	tree   bool
 	hidden string // the list's Hidden predicate, when it applies
 	// Sig identifies the list, filter and order; compiled queries with
-	// equal Sig read the same rows in the same order.
+	// equal Sig read the same rows in the same order, and queries that may
+	// read different rows never share it (see filterKey).
 	Sig string
 	// filterHash goes into cursors so that a cursor only fits its filter.
 	filterHash string
@@ -70,11 +74,56 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		}
 		c.order = order
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s|%v|%t|%s", c.where, c.args, c.tree, c.hidden)
-	c.filterHash = base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-	c.Sig = s.Name + "|" + c.order.Name + "|" + c.filterHash + "|" + c.where + fmt.Sprintf("|%v|%t", c.args, c.tree)
+	if err := c.sign(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// filterKey is everything that decides which rows of a list a compiled
+// query selects, in a canonical, unambiguous form: the rendered SQL (whose
+// every value is a bind parameter) and the bound values with their types.
+// It is JSON, never a %v printout, which would render the values
+// ["Pop Rock"] and ["Pop", "Rock"] alike.
+type filterKey struct {
+	Where  string     `json:"where"`
+	Args   []typedArg `json:"args"`
+	Tree   bool       `json:"tree"`
+	Hidden string     `json:"hidden"`
+}
+
+// typedArg is a bind value and its Go type, so that values of different
+// types that encode alike stay apart.
+type typedArg struct {
+	Type  string `json:"t"`
+	Value any    `json:"v"`
+}
+
+// sign sets Sig and filterHash from the canonical encoding of the query.
+func (c *Compiled) sign() error {
+	fk := filterKey{Where: c.where, Tree: c.tree, Hidden: c.hidden, Args: make([]typedArg, len(c.args))}
+	for i, a := range c.args {
+		if t, ok := a.(time.Time); ok {
+			a = t.UTC() // the same instant, whatever zone the input named
+		}
+		fk.Args[i] = typedArg{Type: reflect.TypeOf(a).String(), Value: a}
+	}
+	fj, err := json.Marshal(fk)
+	if err != nil {
+		return fmt.Errorf("%s: encoding the filter's signature: %w", c.spec.Name, err)
+	}
+	sum := sha256.Sum256(fj)
+	c.filterHash = base64.RawURLEncoding.EncodeToString(sum[:12])
+	sig, err := json.Marshal(struct {
+		List   string          `json:"list"`
+		Order  string          `json:"order"`
+		Filter json.RawMessage `json:"filter"`
+	}{c.spec.Name, c.order.Name, fj})
+	if err != nil {
+		return fmt.Errorf("%s: encoding the query's signature: %w", c.spec.Name, err)
+	}
+	c.Sig = string(sig)
+	return nil
 }
 
 // mentions reports whether a filter tree has a condition on field.

@@ -821,6 +821,64 @@ func TestMembersFilterInNotIn(t *testing.T) {
 	})
 }
 
+// Two aliases of one list whose filters differ only in their list values
+// are two lists: ["Pop Rock"] is one genre that nobody has, ["Pop", "Rock"]
+// two genres that many have. In one request each alias must answer what
+// it answers alone (count, page and facets), however the server batches.
+func TestMembersFilterListValuesKeepAliasesApart(t *testing.T) {
+	const sel = `{ totalCount edges { node { id } } facets { genre { value count } } }`
+	type answer struct {
+		TotalCount int `json:"totalCount"`
+		Edges      []struct {
+			Node struct {
+				ID string `json:"id"`
+			} `json:"node"`
+		} `json:"edges"`
+		Facets struct {
+			Genre []flBucket `json:"genre"`
+		} `json:"facets"`
+	}
+	show := func(a answer) string { b, _ := json.Marshal(a); return truncate(string(b), 300) }
+	for _, tc := range []struct {
+		name string
+		a, b string // filter arguments, equal but for the list values
+	}{
+		{"one value with a space, two values", `{genre: {in: ["Pop Rock"]}}`, `{genre: {in: ["Pop", "Rock"]}}`},
+		{"notIn", `{genre: {notIn: ["Pop Rock"]}}`, `{genre: {notIn: ["Pop", "Rock"]}}`},
+		{"a comma inside a value", `{genre: {in: ["Pop,Rock"]}}`, `{genre: {in: ["Pop", "Rock"]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list := func(alias, f string) string {
+				return alias + `: members(first: 50, filter: ` + f + `) ` + sel
+			}
+			alone := func(f string) answer {
+				var d struct {
+					Tenant struct{ A answer } `json:"tenant"`
+				}
+				query(t, `{ tenant(slug: "acme-music") { `+list("a", f)+` } }`, nil, &d)
+				return d.Tenant.A
+			}
+			wantA, wantB := alone(tc.a), alone(tc.b)
+			if show(wantA) == show(wantB) || wantA.TotalCount == wantB.TotalCount {
+				t.Fatalf("the demo data should tell %s from %s apart: both answer %s", tc.a, tc.b, show(wantA))
+			}
+			for _, order := range [][2]string{{"a", "b"}, {"b", "a"}} {
+				f := map[string]string{"a": tc.a, "b": tc.b}
+				var d struct {
+					Tenant struct{ A, B answer } `json:"tenant"`
+				}
+				query(t, `{ tenant(slug: "acme-music") { `+list(order[0], f[order[0]])+` `+list(order[1], f[order[1]])+` } }`, nil, &d)
+				if show(d.Tenant.A) != show(wantA) {
+					t.Errorf("alias a %s beside b %s: got %s, alone it answers %s", tc.a, tc.b, show(d.Tenant.A), show(wantA))
+				}
+				if show(d.Tenant.B) != show(wantB) {
+					t.Errorf("alias b %s beside a %s: got %s, alone it answers %s", tc.b, tc.a, show(d.Tenant.B), show(wantB))
+				}
+			}
+		})
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Date-time ranges: fromDate/toDate (seed 000), newerThan/olderThan (seed 002)
 
