@@ -126,9 +126,17 @@ type ListSpec struct {
 	// TenantTree marks a list whose parent is a tenant, where the client
 	// may include the rows of the tenant's subsidiaries.
 	TenantTree bool
+	// TreeWhere, on a TenantTree list whose rows can repeat a node across
+	// the tenants of a tree, is the predicate that keeps one row per node
+	// when subsidiaries are included. It may use p.parent (the list's
+	// tenant) and p.tree (its subtree), which nested statements provide.
+	TreeWhere string
 	// Fields are the filterable and sortable fields; nil for a list that
 	// only pages.
 	Fields *Fields
+	// TreeFields, when set, replace Fields for filters when subsidiaries
+	// are included (same names; a relation may then look at p.tree).
+	TreeFields *Fields
 	// CountFrom, when set, is a cheaper FROM clause that counts the same
 	// rows when no filter applies (the joins of From only add columns).
 	CountFrom string
@@ -145,6 +153,7 @@ type List[T any] struct{ ListSpec }
 // Page is one page of rows. Cursors are made on demand from the sort
 // values read with each row: most queries select only pageInfo's two.
 type Page[T any] struct {
+	Parent          string // the parent of a nested list's page
 	Rows            []*T
 	HasNextPage     bool
 	HasPreviousPage bool
@@ -437,6 +446,9 @@ func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 	if c.spec.Where != "" {
 		where = append(where, c.spec.Where)
 	}
+	if c.tree && c.spec.TreeWhere != "" {
+		where = append(where, c.spec.TreeWhere)
+	}
 	if c.hidden != "" {
 		where = append(where, c.hidden)
 	}
@@ -449,10 +461,12 @@ func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 
 // parents renders the relation p(parent, tree) of a nested statement and
 // the predicate tying a row to its parent: the parent itself, or with
-// subsidiaries the parent tenant's whole subtree.
+// subsidiaries the parent tenant's whole subtree. OFFSET 0 keeps the
+// subquery from being pulled up, so that p.tree is computed once per
+// parent even where a correlated subquery (TreeWhere) reads it per row.
 func (c *Compiled) parents() (from, pred string) {
 	if c.tree {
-		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS ids(parent)) p",
+		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS ids(parent) OFFSET 0) p",
 			c.spec.Parent + " = ANY(p.tree)"
 	}
 	return "unnest(?::uuid[]) AS p(parent)", c.spec.Parent + " = p.parent"
@@ -497,6 +511,7 @@ func ListPages[T any](ctx context.Context, s Querier, list *List[T], c *Compiled
 	for _, p := range parents {
 		if _, ok := pages[p]; !ok {
 			pages[p] = emptyPage[T](pa)
+			pages[p].Parent = p
 		}
 	}
 	return pages, nil
@@ -568,7 +583,7 @@ func scanPages[T any](ctx context.Context, s Querier, c *Compiled, q string, arg
 	for _, r := range rows {
 		p := pages[r.key]
 		if p == nil {
-			p = &Page[T]{c: c}
+			p = &Page[T]{Parent: r.key, c: c}
 			pages[r.key] = p
 		}
 		p.Rows = append(p.Rows, r.row)

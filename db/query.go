@@ -60,7 +60,11 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		if s.Fields == nil {
 			return nil, &model.InputError{Arg: "filter", Msg: s.Name + " cannot be filtered"}
 		}
-		comp := &compiler{fields: s.Fields, restricted: q.Restricted}
+		fields := s.Fields
+		if c.tree && s.TreeFields != nil {
+			fields = s.TreeFields
+		}
+		comp := &compiler{fields: fields, restricted: q.Restricted}
 		where, err := comp.expr(q.Filter, 0)
 		if err != nil {
 			return nil, err
@@ -157,6 +161,10 @@ func (s *ListSpec) MustCompile() *Compiled {
 
 // Spec is the list the query was compiled for.
 func (c *Compiled) Spec() *ListSpec { return c.spec }
+
+// Subsidiaries reports whether the list takes in the rows of its parent
+// tenant's subsidiaries.
+func (c *Compiled) Subsidiaries() bool { return c.tree }
 
 // orderFor turns orderBy terms into a total order: the client's keys, then
 // the list's unique id as the tie-break in the direction of the last key.

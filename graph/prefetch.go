@@ -34,7 +34,7 @@ func init() {
 	prefetchers = map[string]prefetchFunc{
 		"Tenant.subsidiaries":    pagesOf(db.TenantsByParent),
 		"Tenant.brands":          pagesOf(db.BrandsByTenant),
-		"Tenant.members":         pagesOf(db.MembersByTenant),
+		"Tenant.members":         pagesOf(db.MembersByTenant, primeMemberEdges),
 		"Tenant.groups":          pagesOf(db.GroupsByTenant),
 		"Tenant.artists":         pagesOf(db.ArtistsByTenant),
 		"Tenant.labels":          pagesOf(db.LabelsByTenant),
@@ -153,8 +153,10 @@ func goesDeeper(ctx context.Context, conn graphql.CollectedField) bool {
 	return false
 }
 
-// pagesOf prefetches a nested list, and its totalCount when selected.
-func pagesOf[T any](list *db.List[T]) prefetchFunc {
+// pagesOf prefetches a nested list, and its totalCount when selected;
+// then reads, for every page at once, what the query selects on edges
+// that carry more than the node.
+func pagesOf[T any](list *db.List[T], then ...edgePrefetch[T]) prefetchFunc {
 	return func(ctx context.Context, childFC *graphql.FieldContext, rows []reflect.Value) func() {
 		q, err := prepare(ctx, childFC.Field.Field, &list.ListSpec, listArgsOf(childFC.Args))
 		if err != nil {
@@ -169,6 +171,11 @@ func pagesOf[T any](list *db.List[T]) prefetchFunc {
 		if selects(ctx, childFC.Field, "totalCount") {
 			loader.PrimeCounts(ctx, c, ids)
 		}
+		if pages != nil {
+			for _, f := range then {
+				f(ctx, childFC, c, pages)
+			}
+		}
 		if pages == nil || !goesDeeper(ctx, childFC.Field) {
 			return nil
 		}
@@ -181,6 +188,10 @@ func pagesOf[T any](list *db.List[T]) prefetchFunc {
 		}
 	}
 }
+
+// edgePrefetch reads what the query selects on the edges of the pages of
+// a list field (childFC) for all of them at once.
+type edgePrefetch[T any] func(ctx context.Context, childFC *graphql.FieldContext, c *db.Compiled, pages []*db.Page[T])
 
 // refOf prefetches the rows a foreign key field of the rows points to.
 func refOf[T any](n *db.Node[T], fk string) prefetchFunc {
@@ -207,6 +218,22 @@ func selects(ctx context.Context, conn graphql.CollectedField, name string) bool
 	for _, f := range graphql.CollectFields(op, conn.Selections, []string{conn.Definition.Type.Name()}) {
 		if f.Name == name {
 			return true
+		}
+	}
+	return false
+}
+
+// selectsOnEdges reports whether a connection field selects name on its edges.
+func selectsOnEdges(ctx context.Context, conn graphql.CollectedField, name string) bool {
+	op := graphql.GetOperationContext(ctx)
+	for _, edges := range graphql.CollectFields(op, conn.Selections, []string{conn.Definition.Type.Name()}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, f := range graphql.CollectFields(op, edges.Selections, []string{edges.Definition.Type.Name()}) {
+			if f.Name == name {
+				return true
+			}
 		}
 	}
 	return false
