@@ -140,6 +140,13 @@ type ListSpec struct {
 	// CountFrom, when set, is a cheaper FROM clause that counts the same
 	// rows when no filter applies (the joins of From only add columns).
 	CountFrom string
+	// Counted, when set, names a table (tenant_id, members) that triggers
+	// keep at the size of every parent tenant's unfiltered list (Hidden
+	// applied): an unfiltered count of the nested list reads it instead of
+	// counting rows. With subsidiaries it is read only where the tree is
+	// the parent alone, as per-tenant numbers cannot count a node once
+	// across a tree; there the rows are counted.
+	Counted string
 	// Hidden is a predicate applied unless the filter names HiddenUnless:
 	// terminated users leave member lists unless a filter asks for them.
 	Hidden       string
@@ -631,8 +638,25 @@ func Count(ctx context.Context, s Querier, c *Compiled, sc Scope) (int, error) {
 func CountByParent(ctx context.Context, s Querier, c *Compiled, sc Scope, parents []string) (map[string]int, error) {
 	from, pred := c.parents()
 	where, args := c.predicates(sc, pred)
-	q := "SELECT p.parent AS parent, n.n FROM " + from + " CROSS JOIN LATERAL (SELECT count(*) AS n FROM " +
-		c.countFrom() + " WHERE " + strings.Join(where, " AND ") + ") n"
+	matching := c.countFrom() + " WHERE " + strings.Join(where, " AND ")
+	count := "SELECT count(*) AS n FROM " + matching
+	if c.where == "" && c.spec.Counted != "" {
+		// Unfiltered: read the kept number where it is exact.
+		kept := "coalesce((SELECT k.members FROM " + c.spec.Counted + " k WHERE k.tenant_id = p.parent"
+		var keptArgs []any
+		if !sc.all {
+			kept += " AND k.tenant_id = ANY(?::uuid[])"
+			keptArgs = append(keptArgs, pq.Array(sc.tenants))
+		}
+		kept += "), 0)"
+		if c.tree {
+			count = "SELECT CASE WHEN cardinality(p.tree) = 1 THEN " + kept + " ELSE (SELECT count(*) FROM " + matching + ") END AS n"
+			args = append(keptArgs, args...)
+		} else {
+			count, args = "SELECT "+kept+" AS n", keptArgs
+		}
+	}
+	q := "SELECT p.parent AS parent, n.n FROM " + from + " CROSS JOIN LATERAL (" + count + ") n"
 	var rows []struct {
 		Parent string `db:"parent"`
 		N      int    `db:"n"`

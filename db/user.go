@@ -35,13 +35,16 @@ var UserNode = &Node[model.User]{
 // in the subsidiaries. TreeWhere keeps only it: an anti-join on the user's
 // other memberships in the tree, which memberships_user_idx serves (a
 // user has few), and which rows of the tenant itself skip.
+//
+// The unfiltered count reads member_counts (migration 0006) where it is
+// exact: the tenant's own list, or its tree when it has no subsidiaries.
 var MembersByTenant = &List[model.Member]{ListSpec{
 	Name:   "Tenant.members",
 	Select: userSelect + ", " + membershipCols,
 	From:   "memberships m JOIN users u ON u.id = m.user_id LEFT JOIN languages l ON l.code = u.language_code",
 	Parent: "m.tenant_id", ScopePred: tenantScope("m"), Order: newestFirst("m"),
 	TenantTree: true, TreeWhere: representative,
-	Fields: memberFields, TreeFields: treeMemberFields, CountFrom: "memberships m",
+	Fields: memberFields, TreeFields: treeMemberFields, CountFrom: "memberships m", Counted: "member_counts",
 	Hidden: "NOT m.user_deleted", HiddenUnless: "isDeleted",
 }}
 

@@ -559,3 +559,217 @@ func TestMembersEdgeMemberships(t *testing.T) {
 		}
 	})
 }
+
+// The unfiltered totalCount of a member list reads member_counts, which
+// triggers keep (migration 0006), where it is exact: the tenant's own list,
+// or its list with subsidiaries when it has none. It must equal what a
+// walk of the list returns after every kind of write, however the writes
+// interleave.
+func TestMembersCountKeptByTriggers(t *testing.T) {
+	f, err := newMBFixture() // a database of its own: this test writes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.srv.Close()
+	ctx := t.Context()
+	slugs := slices.Sorted(maps.Keys(f.tenants))
+
+	// check compares, for every tenant of the fixture, the kept numbers
+	// with a recount, and each member list's totalCount with a walk and
+	// the oracle.
+	check := func(t *testing.T, when string) {
+		t.Helper()
+		var drift []string
+		if err := f.db.SelectContext(ctx, &drift, `
+			SELECT format('%s: kept %s, counted %s', t.slug, coalesce(k.members, 0), count(m.id) FILTER (WHERE NOT m.user_deleted))
+			FROM tenants t LEFT JOIN member_counts k ON k.tenant_id = t.id LEFT JOIN memberships m ON m.tenant_id = t.id
+			GROUP BY t.slug, k.members HAVING coalesce(k.members, 0) <> count(m.id) FILTER (WHERE NOT m.user_deleted)`); err != nil {
+			t.Fatal(err)
+		}
+		if len(drift) > 0 {
+			t.Fatalf("%s: member_counts drifted: %v", when, drift)
+		}
+		for _, slug := range slugs {
+			for _, subs := range []bool{false, true} {
+				extra := fmt.Sprintf(", includeSubsidiaries: %t", subs)
+				got := f.walk(t, slug, extra, nil, 500)
+				if d := diffIDs(got, f.oracle(t, slug, subs, false).ids()); d != "" {
+					t.Fatalf("%s: %s members%s: %s", when, slug, extra, d)
+				}
+			}
+		}
+	}
+	// asApp runs statements as the server's role, which may not write
+	// member_counts itself.
+	asApp := func(t *testing.T, stmts ...string) {
+		t.Helper()
+		tx, err := f.db.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		for _, s := range append([]string{`SET LOCAL ROLE catalogue_app`, `SELECT set_config('app.all_tenants', 'on', true)`}, stmts...) {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seq := 0
+	newUser := func(t *testing.T) string {
+		t.Helper()
+		seq++
+		var id string
+		if err := f.db.GetContext(ctx, &id, `INSERT INTO users (email, first_name) VALUES ($1, 'Counted') RETURNING id::text`,
+			fmt.Sprintf("counted.%d@members-test.example.org", seq)); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	join := func(user, slug string) string {
+		return fmt.Sprintf(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ('%s', '%s', 'USER')`, f.tenants[slug], user)
+	}
+
+	check(t, "as seeded")
+
+	t.Run("the kept number is what unfiltered counts read", func(t *testing.T) {
+		// A platform administrator reads every tenant; a member of
+		// dup-group reads within its tree, a scope the statement applies.
+		member := tokenFor(t, f.users["single00"], "dup-group")
+		var asMember bool
+		count := func(slug, args string) int {
+			var d struct {
+				Tenant struct{ Members struct{ TotalCount int } }
+			}
+			q := `query($slug: String!) { tenant(slug: $slug) { members(first: 0` + args + `) { totalCount } } }`
+			vars := map[string]any{"slug": slug}
+			if asMember {
+				mustData(t, credPost(t, f.srv.URL, credBearer(member), q, vars), &d)
+			} else {
+				f.read(t, q, vars, &d)
+			}
+			return d.Tenant.Members.TotalCount
+		}
+		const skew = 1000
+		if _, err := f.db.ExecContext(ctx, `UPDATE member_counts SET members = members + $1 WHERE tenant_id = ANY($2::uuid[])`,
+			skew, pq.Array([]string{f.tenants["dup-east"], f.tenants["dup-group"]})); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := f.db.ExecContext(ctx, `UPDATE member_counts SET members = members - $1 WHERE tenant_id = ANY($2::uuid[])`,
+				skew, pq.Array([]string{f.tenants["dup-east"], f.tenants["dup-group"]})); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		for _, asMember = range []bool{false, true} {
+			for _, c := range []struct {
+				slug, args string
+				subs, kept bool
+			}{
+				{"dup-east", ", includeSubsidiaries: false", false, true},
+				{"dup-east", "", true, true}, // no subsidiaries: the tree is dup-east alone
+				{"dup-group", ", includeSubsidiaries: false", false, true},
+				{"dup-group", "", true, false}, // users in several tenants of the tree: counted
+				{"dup-east", `, filter: {genre: {isNull: false}}`, true, false},
+			} {
+				want := len(f.oracle(t, c.slug, c.subs, false).reps)
+				if strings.Contains(c.args, "genre") {
+					want = len(f.oracle(t, c.slug, c.subs, false).where(func(r mbRow) bool { return r.Genre != nil }).reps)
+				}
+				if c.kept {
+					want += skew
+				}
+				if got := count(c.slug, c.args); got != want {
+					t.Errorf("as member %t: %s members(%s): totalCount %d, want %d (read from member_counts: %t)", asMember, c.slug, c.args, got, want, c.kept)
+				}
+			}
+		}
+	})
+
+	t.Run("inserts", func(t *testing.T) {
+		a, b, c := newUser(t), newUser(t), newUser(t)
+		asApp(t, join(a, "dup-east"), join(b, "dup-east"), join(b, "dup-west-north"), join(c, "dup-group"))
+		check(t, "after single inserts")
+		d, e := newUser(t), newUser(t)
+		asApp(t, fmt.Sprintf(`INSERT INTO memberships (tenant_id, user_id, role) VALUES
+			('%[1]s', '%[3]s', 'USER'), ('%[2]s', '%[3]s', 'USER'), ('%[1]s', '%[4]s', 'ADMIN'), ('%[2]s', '%[4]s', 'USER')`,
+			f.tenants["dup-west"], f.tenants["dup-east"], d, e))
+		check(t, "after one insert of four memberships in two tenants")
+	})
+
+	t.Run("deletes", func(t *testing.T) {
+		asApp(t, fmt.Sprintf(`DELETE FROM memberships WHERE user_id = '%s' AND tenant_id = '%s'`, f.users["eastAndWest"], f.tenants["dup-east"]),
+			fmt.Sprintf(`DELETE FROM memberships WHERE user_id = '%s'`, f.users["threeTenants"]))
+		check(t, "after deletes")
+	})
+
+	t.Run("terminating and restoring users", func(t *testing.T) {
+		asApp(t, fmt.Sprintf(`UPDATE users SET is_deleted = true WHERE id IN ('%s', '%s')`, f.users["parentAndEast"], f.users["single03"]))
+		check(t, "after terminating two users")
+		// Deleting a terminated user's membership changes no number.
+		asApp(t, fmt.Sprintf(`DELETE FROM memberships WHERE user_id = '%s' AND tenant_id = '%s'`, f.users["parentAndEast"], f.tenants["dup-east"]),
+			fmt.Sprintf(`UPDATE users SET is_deleted = false WHERE id IN ('%s', '%s')`, f.users["terminated"], f.users["single03"]))
+		check(t, "after restoring users")
+	})
+
+	t.Run("moving a membership", func(t *testing.T) {
+		asApp(t, fmt.Sprintf(`UPDATE memberships SET tenant_id = '%s' WHERE user_id = '%s'`, f.tenants["dup-west"], f.users["single01"]),
+			fmt.Sprintf(`UPDATE memberships SET role = 'ADMIN' WHERE tenant_id = '%s'`, f.tenants["dup-east"]))
+		check(t, "after moving a membership and updating a tenant's memberships")
+	})
+
+	t.Run("concurrent writers", func(t *testing.T) {
+		var victims []string
+		if err := f.db.SelectContext(ctx, &victims, `SELECT id::text FROM memberships WHERE tenant_id = ANY($1::uuid[]) ORDER BY id LIMIT 6`,
+			pq.Array([]string{f.tenants["dup-east"], f.tenants["dup-west"]})); err != nil {
+			t.Fatal(err)
+		}
+		var writes []string
+		others := []string{"dup-group", "dup-west", "dup-west-north"}
+		for i := range 12 {
+			u := newUser(t)
+			writes = append(writes, join(u, others[i%len(others)])+"; "+join(u, "dup-east"))
+		}
+		for _, v := range victims {
+			writes = append(writes, fmt.Sprintf(`DELETE FROM memberships WHERE id = '%s'`, v))
+		}
+		writes = append(writes, fmt.Sprintf(`UPDATE users SET is_deleted = true WHERE id = '%s'`, f.users["single05"]))
+		start := make(chan struct{})
+		errs := make(chan error, len(writes))
+		var wg sync.WaitGroup
+		for i, w := range writes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				tx, err := f.db.BeginTxx(ctx, nil) // READ COMMITTED, as the server writes
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer func() { _ = tx.Rollback() }()
+				for _, s := range []string{`SET LOCAL ROLE catalogue_app`, `SELECT set_config('app.all_tenants', 'on', true)`, w, `SELECT pg_sleep(0.02)`} {
+					if _, err := tx.ExecContext(ctx, s); err != nil {
+						errs <- fmt.Errorf("%s: %w", s, err)
+						return
+					}
+				}
+				if i%5 == 4 {
+					return // rolled back: must change nothing
+				}
+				errs <- tx.Commit()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, "after concurrent writers")
+	})
+}
