@@ -54,7 +54,8 @@ func key(col, typ string, nullable bool) OrderKey {
 }
 
 // memberFields serve the member lists of tenants and brands: user columns
-// (u), the membership in the list's tenant (m).
+// (u), the membership that places the user in the list (m), and brand
+// access in that membership's tenant.
 var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	ref("id", "u.id", "User", "ids", "user_id"),
 	withPatternIDs(sensitive(text("email", "u.email", "mail")), "users_email_ids", "u.id"),
@@ -103,6 +104,14 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	Facet("role", "u.role").
 	Facet("genre", "u.genre").
 	Facet("language", "u.language_code")
+
+// treeMemberFields serve a tenant's member list with its subsidiaries: m
+// is the user's representative membership (see MembersByTenant), and the
+// brand filter looks at brand access in every tenant the list covers, so
+// that a user represented by the parent's membership is still found by a
+// subsidiary's brand.
+var treeMemberFields = memberFields.withExists("brand",
+	"SELECT 1 FROM brand_access fba WHERE fba.user_id = u.id AND fba.tenant_id = ANY(p.tree)")
 
 var artistFields = NewFields("a.search_text", key("a.id", "uuid", false),
 	ref("id", "a.id", "Artist", "ids"),

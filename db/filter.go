@@ -95,6 +95,23 @@ func (f *Fields) Facet(name, expr string) *Fields {
 	return f
 }
 
+// withExists is a copy of the table whose relation field name uses the
+// subquery exists instead.
+func (f *Fields) withExists(name, exists string) *Fields {
+	c, ok := f.cols[name]
+	if !ok || c.Exists == "" {
+		panic("db: " + name + " is not a relation field")
+	}
+	out := *f
+	out.cols = make(map[string]Column, len(f.cols))
+	for k, v := range f.cols {
+		out.cols[k] = v
+	}
+	c.Exists = exists
+	out.cols[name] = c
+	return &out
+}
+
 // Set is the field table the query syntax parser resolves names with.
 func (f *Fields) Set() *filter.FieldSet { return f.set }
 

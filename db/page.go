@@ -126,12 +126,27 @@ type ListSpec struct {
 	// TenantTree marks a list whose parent is a tenant, where the client
 	// may include the rows of the tenant's subsidiaries.
 	TenantTree bool
+	// TreeWhere, on a TenantTree list whose rows can repeat a node across
+	// the tenants of a tree, is the predicate that keeps one row per node
+	// when subsidiaries are included. It may use p.parent (the list's
+	// tenant) and p.tree (its subtree), which nested statements provide.
+	TreeWhere string
 	// Fields are the filterable and sortable fields; nil for a list that
 	// only pages.
 	Fields *Fields
+	// TreeFields, when set, replace Fields for filters when subsidiaries
+	// are included (same names; a relation may then look at p.tree).
+	TreeFields *Fields
 	// CountFrom, when set, is a cheaper FROM clause that counts the same
 	// rows when no filter applies (the joins of From only add columns).
 	CountFrom string
+	// Counted, when set, names a table (tenant_id, members) that triggers
+	// keep at the size of every parent tenant's unfiltered list (Hidden
+	// applied): an unfiltered count of the nested list reads it instead of
+	// counting rows. With subsidiaries it is read only where the tree is
+	// the parent alone, as per-tenant numbers cannot count a node once
+	// across a tree; there the rows are counted.
+	Counted string
 	// Hidden is a predicate applied unless the filter names HiddenUnless:
 	// terminated users leave member lists unless a filter asks for them.
 	Hidden       string
@@ -145,6 +160,7 @@ type List[T any] struct{ ListSpec }
 // Page is one page of rows. Cursors are made on demand from the sort
 // values read with each row: most queries select only pageInfo's two.
 type Page[T any] struct {
+	Parent          string // the parent of a nested list's page
 	Rows            []*T
 	HasNextPage     bool
 	HasPreviousPage bool
@@ -437,6 +453,9 @@ func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 	if c.spec.Where != "" {
 		where = append(where, c.spec.Where)
 	}
+	if c.tree && c.spec.TreeWhere != "" {
+		where = append(where, c.spec.TreeWhere)
+	}
 	if c.hidden != "" {
 		where = append(where, c.hidden)
 	}
@@ -449,10 +468,12 @@ func (c *Compiled) predicates(sc Scope, parentPred string) ([]string, []any) {
 
 // parents renders the relation p(parent, tree) of a nested statement and
 // the predicate tying a row to its parent: the parent itself, or with
-// subsidiaries the parent tenant's whole subtree.
+// subsidiaries the parent tenant's whole subtree. OFFSET 0 keeps the
+// subquery from being pulled up, so that p.tree is computed once per
+// parent even where a correlated subquery (TreeWhere) reads it per row.
 func (c *Compiled) parents() (from, pred string) {
 	if c.tree {
-		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS ids(parent)) p",
+		return "(SELECT parent, tenant_subtree(parent) AS tree FROM unnest(?::uuid[]) AS ids(parent) OFFSET 0) p",
 			c.spec.Parent + " = ANY(p.tree)"
 	}
 	return "unnest(?::uuid[]) AS p(parent)", c.spec.Parent + " = p.parent"
@@ -497,6 +518,7 @@ func ListPages[T any](ctx context.Context, s Querier, list *List[T], c *Compiled
 	for _, p := range parents {
 		if _, ok := pages[p]; !ok {
 			pages[p] = emptyPage[T](pa)
+			pages[p].Parent = p
 		}
 	}
 	return pages, nil
@@ -568,7 +590,7 @@ func scanPages[T any](ctx context.Context, s Querier, c *Compiled, q string, arg
 	for _, r := range rows {
 		p := pages[r.key]
 		if p == nil {
-			p = &Page[T]{c: c}
+			p = &Page[T]{Parent: r.key, c: c}
 			pages[r.key] = p
 		}
 		p.Rows = append(p.Rows, r.row)
@@ -616,8 +638,25 @@ func Count(ctx context.Context, s Querier, c *Compiled, sc Scope) (int, error) {
 func CountByParent(ctx context.Context, s Querier, c *Compiled, sc Scope, parents []string) (map[string]int, error) {
 	from, pred := c.parents()
 	where, args := c.predicates(sc, pred)
-	q := "SELECT p.parent AS parent, n.n FROM " + from + " CROSS JOIN LATERAL (SELECT count(*) AS n FROM " +
-		c.countFrom() + " WHERE " + strings.Join(where, " AND ") + ") n"
+	matching := c.countFrom() + " WHERE " + strings.Join(where, " AND ")
+	count := "SELECT count(*) AS n FROM " + matching
+	if c.where == "" && c.spec.Counted != "" {
+		// Unfiltered: read the kept number where it is exact.
+		kept := "coalesce((SELECT k.members FROM " + c.spec.Counted + " k WHERE k.tenant_id = p.parent"
+		var keptArgs []any
+		if !sc.all {
+			kept += " AND k.tenant_id = ANY(?::uuid[])"
+			keptArgs = append(keptArgs, pq.Array(sc.tenants))
+		}
+		kept += "), 0)"
+		if c.tree {
+			count = "SELECT CASE WHEN cardinality(p.tree) = 1 THEN " + kept + " ELSE (SELECT count(*) FROM " + matching + ") END AS n"
+			args = append(keptArgs, args...)
+		} else {
+			count, args = "SELECT "+kept+" AS n", keptArgs
+		}
+	}
+	q := "SELECT p.parent AS parent, n.n FROM " + from + " CROSS JOIN LATERAL (" + count + ") n"
 	var rows []struct {
 		Parent string `db:"parent"`
 		N      int    `db:"n"`

@@ -1,10 +1,13 @@
 package db
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
-	"hash/fnv"
+	"reflect"
 	"strings"
+	"time"
 
 	"catalogue/db/model"
 	"catalogue/internal/filter"
@@ -40,7 +43,8 @@ type Compiled struct {
 	tree   bool
 	hidden string // the list's Hidden predicate, when it applies
 	// Sig identifies the list, filter and order; compiled queries with
-	// equal Sig read the same rows in the same order.
+	// equal Sig read the same rows in the same order, and queries that may
+	// read different rows never share it (see filterKey).
 	Sig string
 	// filterHash goes into cursors so that a cursor only fits its filter.
 	filterHash string
@@ -56,7 +60,11 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		if s.Fields == nil {
 			return nil, &model.InputError{Arg: "filter", Msg: s.Name + " cannot be filtered"}
 		}
-		comp := &compiler{fields: s.Fields, restricted: q.Restricted}
+		fields := s.Fields
+		if c.tree && s.TreeFields != nil {
+			fields = s.TreeFields
+		}
+		comp := &compiler{fields: fields, restricted: q.Restricted}
 		where, err := comp.expr(q.Filter, 0)
 		if err != nil {
 			return nil, err
@@ -70,11 +78,56 @@ func (s *ListSpec) Compile(q Query) (*Compiled, error) {
 		}
 		c.order = order
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s|%v|%t|%s", c.where, c.args, c.tree, c.hidden)
-	c.filterHash = base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-	c.Sig = s.Name + "|" + c.order.Name + "|" + c.filterHash + "|" + c.where + fmt.Sprintf("|%v|%t", c.args, c.tree)
+	if err := c.sign(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// filterKey is everything that decides which rows of a list a compiled
+// query selects, in a canonical, unambiguous form: the rendered SQL (whose
+// every value is a bind parameter) and the bound values with their types.
+// It is JSON, never a %v printout, which would render the values
+// ["Pop Rock"] and ["Pop", "Rock"] alike.
+type filterKey struct {
+	Where  string     `json:"where"`
+	Args   []typedArg `json:"args"`
+	Tree   bool       `json:"tree"`
+	Hidden string     `json:"hidden"`
+}
+
+// typedArg is a bind value and its Go type, so that values of different
+// types that encode alike stay apart.
+type typedArg struct {
+	Type  string `json:"t"`
+	Value any    `json:"v"`
+}
+
+// sign sets Sig and filterHash from the canonical encoding of the query.
+func (c *Compiled) sign() error {
+	fk := filterKey{Where: c.where, Tree: c.tree, Hidden: c.hidden, Args: make([]typedArg, len(c.args))}
+	for i, a := range c.args {
+		if t, ok := a.(time.Time); ok {
+			a = t.UTC() // the same instant, whatever zone the input named
+		}
+		fk.Args[i] = typedArg{Type: reflect.TypeOf(a).String(), Value: a}
+	}
+	fj, err := json.Marshal(fk)
+	if err != nil {
+		return fmt.Errorf("%s: encoding the filter's signature: %w", c.spec.Name, err)
+	}
+	sum := sha256.Sum256(fj)
+	c.filterHash = base64.RawURLEncoding.EncodeToString(sum[:12])
+	sig, err := json.Marshal(struct {
+		List   string          `json:"list"`
+		Order  string          `json:"order"`
+		Filter json.RawMessage `json:"filter"`
+	}{c.spec.Name, c.order.Name, fj})
+	if err != nil {
+		return fmt.Errorf("%s: encoding the query's signature: %w", c.spec.Name, err)
+	}
+	c.Sig = string(sig)
+	return nil
 }
 
 // mentions reports whether a filter tree has a condition on field.
@@ -108,6 +161,10 @@ func (s *ListSpec) MustCompile() *Compiled {
 
 // Spec is the list the query was compiled for.
 func (c *Compiled) Spec() *ListSpec { return c.spec }
+
+// Subsidiaries reports whether the list takes in the rows of its parent
+// tenant's subsidiaries.
+func (c *Compiled) Subsidiaries() bool { return c.tree }
 
 // orderFor turns orderBy terms into a total order: the client's keys, then
 // the list's unique id as the tie-break in the direction of the last key.

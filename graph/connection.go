@@ -63,6 +63,7 @@ func compile(spec *db.ListSpec, a listArgs) (*db.Compiled, error) {
 // result is a page of a list with what its connection needs besides edges.
 type result[T any] struct {
 	page   *db.Page[T]
+	c      *db.Compiled
 	conn   model.Conn
 	facets model.Facets
 }
@@ -90,7 +91,7 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 		buckets, err := loader.Facet(ctx, c, parent, name)
 		return bucketPtrs(buckets), err
 	}
-	return &result[T]{page: p, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: facets}}, nil
+	return &result[T]{page: p, c: c, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: facets}}, nil
 }
 
 // prepared is a list field's validated page arguments and compiled query.
@@ -155,7 +156,7 @@ func topLevel[T any](ctx context.Context, list *db.List[T], edge *object[T], a l
 	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		return nil, fmt.Errorf("%s has no facets", list.Name)
 	}
-	return &result[T]{page: p, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: noFacets}}, nil
+	return &result[T]{page: p, c: c, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: noFacets}}, nil
 }
 
 func bucketPtrs(b []db.Bucket) []*model.FacetBucket {

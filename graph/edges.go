@@ -1,12 +1,35 @@
 package graph
 
-import "catalogue/db/model"
+import (
+	"context"
+
+	"catalogue/db"
+	"catalogue/db/model"
+	"catalogue/graph/loader"
+)
 
 // Edges whose rows carry more than the node: the join row's fields go on
 // the edge, where Relay puts relationship data.
 
-func tenantMemberEdge(at model.At, m *model.Member) *model.TenantMemberEdge {
-	return &model.TenantMemberEdge{At: at, Node: &m.User, Membership: &m.Membership}
+// tenantMemberEdges makes the edges of a page of a tenant's members. An
+// edge's memberships are the user's memberships in the listed tenants:
+// without subsidiaries, its own membership; with them, read for every edge
+// of the level in one statement by the plan (edgeMemberships).
+func tenantMemberEdges(tenant string, res *result[model.Member]) []*model.TenantMemberEdge {
+	subs := res.c.Subsidiaries()
+	return edges(res.page, func(at model.At, m *model.Member) *model.TenantMemberEdge {
+		e := &model.TenantMemberEdge{At: at, Node: &m.User, Membership: &m.Membership}
+		if !subs {
+			only := []*model.Membership{&m.Membership}
+			e.LoadMemberships = func(context.Context) ([]*model.Membership, error) { return only, nil }
+			return e
+		}
+		key := db.MemberKey{Tenant: tenant, User: m.User.ID}
+		e.LoadMemberships = func(ctx context.Context) ([]*model.Membership, error) {
+			return loader.MemberMemberships(ctx, key)
+		}
+		return e
+	})
 }
 
 func brandMemberEdge(at model.At, m *model.BrandMember) *model.BrandMemberEdge {

@@ -159,7 +159,11 @@ var lists = map[string]*db.ListSpec{}
 // listOf is the step of a nested list: one statement for the pages of every
 // parent, one for their totalCount and one per facet when selected; then
 // the edges are planned with the rows of all the pages.
-func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T]) step[P] {
+//
+// A list whose edges carry fields that read for the page's parent (the
+// memberships of a member edge) passes onPages: it runs with the pages of
+// every parent, which know their parent.
+func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T], onPages ...pagesStep[T]) step[P] {
 	lists[l.Name] = &l.ListSpec
 	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
 		q, err := prepare(ctx, fc.Field.Field, &l.ListSpec, listArgsOf(fc.Args))
@@ -170,8 +174,49 @@ func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T]) step[P]
 		for i, p := range parents {
 			ids[i] = parent.id(p)
 		}
-		planConnection(ctx, fc, q.c, ids, loader.PrimePages(ctx, l, q.c, ids, q.args), edge)
+		pages := loader.PrimePages(ctx, l, q.c, ids, q.args)
+		for _, f := range onPages {
+			f(ctx, fc, q.c, pages)
+		}
+		planConnection(ctx, fc, q.c, ids, pages, edge)
 	}
+}
+
+// pagesStep reads what a connection field selects on its edges for the
+// pages of all its parents at once.
+type pagesStep[T any] func(ctx context.Context, fc *graphql.FieldContext, c *db.Compiled, pages []*db.Page[T])
+
+// edgeMemberships is the pagesStep of Tenant.members: with subsidiaries,
+// the memberships of every edge's user in the listed tenants, in one
+// statement, when the query selects them. Without subsidiaries an edge's
+// only membership is the one it already has.
+func edgeMemberships(ctx context.Context, fc *graphql.FieldContext, c *db.Compiled, pages []*db.Page[model.Member]) {
+	if !c.Subsidiaries() || !selectsOnEdges(ctx, fc.Field, "memberships") {
+		return
+	}
+	var keys []db.MemberKey
+	for _, p := range pages {
+		for _, m := range p.Rows {
+			keys = append(keys, db.MemberKey{Tenant: p.Parent, User: m.User.ID})
+		}
+	}
+	loader.PrimeMemberMemberships(ctx, keys)
+}
+
+// selectsOnEdges reports whether a connection field selects name on its edges.
+func selectsOnEdges(ctx context.Context, conn graphql.CollectedField, name string) bool {
+	op := graphql.GetOperationContext(ctx)
+	for _, edges := range graphql.CollectFields(op, conn.Selections, []string{conn.Definition.Type.Name()}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, f := range graphql.CollectFields(op, edges.Selections, []string{edges.Definition.Type.Name()}) {
+			if f.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // planConnection plans what a connection field selects: the totalCount
@@ -363,7 +408,7 @@ func init() {
 		"parent":       refTo(func(t *model.Tenant) string { return opt(t.ParentID) }, db.TenantNode, tenantPlan),
 		"subsidiaries": listOf(tenantPlan, db.TenantsByParent, tenantEdges),
 		"brands":       listOf(tenantPlan, db.BrandsByTenant, brandEdges),
-		"members":      listOf(tenantPlan, db.MembersByTenant, memberEdges),
+		"members":      listOf(tenantPlan, db.MembersByTenant, memberEdges, edgeMemberships),
 		"groups":       listOf(tenantPlan, db.GroupsByTenant, groupEdges),
 		"artists":      listOf(tenantPlan, db.ArtistsByTenant, artistEdges),
 		"labels":       listOf(tenantPlan, db.LabelsByTenant, labelEdges),

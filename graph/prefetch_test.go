@@ -22,6 +22,11 @@ func TestPlanDescribesEveryFieldThatReads(t *testing.T) {
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
 	// Values that never need a read of their own.
 	inMemory := map[string]bool{"PageInfo": true, "Language": true, "UserError": true}
+	// Fields the plan reads one level up, with the pages of their list,
+	// because they need the list's parent.
+	plannedAbove := map[string]string{
+		"TenantMemberEdge.memberships": "read with the pages of Tenant.members (edgeMemberships)",
+	}
 	unplanned := map[string]string{
 		"Viewer.impersonator": "the caller's own identity, read with the credentials",
 	}
@@ -49,7 +54,7 @@ func TestPlanDescribesEveryFieldThatReads(t *testing.T) {
 			if f.Name == "deliveryStores" {
 				reads = true // a list of enums, read per release
 			}
-			if reads && !slices.Contains(steps, f.Name) && unplanned[name+"."+f.Name] == "" {
+			if reads && !slices.Contains(steps, f.Name) && unplanned[name+"."+f.Name] == "" && plannedAbove[name+"."+f.Name] == "" {
 				t.Errorf("%s.%s reads, but the plan has no step for it", name, f.Name)
 			}
 		}

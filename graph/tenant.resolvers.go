@@ -81,7 +81,7 @@ func (r *tenantResolver) Members(ctx context.Context, obj *model.Tenant, first *
 	if err != nil {
 		return nil, err
 	}
-	return &model.TenantMemberConnection{Conn: res.conn, Facets: &model.UserFacets{Facets: res.facets}, Edges: edges(res.page, tenantMemberEdge)}, nil
+	return &model.TenantMemberConnection{Conn: res.conn, Facets: &model.UserFacets{Facets: res.facets}, Edges: tenantMemberEdges(obj.ID, res)}, nil
 }
 
 func (r *tenantResolver) Groups(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.GroupConnection, error) {

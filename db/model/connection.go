@@ -138,11 +138,20 @@ type TenantMemberConnection struct {
 	Edges  []*TenantMemberEdge
 }
 
-// TenantMemberEdge is one member: the user and the membership.
+// TenantMemberEdge is one member: the user, the membership that represents
+// them in the list, and (lazily) all their memberships in the listed
+// tenants.
 type TenantMemberEdge struct {
 	At
 	Node       *User
 	Membership *Membership
+	// LoadMemberships reads the user's memberships in the listed tenants.
+	LoadMemberships func(ctx context.Context) ([]*Membership, error)
+}
+
+// Memberships resolves the edge's memberships field.
+func (e *TenantMemberEdge) Memberships(ctx context.Context) ([]*Membership, error) {
+	return e.LoadMemberships(ctx)
 }
 
 // BrandMemberConnection is a page of users with access to a brand.

@@ -1023,20 +1023,23 @@ func (e UserErrorCode) MarshalJSON() ([]byte, error) {
 type UserOrderField string
 
 const (
-	// When the user joined the tenant (the default, newest first).
-	UserOrderFieldJoinedAt         UserOrderField = "JOINED_AT"
-	UserOrderFieldCreatedAt        UserOrderField = "CREATED_AT"
-	UserOrderFieldUpdatedAt        UserOrderField = "UPDATED_AT"
-	UserOrderFieldEmail            UserOrderField = "EMAIL"
-	UserOrderFieldFirstName        UserOrderField = "FIRST_NAME"
-	UserOrderFieldLastName         UserOrderField = "LAST_NAME"
-	UserOrderFieldNickname         UserOrderField = "NICKNAME"
-	UserOrderFieldRole             UserOrderField = "ROLE"
-	UserOrderFieldGenre            UserOrderField = "GENRE"
-	UserOrderFieldLocation         UserOrderField = "LOCATION"
-	UserOrderFieldLastLoginAt      UserOrderField = "LAST_LOGIN_AT"
-	UserOrderFieldLastSeenAt       UserOrderField = "LAST_SEEN_AT"
-	UserOrderFieldMembershipRole   UserOrderField = "MEMBERSHIP_ROLE"
+	// When the user joined the tenant (the default, newest first); on Tenant.members, of the representative membership.
+	UserOrderFieldJoinedAt    UserOrderField = "JOINED_AT"
+	UserOrderFieldCreatedAt   UserOrderField = "CREATED_AT"
+	UserOrderFieldUpdatedAt   UserOrderField = "UPDATED_AT"
+	UserOrderFieldEmail       UserOrderField = "EMAIL"
+	UserOrderFieldFirstName   UserOrderField = "FIRST_NAME"
+	UserOrderFieldLastName    UserOrderField = "LAST_NAME"
+	UserOrderFieldNickname    UserOrderField = "NICKNAME"
+	UserOrderFieldRole        UserOrderField = "ROLE"
+	UserOrderFieldGenre       UserOrderField = "GENRE"
+	UserOrderFieldLocation    UserOrderField = "LOCATION"
+	UserOrderFieldLastLoginAt UserOrderField = "LAST_LOGIN_AT"
+	// Last activity in the tenant, of the membership that places the user in the list.
+	UserOrderFieldLastSeenAt UserOrderField = "LAST_SEEN_AT"
+	// Role of the membership that places the user in the list.
+	UserOrderFieldMembershipRole UserOrderField = "MEMBERSHIP_ROLE"
+	// Status of the membership that places the user in the list.
 	UserOrderFieldMembershipStatus UserOrderField = "MEMBERSHIP_STATUS"
 )
 

@@ -418,9 +418,10 @@ type ComplexityRoot struct {
 	}
 
 	TenantMemberEdge struct {
-		Cursor     func(childComplexity int) int
-		Membership func(childComplexity int) int
-		Node       func(childComplexity int) int
+		Cursor      func(childComplexity int) int
+		Membership  func(childComplexity int) int
+		Memberships func(childComplexity int) int
+		Node        func(childComplexity int) int
 	}
 
 	Track struct {
@@ -2237,6 +2238,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantMemberEdge.Membership(childComplexity), true
+	case "TenantMemberEdge.memberships":
+		if e.ComplexityRoot.TenantMemberEdge.Memberships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantMemberEdge.Memberships(childComplexity), true
 	case "TenantMemberEdge.node":
 		if e.ComplexityRoot.TenantMemberEdge.Node == nil {
 			break
@@ -3233,18 +3240,24 @@ input UserFilter {
   updatedBy: IDFilter
   isDeleted: Boolean
   dspPlanSubscribed: Boolean
-  "Role of the membership in the list's tenant."
+  "Role of the membership that places the user in the list (on Tenant.members, the edge's representative ` + "`" + `membership` + "`" + `)."
   membershipRole: MembershipRoleFilter
+  "Status of that membership."
   membershipStatus: MembershipStatusFilter
+  "Last activity in that membership's tenant."
   lastSeenAt: DateTimeFilter
-  "When the user joined the tenant."
+  "When the user joined the tenant: that membership's creation."
   joinedAt: DateTimeFilter
-  "Users with explicit access to these brands (seed 003 ` + "`" + `brand_ids` + "`" + `)."
+  """
+  Users with explicit access to these brands (seed 003 ` + "`" + `brand_ids` + "`" + `) in the tenants the
+  list covers: on Tenant.members with subsidiaries, through any of the user's memberships
+  in the tree.
+  """
   brand: IDFilter
 }
 
 enum UserOrderField {
-  "When the user joined the tenant (the default, newest first)."
+  "When the user joined the tenant (the default, newest first); on Tenant.members, of the representative membership."
   JOINED_AT
   CREATED_AT
   UPDATED_AT
@@ -3256,8 +3269,11 @@ enum UserOrderField {
   GENRE
   LOCATION
   LAST_LOGIN_AT
+  "Last activity in the tenant, of the membership that places the user in the list."
   LAST_SEEN_AT
+  "Role of the membership that places the user in the list."
   MEMBERSHIP_ROLE
+  "Status of the membership that places the user in the list."
   MEMBERSHIP_STATUS
 }
 
@@ -3267,9 +3283,14 @@ input UserOrder {
   direction: OrderDirection! = ASC
 }
 
-"Counts over the filtered members, ignoring pagination (seed 000 ` + "`" + `additionalCounters` + "`" + `, seed 003 ` + "`" + `include_aggregations` + "`" + `)."
+"""
+Counts of users over the filtered members, ignoring pagination (seed 000
+` + "`" + `additionalCounters` + "`" + `, seed 003 ` + "`" + `include_aggregations` + "`" + `). Each user counts once.
+"""
 type UserFacets {
+  "Roles of the membership that places each user in the list (on Tenant.members, the representative one)."
   membershipRole: [FacetBucket!]!
+  "Statuses of that membership."
   membershipStatus: [FacetBucket!]!
   "Creative roles."
   role: [FacetBucket!]!
@@ -3856,8 +3877,15 @@ type Tenant implements Node {
   "Brands of this tenant (and of its subsidiaries unless includeSubsidiaries is false), newest first."
   brands(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): BrandConnection!
   """
-  The tenant's users with their membership, newest membership first. With
-  includeSubsidiaries (the default, as seed 004) the members of its subsidiaries too.
+  The tenant's users, each once, with the membership that represents them in the list,
+  newest membership first. With includeSubsidiaries (the default, as seed 004) the
+  members of its subsidiaries too: a user who belongs to the tenant and to subsidiaries,
+  or to several subsidiaries, is still one edge. The edge's ` + "`" + `membership` + "`" + ` is then the
+  user's membership in this tenant itself if there is one, else their earliest joined
+  membership in its subsidiaries (ties broken by membership id); ` + "`" + `memberships` + "`" + ` lists
+  them all. Filters, orderings, facets and cursors on membership fields
+  (` + "`" + `membershipRole` + "`" + `, ` + "`" + `membershipStatus` + "`" + `, ` + "`" + `lastSeenAt` + "`" + `, ` + "`" + `joinedAt` + "`" + `, ` + "`" + `JOINED_AT` + "`" + `...) read
+  that representative membership; ` + "`" + `totalCount` + "`" + ` and facets count users.
   ` + "`" + `query` + "`" + ` takes the search syntax of the README, e.g. ` + "`" + `role:Producer -status:DEACTIVATED` + "`" + `.
   Terminated users are left out unless the filter names ` + "`" + `isDeleted` + "`" + `.
   """
@@ -4112,21 +4140,32 @@ type MembershipEdge {
   node: Membership!
 }
 
-"Users of a tenant; each edge carries the user's membership."
+"Users of a tenant, each once; each edge carries the user's memberships."
 type TenantMemberConnection {
-  "Counts over the whole filtered list, computed only when selected."
+  "Counts of users over the whole filtered list, computed only when selected."
   facets: UserFacets!
   edges: [TenantMemberEdge!]!
   pageInfo: PageInfo!
-  "Number of items in the whole list, ignoring pagination. Computed only when selected."
+  "Number of users in the whole list, ignoring pagination. Computed only when selected."
   totalCount: Int!
 }
 
 type TenantMemberEdge {
   cursor: String!
   node: User!
-  "The user's membership in the tenant: role, status, lastSeenAt, groups, brand access."
+  """
+  The membership that represents the user in this list: role, status, lastSeenAt,
+  groups, brand access. It is the user's membership in the listed tenant itself if
+  there is one; else, with subsidiaries, the earliest joined of their memberships in
+  the subsidiaries (ties broken by membership id). Filters, orderings, facets and
+  cursors on membership fields read this membership.
+  """
   membership: Membership!
+  """
+  All the user's memberships in the listed tenants (the tenant, and with
+  includeSubsidiaries its subsidiaries), ` + "`" + `membership` + "`" + ` first, then by joining time.
+  """
+  memberships: [Membership!]!
 }
 
 type BrandAccessConnection {
@@ -4854,6 +4893,8 @@ func (ec *executionContext) childFields_TenantMemberEdge(ctx context.Context, fi
 		return ec.fieldContext_TenantMemberEdge_node(ctx, field)
 	case "membership":
 		return ec.fieldContext_TenantMemberEdge_membership(ctx, field)
+	case "memberships":
+		return ec.fieldContext_TenantMemberEdge_memberships(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantMemberEdge", field.Name)
 }

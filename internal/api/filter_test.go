@@ -217,6 +217,7 @@ func flShow(v any) string {
 
 // flTenants is the tenant's ID, and with subs those of its subsidiaries at
 // any depth, computed here rather than with the server's tenant_subtree.
+// The tenant comes first: flRepresentative relies on it.
 func flTenants(t testing.TB, slug string, subs bool) []string {
 	t.Helper()
 	var ids []string
@@ -224,13 +225,20 @@ func flTenants(t testing.TB, slug string, subs bool) []string {
 		return []string{tenantID(t, slug)}
 	}
 	sqlRows(t, &ids, `
-		WITH RECURSIVE sub(id) AS (
-			SELECT id FROM tenants WHERE slug = $1
+		WITH RECURSIVE sub(id, depth) AS (
+			SELECT id, 0 FROM tenants WHERE slug = $1
 			UNION ALL
-			SELECT c.id FROM tenants c JOIN sub ON c.parent_id = sub.id)
-		SELECT id FROM sub`, slug)
+			SELECT c.id, sub.depth + 1 FROM tenants c JOIN sub ON c.parent_id = sub.id)
+		SELECT id FROM sub ORDER BY depth, id`, slug)
 	return ids
 }
+
+// flRepresentative keeps, of the memberships m of a member list over the
+// tenants $1 (the list's tenant first), the one that represents its user:
+// the membership in the list's tenant if any, else the earliest joined.
+// A member list lists each user once.
+const flRepresentative = `m.id = (SELECT r.id FROM memberships r WHERE r.user_id = m.user_id AND r.tenant_id = ANY($1::uuid[])
+	ORDER BY r.tenant_id = ($1::uuid[])[1] DESC, r.created_at, r.id LIMIT 1)`
 
 // flKind is how the oracle reads one kind of list: the rows of the parents
 // bound to $1 (an array), to which a condition is added.
@@ -242,7 +250,7 @@ type flKind struct {
 
 var (
 	flUserRows = flKind{model.TypeUser,
-		`SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = ANY($1::uuid[])`,
+		`SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = ANY($1::uuid[]) AND ` + flRepresentative,
 		"m.created_at DESC, m.id DESC"}
 	flArtistRows  = flKind{model.TypeArtist, `SELECT a.id FROM artists a WHERE a.tenant_id = ANY($1::uuid[])`, "a.created_at DESC, a.id DESC"}
 	flReleaseRows = flKind{model.TypeRelease, `SELECT r.id FROM releases r WHERE r.tenant_id = ANY($1::uuid[])`, "r.created_at DESC, r.id DESC"}
@@ -413,7 +421,7 @@ func TestMembersFilterFacets(t *testing.T) {
 					flCheckBuckets(t, name, f.Facets[name], `
 						SELECT (`+expr+`)::text AS value, count(*) AS count
 						FROM memberships m JOIN users u ON u.id = m.user_id
-						WHERE m.tenant_id = ANY($1::uuid[]) AND `+flLive+` AND `+cond+` GROUP BY 1`, pq.Array(tenants))
+						WHERE m.tenant_id = ANY($1::uuid[]) AND `+flRepresentative+` AND `+flLive+` AND `+cond+` GROUP BY 1`, pq.Array(tenants))
 					sum := 0
 					for _, b := range f.Facets[name] {
 						sum += b.Count
@@ -821,6 +829,64 @@ func TestMembersFilterInNotIn(t *testing.T) {
 	})
 }
 
+// Two aliases of one list whose filters differ only in their list values
+// are two lists: ["Pop Rock"] is one genre that nobody has, ["Pop", "Rock"]
+// two genres that many have. In one request each alias must answer what
+// it answers alone (count, page and facets), however the server batches.
+func TestMembersFilterListValuesKeepAliasesApart(t *testing.T) {
+	const sel = `{ totalCount edges { node { id } } facets { genre { value count } } }`
+	type answer struct {
+		TotalCount int `json:"totalCount"`
+		Edges      []struct {
+			Node struct {
+				ID string `json:"id"`
+			} `json:"node"`
+		} `json:"edges"`
+		Facets struct {
+			Genre []flBucket `json:"genre"`
+		} `json:"facets"`
+	}
+	show := func(a answer) string { b, _ := json.Marshal(a); return truncate(string(b), 300) }
+	for _, tc := range []struct {
+		name string
+		a, b string // filter arguments, equal but for the list values
+	}{
+		{"one value with a space, two values", `{genre: {in: ["Pop Rock"]}}`, `{genre: {in: ["Pop", "Rock"]}}`},
+		{"notIn", `{genre: {notIn: ["Pop Rock"]}}`, `{genre: {notIn: ["Pop", "Rock"]}}`},
+		{"a comma inside a value", `{genre: {in: ["Pop,Rock"]}}`, `{genre: {in: ["Pop", "Rock"]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list := func(alias, f string) string {
+				return alias + `: members(first: 50, filter: ` + f + `) ` + sel
+			}
+			alone := func(f string) answer {
+				var d struct {
+					Tenant struct{ A answer } `json:"tenant"`
+				}
+				query(t, `{ tenant(slug: "acme-music") { `+list("a", f)+` } }`, nil, &d)
+				return d.Tenant.A
+			}
+			wantA, wantB := alone(tc.a), alone(tc.b)
+			if show(wantA) == show(wantB) || wantA.TotalCount == wantB.TotalCount {
+				t.Fatalf("the demo data should tell %s from %s apart: both answer %s", tc.a, tc.b, show(wantA))
+			}
+			for _, order := range [][2]string{{"a", "b"}, {"b", "a"}} {
+				f := map[string]string{"a": tc.a, "b": tc.b}
+				var d struct {
+					Tenant struct{ A, B answer } `json:"tenant"`
+				}
+				query(t, `{ tenant(slug: "acme-music") { `+list(order[0], f[order[0]])+` `+list(order[1], f[order[1]])+` } }`, nil, &d)
+				if show(d.Tenant.A) != show(wantA) {
+					t.Errorf("alias a %s beside b %s: got %s, alone it answers %s", tc.a, tc.b, show(d.Tenant.A), show(wantA))
+				}
+				if show(d.Tenant.B) != show(wantB) {
+					t.Errorf("alias b %s beside a %s: got %s, alone it answers %s", tc.b, tc.a, show(d.Tenant.B), show(wantB))
+				}
+			}
+		})
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Date-time ranges: fromDate/toDate (seed 000), newerThan/olderThan (seed 002)
 
@@ -960,7 +1026,10 @@ func TestMembersFilterBrand(t *testing.T) {
 		tenants := flTenants(t, "acme-music", true)
 		var frBrand string
 		sqlValue(t, &frBrand, `SELECT ba.brand_id FROM brand_access ba WHERE ba.tenant_id = $1 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, tenantID(t, "acme-music-fr"))
-		want := flUserRows.ids(t, tenants, flLive+" AND "+access, "", pq.Array([]string{frBrand}))
+		// Access through any membership in the tree: a user represented by
+		// their acme-music membership is found by acme-music-fr's brand.
+		const treeAccess = "EXISTS (SELECT 1 FROM brand_access ba WHERE ba.user_id = u.id AND ba.tenant_id = ANY($1::uuid[]) AND ba.brand_id = ANY($2::uuid[]))"
+		want := flUserRows.ids(t, tenants, flLive+" AND "+treeAccess, "", pq.Array([]string{frBrand}))
 		if len(want) == 0 {
 			t.Fatal("the seed should give acme-music-fr's brand some members")
 		}

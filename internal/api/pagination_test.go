@@ -438,14 +438,21 @@ func TestTenantListsIncludeSubsidiariesByDefault(t *testing.T) {
 		UNION ALL SELECT c.id FROM tenants c JOIN tree ON c.parent_id = tree.id) `
 	const args = `$slug: String!, $first: Int, $after: String, $last: Int, $before: String`
 	const pass = `first: $first, after: $after, last: $last, before: $before`
+	// A user once, by the membership in the tenant itself, else by the
+	// earliest joined in its subsidiaries.
+	const members = `, rep AS (
+			SELECT DISTINCT ON (m.user_id) m.* FROM memberships m
+			WHERE m.tenant_id IN (SELECT id FROM tree) AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted)
+			ORDER BY m.user_id, m.tenant_id = $1 DESC, m.created_at, m.id)
+		SELECT user_id FROM rep ORDER BY created_at DESC, id DESC`
 	lists := []struct {
 		field, arg string
 		table      string // whose tenant_id places a row
 		typ        model.NodeType
 		oracle     string
 	}{
-		{"members", "", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY m.created_at DESC, m.id DESC`},
-		{"members", "includeSubsidiaries: true", "memberships", model.TypeUser, subtree + `SELECT m.user_id FROM memberships m WHERE m.tenant_id IN (SELECT id FROM tree) AND m.user_id NOT IN (SELECT id FROM users WHERE is_deleted) ORDER BY m.created_at DESC, m.id DESC`},
+		{"members", "", "memberships", model.TypeUser, subtree + members},
+		{"members", "includeSubsidiaries: true", "memberships", model.TypeUser, subtree + members},
 		{"artists", "", "artists", model.TypeArtist, subtree + `SELECT id FROM artists WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
 		{"releases", "", "releases", model.TypeRelease, subtree + `SELECT id FROM releases WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
 		{"brands", "", "brands", model.TypeBrand, subtree + `SELECT id FROM brands WHERE tenant_id IN (SELECT id FROM tree) ORDER BY created_at DESC, id DESC`},
