@@ -50,8 +50,9 @@ type MembershipAuth struct {
 	Tree       pq.StringArray `db:"tree"`
 }
 
-// UserAuth is what authenticating a user needs: the account and all its
-// memberships, each with the tenant's subtree.
+// UserAuth is what authenticating a user needs: the account and its
+// memberships, each with the tenant's subtree. Pending invitations are not
+// among them: they give no access until the user accepts them.
 type UserAuth struct {
 	ID          string
 	IsDeleted   bool
@@ -76,7 +77,8 @@ func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, erro
 	}
 	err := s.x.SelectContext(ctx, &rows, `SELECT u.id, u.is_deleted, u.expires_at, u.admin_roles,
 		m.tenant_id, t.slug, m.role, m.status, tenant_subtree(m.tenant_id)::text[] AS tree
-		FROM users u LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN tenants t ON t.id = m.tenant_id
+		FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.status <> 'PENDING'
+		LEFT JOIN tenants t ON t.id = m.tenant_id
 		WHERE u.id = $1 ORDER BY m.created_at, m.id`, userID)
 	if err != nil {
 		return nil, mapError(err)

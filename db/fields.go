@@ -39,6 +39,18 @@ func related(name, exists, expr, idType string, aliases ...string) Column {
 	return c
 }
 
+// userRef is a reference to a user (who created or updated a row, the
+// account an artist is linked to). A condition on it holds only for users
+// the caller may see: it is tested on the users row, which row-level
+// security hides for a user outside the scope (or known to it only through
+// a pending invitation). So the filter answers as the field reads, null
+// for such a user: eq, in and like never match a hidden user's ID, which
+// no one can thus confirm or enumerate prefix by prefix, and isNull, ne
+// and notIn treat it as null.
+func userRef(name, expr string, aliases ...string) Column {
+	return related(name, "SELECT 1 FROM users fu WHERE fu.id = "+expr, "fu.id", "User", aliases...)
+}
+
 func withPatternIDs(c Column, fn, idCol string) Column {
 	c.PatternIDs, c.IDCol = fn, idCol
 	return c
@@ -72,12 +84,12 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	instant("updatedAt", "u.updated_at", "updated", "updated_at", "last_updated"),
 	instant("lastLoginAt", "u.last_login_at", "last_login_at", "lastLogin"),
 	instant("expiresAt", "u.expires_at", "expires_at", "expires"),
-	ref("createdBy", "u.created_by", "User", "created_by"),
-	ref("updatedBy", "u.updated_by", "User", "updated_by", "last_updated_by"),
+	userRef("createdBy", "u.created_by", "created_by"),
+	userRef("updatedBy", "u.updated_by", "updated_by", "last_updated_by"),
 	boolean("isDeleted", "u.is_deleted", "is_deleted", "deleted"),
 	boolean("dspPlanSubscribed", "u.dsp_plan_subscribed", "dsp_plan_subscribed"),
 	enum("membershipRole", "m.role", []string{"OWNER", "ADMIN", "USER"}, "tenantRole", "tenant_role", "tenant_user_role"),
-	enum("membershipStatus", "m.status", []string{"ACTIVE", "DEACTIVATED"}, "status"),
+	enum("membershipStatus", "m.status", []string{"PENDING", "ACTIVE", "DEACTIVATED"}, "status"),
 	instant("lastSeenAt", "m.last_seen_at", "last_seen", "lastSeen", "last_seen_at"),
 	instant("joinedAt", "m.created_at", "joined"),
 	related("brand", "SELECT 1 FROM brand_access fba WHERE fba.user_id = u.id AND fba.tenant_id = m.tenant_id",
@@ -119,7 +131,7 @@ var artistFields = NewFields("a.search_text", key("a.id", "uuid", false),
 	text("genre", "a.genre", "genres"),
 	text("country", "a.country"),
 	ref("brand", "a.brand_id", "Brand", "brand_id", "brands"),
-	ref("user", "a.user_id", "User", "user_id"),
+	userRef("user", "a.user_id", "user_id"),
 	instant("createdAt", "a.created_at", "created", "created_at"),
 	instant("updatedAt", "a.updated_at", "updated", "updated_at"),
 ).

@@ -19,10 +19,11 @@ const userFrom = "users u LEFT JOIN languages l ON l.code = u.language_code"
 var membershipCols = prefixed("m", "id", "tenant_id", "user_id", "role", "status", "last_seen_at", "created_at", "updated_at")
 
 // UserNode reads users by ID. Users are global; a user is in scope when
-// they are a member of one of the scope's tenants.
+// they are a member of one of the scope's tenants, a pending invitation
+// not counting (as in the users policy of migration 0007).
 var UserNode = &Node[model.User]{
 	Name: "User", Select: userSelect, From: userFrom, IDCol: "u.id",
-	ScopePred: "EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = u.id AND sm.tenant_id = ANY(?::uuid[]))",
+	ScopePred: "EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = u.id AND sm.status <> 'PENDING' AND sm.tenant_id = ANY(?::uuid[]))",
 }
 
 // MembersByTenant lists a tenant's users, each once, with the membership
@@ -40,6 +41,7 @@ var UserNode = &Node[model.User]{
 // exact: the tenant's own list, or its tree when it has no subsidiaries.
 var MembersByTenant = &List[model.Member]{ListSpec{
 	Name:   "Tenant.members",
+	Where:  "m.status <> 'PENDING'", // an invitation is not a membership yet: see InvitationsByTenant
 	Select: userSelect + ", " + membershipCols,
 	From:   "memberships m JOIN users u ON u.id = m.user_id LEFT JOIN languages l ON l.code = u.language_code",
 	Parent: "m.tenant_id", ScopePred: tenantScope("m"), Order: newestFirst("m"),
@@ -51,7 +53,7 @@ var MembersByTenant = &List[model.Member]{ListSpec{
 // representative holds for the membership m that represents its user in
 // the member list of tenant p.parent with its subtree p.tree.
 const representative = `(m.tenant_id = p.parent OR NOT EXISTS (SELECT 1 FROM memberships pm
-	WHERE pm.user_id = m.user_id AND pm.tenant_id = ANY(p.tree)
+	WHERE pm.user_id = m.user_id AND pm.tenant_id = ANY(p.tree) AND pm.status <> 'PENDING'
 	  AND (pm.tenant_id = p.parent OR (pm.created_at, pm.id) < (m.created_at, m.id))))`
 
 // MemberKey names a user of a tenant's member list with subsidiaries.

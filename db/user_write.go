@@ -74,6 +74,8 @@ func MarkUserDeleted(ctx context.Context, tx *Tx, id string, actor *string) erro
 
 // UserHasForeignMemberships reports whether the user is a member of any
 // tenant outside tenantIDs, including tenants the scope cannot see.
+// Pending invitations do not count: the account does not belong to a
+// tenant whose invitation its user has not accepted.
 func UserHasForeignMemberships(ctx context.Context, tx *Tx, userID string, tenantIDs []string) (bool, error) {
 	var foreign bool
 	err := getRow(ctx, tx, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, userID, pq.Array(tenantIDs))
@@ -95,17 +97,20 @@ func FirstTenantIDOfUser(ctx context.Context, tx *Tx, userID string) (string, er
 	return t, err
 }
 
-// MembershipCount counts the user's memberships of the tenant: 0 or 1.
+// MembershipCount counts the user's memberships of the tenant: 0 or 1. A
+// pending invitation is not one: a user who has not accepted it is not a
+// member to grant brand access to or to link an artist to.
 func MembershipCount(ctx context.Context, tx *Tx, tenantID, userID string) (int, error) {
 	var n int
-	err := getRow(ctx, tx, &n, `SELECT count(*) FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, userID)
+	err := getRow(ctx, tx, &n, `SELECT count(*) FROM memberships WHERE tenant_id = ? AND user_id = ? AND status <> 'PENDING'`, tenantID, userID)
 	return n, err
 }
 
-// MembershipRolesOfUser lists the roles the user holds, one per membership.
+// MembershipRolesOfUser lists the roles the user holds, one per membership
+// in the scope; a pending invitation holds none yet.
 func MembershipRolesOfUser(ctx context.Context, tx *Tx, userID string) ([]model.MembershipRole, error) {
 	var roles []model.MembershipRole
-	err := selectRows(ctx, tx, &roles, `SELECT role FROM memberships WHERE user_id = ?`, userID)
+	err := selectRows(ctx, tx, &roles, `SELECT role FROM memberships WHERE user_id = ? AND status <> 'PENDING'`, userID)
 	return roles, err
 }
 
@@ -118,11 +123,12 @@ func ActiveOwnerCount(ctx context.Context, tx *Tx, tenantID string) (int, error)
 	return n, err
 }
 
-// CreateMembership makes the user an ACTIVE member of the tenant with the
-// role and returns the membership's ID.
-func CreateMembership(ctx context.Context, tx *Tx, tenantID, userID string, role model.MembershipRole, actor *string) (string, error) {
+// CreateMembership makes the user a member of the tenant with the role and
+// status (ACTIVE, or PENDING for an invitation the user must accept) and
+// returns the membership's ID.
+func CreateMembership(ctx context.Context, tx *Tx, tenantID, userID string, role model.MembershipRole, status model.MembershipStatus, actor *string) (string, error) {
 	return insertRow(ctx, tx, membershipsTable, Values{
-		"tenant_id": tenantID, "user_id": userID, "role": string(role), "status": "ACTIVE",
+		"tenant_id": tenantID, "user_id": userID, "role": string(role), "status": string(status),
 		"created_by": actor, "updated_by": actor,
 	})
 }

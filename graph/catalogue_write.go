@@ -91,16 +91,19 @@ func updateNamed[T any](ctx context.Context, store *db.Store, kind named[T], gid
 	return out, errs, err
 }
 
-// artistRules are the writable fields of an artist.
+// artistRules are the writable fields of an artist and who may set them.
+// brandId and userId are references, read by artistRefs.
 var artistRules = []rule{
-	{"name", "name", text(300), true},
-	{"genre", "genre", text(100), false},
-	{"country", "country", checkCountry, false},
-	{"biography", "biography", text(5000), false},
-	{"imageUrl", "image_url", checkURL, false},
-	{"spotifyId", "spotify_id", text(200), false},
-	{"appleMusicId", "apple_music_id", text(200), false},
-	{"soundCloudId", "soundcloud_id", text(200), false},
+	{"name", "name", text(300), true, writers},
+	{"brandId", "brand_id", nil, false, brandWriters},
+	{"userId", "user_id", nil, false, writers},
+	{"genre", "genre", text(100), false, writers},
+	{"country", "country", checkCountry, false, writers},
+	{"biography", "biography", text(5000), false, writers},
+	{"imageUrl", "image_url", checkURL, false, writers},
+	{"spotifyId", "spotify_id", text(200), false, writers},
+	{"appleMusicId", "apple_music_id", text(200), false, writers},
+	{"soundCloudId", "soundcloud_id", text(200), false, writers},
 }
 
 // artistRefs reads brandId and userId of artist fields: the brand must be
@@ -190,8 +193,10 @@ func updateArtist(ctx context.Context, store *db.Store, in model.UpdateArtistInp
 		if err := w.check(); err != nil {
 			return err
 		}
-		if b := brandOf(v); b != nil {
-			if err := w.requireBrand(b); err != nil {
+		// The old brand was checked above; a brand change needs the new
+		// one too, and no brand (nil) needs catalogue:manage.
+		if len(setBy(in.Fields, artistRules, brandWriters)) > 0 {
+			if err := w.requireBrand(brandOf(v)); err != nil {
 				return err
 			}
 		}

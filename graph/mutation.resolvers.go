@@ -25,6 +25,16 @@ func (r *mutationResolver) TerminateUser(ctx context.Context, input model.Termin
 	return payload(ctx, userPayload, &model.UserPayload{User: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err)
 }
 
+func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AnswerInvitationInput) (*model.InvitationPayload, error) {
+	inv, errs, err := answerInvitation(ctx, r.Store, input.ID, true)
+	return &model.InvitationPayload{Invitation: inv, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err
+}
+
+func (r *mutationResolver) DeclineInvitation(ctx context.Context, input model.AnswerInvitationInput) (*model.InvitationPayload, error) {
+	inv, errs, err := answerInvitation(ctx, r.Store, input.ID, false)
+	return &model.InvitationPayload{Invitation: inv, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err
+}
+
 func (r *mutationResolver) GrantBrandAccess(ctx context.Context, input model.GrantBrandAccessInput) (*model.BrandAccessPayload, error) {
 	node, errs, err := grantBrandAccess(ctx, r.Store, input)
 	return payload(ctx, brandAccessPayload, &model.BrandAccessPayload{BrandAccess: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err)

@@ -414,6 +414,7 @@ func init() {
 		"labels":       listOf(tenantPlan, db.LabelsByTenant, labelEdges),
 		"releases":     listOf(tenantPlan, db.ReleasesByTenant, releaseEdges),
 		"apiKeys":      permitted(auth.PermManageAPIKeys, listOf(tenantPlan, db.APIKeysByTenant, apiKeyEdges)),
+		"invitations":  permitted(auth.PermManageMembers, listOf(tenantPlan, db.InvitationsByTenant, membershipEdges)),
 	}
 	brandPlan.steps = stamped(map[string]step[model.Brand]{
 		"tenant":   refTo(func(b *model.Brand) string { return b.TenantID }, db.TenantNode, tenantPlan),

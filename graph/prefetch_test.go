@@ -29,6 +29,7 @@ func TestPlanDescribesEveryFieldThatReads(t *testing.T) {
 	}
 	unplanned := map[string]string{
 		"Viewer.impersonator": "the caller's own identity, read with the credentials",
+		"Viewer.invitations":  "the caller's own invitations: one read for the one viewer of a request",
 	}
 	described := map[string]bool{}
 	for _, o := range objects {

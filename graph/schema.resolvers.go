@@ -63,6 +63,10 @@ func (r *viewerResolver) Impersonator(ctx context.Context, obj *model.Viewer) (*
 	return p.Impersonator, nil
 }
 
+func (r *viewerResolver) Invitations(ctx context.Context, obj *model.Viewer) ([]*model.Invitation, error) {
+	return invitationsOf(ctx)
+}
+
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }

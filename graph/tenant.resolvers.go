@@ -116,6 +116,17 @@ func (r *tenantResolver) Releases(ctx context.Context, obj *model.Tenant, first 
 	return &model.ReleaseConnection{Conn: res.conn, Facets: &model.ReleaseFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
+func (r *tenantResolver) Invitations(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.MembershipConnection, error) {
+	if _, err := require(ctx, auth.PermManageMembers); err != nil {
+		return nil, err
+	}
+	res, err := nested(ctx, db.InvitationsByTenant, obj.ID, pageOnly(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return &model.MembershipConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
+}
+
 func (r *tenantResolver) APIKeys(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string) (*model.APIKeyConnection, error) {
 	if _, err := require(ctx, auth.PermManageAPIKeys); err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ func (r *membershipResolver) Tenant(ctx context.Context, obj *model.Membership) 
 }
 
 func (r *membershipResolver) User(ctx context.Context, obj *model.Membership) (*model.User, error) {
-	return must(ctx, db.UserNode, obj.UserID)
+	return refID(ctx, db.UserNode, obj.UserID)
 }
 
 func (r *membershipResolver) Groups(ctx context.Context, obj *model.Membership, first *int, after *string, last *int, before *string) (*model.GroupConnection, error) {

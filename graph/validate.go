@@ -139,11 +139,45 @@ func gs1CheckDigitOK(s string) bool {
 	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
 }
 
-// rule maps an input field to a column through a check.
+// rule maps an input field to a column through a check, and says who may
+// set it. A rule without a check is a reference that its mutation reads
+// itself (e.g. an artist's brandId); patch leaves it alone.
 type rule struct {
 	input, column string
 	check         check
 	required      bool // may not be set to null
+	who           who
+}
+
+// who may set a field, on top of the right to write its object at all.
+// The rule tables (accountRules, artistRules) give it for every field, and
+// the schema descriptions of the input fields repeat it.
+type who int
+
+const (
+	// writers: whoever may write the object. For a user account: the user
+	// themself or a manager of the account (see managesAccount).
+	writers who = iota
+	// managers: a manager of the user account only. The user themself is
+	// one only when they manage their whole account (a platform
+	// administrator, or an ADMIN or OWNER over every tenant of theirs), so
+	// a USER cannot lift an expiry an administrator set on them.
+	managers
+	// brandWriters: whoever may write the catalogue of the brand the
+	// object is in and of the brand it moves to (see canWriteBrand); no
+	// brand needs catalogue:manage.
+	brandWriters
+)
+
+// setBy lists, in table order, the fields of m that rules reserve to w.
+func setBy(m map[string]any, rules []rule, w who) []string {
+	var out []string
+	for _, r := range rules {
+		if _, present := m[r.input]; present && r.who == w {
+			out = append(out, r.input)
+		}
+	}
+	return out
 }
 
 // patch reads the fields of m that rules name: an absent field is left
@@ -152,7 +186,7 @@ func patch(m map[string]any, rules []rule, path []string, errs *userErrs) map[st
 	out := map[string]any{}
 	for _, r := range rules {
 		raw, present := m[r.input]
-		if !present {
+		if !present || r.check == nil {
 			continue
 		}
 		v, ok := normalized(raw)

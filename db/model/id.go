@@ -95,6 +95,14 @@ func (u *User) GlobalID() string { return EncodeID(TypeUser, u.ID) }
 // GlobalID is the Relay ID of the membership.
 func (m *Membership) GlobalID() string { return EncodeID(TypeMembership, m.ID) }
 
+// UserGlobalID is the Relay ID of the membership's user, which a client
+// may know while the user is not visible (an invitation pending).
+func (m *Membership) UserGlobalID() string { return EncodeID(TypeUser, m.UserID) }
+
+// GlobalID is the Relay ID of an invitation: that of its pending
+// membership, which acceptInvitation and declineInvitation take.
+func (i *Invitation) GlobalID() string { return EncodeID(TypeMembership, i.ID) }
+
 // GlobalID is the Relay ID of the brand access grant.
 func (b *BrandAccess) GlobalID() string { return EncodeID(TypeBrandAccess, b.ID) }
 

@@ -153,6 +153,18 @@ type Membership struct {
 	UserDeleted bool `db:"user_deleted"`
 }
 
+// Invitation is a pending membership as the invited user sees it. Its
+// tenant lies outside the user's scope, so it carries the tenant's slug
+// and name rather than a Tenant to resolve.
+type Invitation struct {
+	ID         string         `db:"id"` // the membership's
+	TenantID   string         `db:"tenant_id"`
+	TenantSlug string         `db:"tenant_slug"`
+	TenantName string         `db:"tenant_name"`
+	Role       MembershipRole `db:"role"`
+	CreatedAt  time.Time      `db:"created_at"`
+}
+
 // BrandAccess grants a user explicit access to one brand.
 type BrandAccess struct {
 	ID        string          `db:"id"`

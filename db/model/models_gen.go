@@ -9,6 +9,12 @@ import (
 	"strconv"
 )
 
+type AnswerInvitationInput struct {
+	// The invitation's ID: `Viewer.invitations { id }`, the pending membership's ID.
+	ID               string  `json:"id"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 type ArtistPayload struct {
 	Artist           *Artist      `json:"artist,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
@@ -67,9 +73,17 @@ type GrantBrandAccessInput struct {
 	ClientMutationID *string         `json:"clientMutationId,omitempty"`
 }
 
+type InvitationPayload struct {
+	// The invitation answered, as it was.
+	Invitation       *Invitation  `json:"invitation,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 type InviteMemberInput struct {
-	Email            string         `json:"email"`
-	Role             MembershipRole `json:"role"`
+	Email string         `json:"email"`
+	Role  MembershipRole `json:"role"`
+	// The profile of a new account; ignored when an account has the email.
 	Profile          map[string]any `json:"profile,omitempty"`
 	IdempotencyKey   *string        `json:"idempotencyKey,omitempty"`
 	ClientMutationID *string        `json:"clientMutationId,omitempty"`
@@ -208,7 +222,9 @@ type UpdateMembershipInput struct {
 type UpdateUserInput struct {
 	ID              string `json:"id"`
 	ExpectedVersion *int   `json:"expectedVersion,omitempty"`
-	// A new email address; must be unused.
+	// A new email address; must be unused. User or manager (see `UserProfileInput`): the
+	// email of an account shared with other tenants is changed only by its user or a
+	// platform administrator.
 	Email            *string        `json:"email,omitempty"`
 	Profile          map[string]any `json:"profile,omitempty"`
 	ClientMutationID *string        `json:"clientMutationId,omitempty"`
@@ -465,18 +481,23 @@ func (e MembershipRole) MarshalJSON() ([]byte, error) {
 type MembershipStatus string
 
 const (
+	// An invitation of an existing account that its user has not answered yet
+	// (`acceptInvitation`, `declineInvitation`). It gives no access, and the account
+	// is not visible to the inviting tenant through it.
+	MembershipStatusPending     MembershipStatus = "PENDING"
 	MembershipStatusActive      MembershipStatus = "ACTIVE"
 	MembershipStatusDeactivated MembershipStatus = "DEACTIVATED"
 )
 
 var AllMembershipStatus = []MembershipStatus{
+	MembershipStatusPending,
 	MembershipStatusActive,
 	MembershipStatusDeactivated,
 }
 
 func (e MembershipStatus) IsValid() bool {
 	switch e {
-	case MembershipStatusActive, MembershipStatusDeactivated:
+	case MembershipStatusPending, MembershipStatusActive, MembershipStatusDeactivated:
 		return true
 	}
 	return false

@@ -210,6 +210,20 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Invitation struct {
+		CreatedAt  func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
+		Role       func(childComplexity int) int
+		TenantName func(childComplexity int) int
+		TenantSlug func(childComplexity int) int
+	}
+
+	InvitationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Invitation       func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	Label struct {
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
@@ -245,17 +259,18 @@ type ComplexityRoot struct {
 	}
 
 	Membership struct {
-		BrandAccess func(childComplexity int, first *int, after *string, last *int, before *string) int
-		CreatedAt   func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		Groups      func(childComplexity int, first *int, after *string, last *int, before *string) int
-		LastSeenAt  func(childComplexity int) int
-		Role        func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Tenant      func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		User        func(childComplexity int) int
-		Version     func(childComplexity int) int
+		BrandAccess  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		CreatedAt    func(childComplexity int) int
+		GlobalID     func(childComplexity int) int
+		Groups       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		LastSeenAt   func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Tenant       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		User         func(childComplexity int) int
+		UserGlobalID func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	MembershipConnection struct {
@@ -276,12 +291,14 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcceptInvitation     func(childComplexity int, input model.AnswerInvitationInput) int
 		AddDeliveryStores    func(childComplexity int, input model.DeliveryStoresInput) int
 		ApproveRelease       func(childComplexity int, input model.ReleaseTransitionInput) int
 		CreateAPIKey         func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateArtist         func(childComplexity int, input model.CreateArtistInput) int
 		CreateBrand          func(childComplexity int, input model.CreateBrandInput) int
 		CreateLabel          func(childComplexity int, input model.CreateLabelInput) int
+		DeclineInvitation    func(childComplexity int, input model.AnswerInvitationInput) int
 		GrantBrandAccess     func(childComplexity int, input model.GrantBrandAccessInput) int
 		InviteMember         func(childComplexity int, input model.InviteMemberInput) int
 		MarkReleaseDelivered func(childComplexity int, input model.ReleaseTransitionInput) int
@@ -389,6 +406,7 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
 		Groups       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Invitations  func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Labels       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) int
 		Members      func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Name         func(childComplexity int) int
@@ -533,6 +551,7 @@ type ComplexityRoot struct {
 		APIKey        func(childComplexity int) int
 		Impersonating func(childComplexity int) int
 		Impersonator  func(childComplexity int) int
+		Invitations   func(childComplexity int) int
 		Permissions   func(childComplexity int) int
 		Role          func(childComplexity int) int
 		SuperAdmin    func(childComplexity int) int
@@ -1192,6 +1211,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GroupEdge.Node(childComplexity), true
 
+	case "Invitation.createdAt":
+		if e.ComplexityRoot.Invitation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.CreatedAt(childComplexity), true
+	case "Invitation.id":
+		if e.ComplexityRoot.Invitation.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.GlobalID(childComplexity), true
+	case "Invitation.role":
+		if e.ComplexityRoot.Invitation.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Role(childComplexity), true
+	case "Invitation.tenantName":
+		if e.ComplexityRoot.Invitation.TenantName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.TenantName(childComplexity), true
+	case "Invitation.tenantSlug":
+		if e.ComplexityRoot.Invitation.TenantSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.TenantSlug(childComplexity), true
+
+	case "InvitationPayload.clientMutationId":
+		if e.ComplexityRoot.InvitationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPayload.ClientMutationID(childComplexity), true
+	case "InvitationPayload.invitation":
+		if e.ComplexityRoot.InvitationPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPayload.Invitation(childComplexity), true
+	case "InvitationPayload.userErrors":
+		if e.ComplexityRoot.InvitationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPayload.UserErrors(childComplexity), true
+
 	case "Label.createdAt":
 		if e.ComplexityRoot.Label.CreatedAt == nil {
 			break
@@ -1386,6 +1455,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.User(childComplexity), true
+	case "Membership.userId":
+		if e.ComplexityRoot.Membership.UserGlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.UserGlobalID(childComplexity), true
 	case "Membership.version":
 		if e.ComplexityRoot.Membership.Version == nil {
 			break
@@ -1444,6 +1519,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipPayload.UserErrors(childComplexity), true
 
+	case "Mutation.acceptInvitation":
+		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AnswerInvitationInput)), true
 	case "Mutation.addDeliveryStores":
 		if e.ComplexityRoot.Mutation.AddDeliveryStores == nil {
 			break
@@ -1510,6 +1596,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateLabel(childComplexity, args["input"].(model.CreateLabelInput)), true
+	case "Mutation.declineInvitation":
+		if e.ComplexityRoot.Mutation.DeclineInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineInvitation(childComplexity, args["input"].(model.AnswerInvitationInput)), true
 	case "Mutation.grantBrandAccess":
 		if e.ComplexityRoot.Mutation.GrantBrandAccess == nil {
 			break
@@ -2100,6 +2197,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Groups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Tenant.invitations":
+		if e.ComplexityRoot.Tenant.Invitations == nil {
+			break
+		}
+
+		args, err := ec.field_Tenant_invitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tenant.Invitations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Tenant.labels":
 		if e.ComplexityRoot.Tenant.Labels == nil {
 			break
@@ -2744,6 +2852,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Impersonator(childComplexity), true
+	case "Viewer.invitations":
+		if e.ComplexityRoot.Viewer.Invitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Invitations(childComplexity), true
 	case "Viewer.permissions":
 		if e.ComplexityRoot.Viewer.Permissions == nil {
 			break
@@ -2784,6 +2898,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AnswerInvitationInput", ec.unmarshalInputAnswerInvitationInput),
 			graphql.NewInputUnmarshaler("ArtistFieldsInput", ec.unmarshalInputArtistFieldsInput),
 			graphql.NewInputUnmarshaler("ArtistFilter", ec.unmarshalInputArtistFilter),
 			graphql.NewInputUnmarshaler("ArtistOrder", ec.unmarshalInputArtistOrder),
@@ -3236,13 +3351,21 @@ input UserFilter {
   updatedAt: DateTimeFilter
   lastLoginAt: DateTimeFilter
   expiresAt: DateTimeFilter
+  """
+  The user who created the account. Like every filter on a reference to a user, it
+  matches only users the caller may see, and otherwise reads the reference as the
+  field does, as null: the ID of a user outside the caller's tenants matches nothing,
+  with ` + "`" + `eq` + "`" + `, ` + "`" + `in` + "`" + ` or a ` + "`" + `like` + "`" + ` pattern alike (so it cannot be confirmed, or found prefix
+  by prefix), while ` + "`" + `isNull: true` + "`" + `, ` + "`" + `ne` + "`" + ` and ` + "`" + `notIn` + "`" + ` match it.
+  """
   createdBy: IDFilter
+  "The user who last updated the account; matches visible users only, as ` + "`" + `createdBy` + "`" + `."
   updatedBy: IDFilter
   isDeleted: Boolean
   dspPlanSubscribed: Boolean
   "Role of the membership that places the user in the list (on Tenant.members, the edge's representative ` + "`" + `membership` + "`" + `)."
   membershipRole: MembershipRoleFilter
-  "Status of that membership."
+  "Status of that membership; member lists leave PENDING invitations out (see ` + "`" + `Tenant.invitations` + "`" + `)."
   membershipStatus: MembershipStatusFilter
   "Last activity in that membership's tenant."
   lastSeenAt: DateTimeFilter
@@ -3309,7 +3432,7 @@ input ArtistFilter {
   genre: StringFilter
   country: StringFilter
   brand: IDFilter
-  "The linked user account."
+  "The linked user account; matches visible users only, as ` + "`" + `UserFilter.createdBy` + "`" + `."
   user: IDFilter
   createdAt: DateTimeFilter
   updatedAt: DateTimeFilter
@@ -3459,16 +3582,54 @@ enum Store {
 
 extend type Mutation {
   """
-  Adds a person to the caller's tenant with a role: creates the user account, or
-  adds a membership to an existing account with that email. Needs ` + "`" + `members:manage` + "`" + `.
+  Adds a person to the caller's tenant with a role. Needs ` + "`" + `members:manage` + "`" + `; nobody
+  grants a role above their own.
+
+  - An email without an account creates the account, with ` + "`" + `profile` + "`" + `, and an ACTIVE
+    membership; the inviter is a manager of the new account (see ` + "`" + `updateUser` + "`" + `).
+  - The email of an existing account makes a PENDING membership that its user accepts
+    or declines (` + "`" + `acceptInvitation` + "`" + `, ` + "`" + `declineInvitation` + "`" + `). Until then it gives no
+    access and the account stays invisible to the tenant: the payload's
+    ` + "`" + `membership.user` + "`" + ` is null and ` + "`" + `membership.userId` + "`" + ` is all it tells. ` + "`" + `profile` + "`" + ` is
+    ignored: an existing account's profile is its user's.
   """
   inviteMember(input: InviteMemberInput!): MembershipPayload
-  "Updates profile fields. The user themself, or ` + "`" + `members:manage` + "`" + ` in a tenant of theirs."
+  """
+  Updates a user's email and profile fields. Allowed to the user themself and to a
+  manager of the account; some fields are reserved to managers (see
+  ` + "`" + `UserProfileInput` + "`" + `). A manager of the account is a platform administrator, or a
+  caller with ` + "`" + `members:manage` + "`" + ` whose tenant and subsidiaries hold every membership
+  of the account, who is outranked by none of the account's roles there, and only
+  if the account is not a platform administrator's. So an account that also belongs
+  to other tenants, or a platform administrator's, is changed only by its user or by
+  a platform administrator. A user the caller cannot see is NOT_FOUND, like one that
+  does not exist.
+  """
   updateUser(input: UpdateUserInput!): UserPayload
-  "Changes a membership's role or status (ACTIVE / DEACTIVATED). Needs ` + "`" + `members:manage` + "`" + `."
+  """
+  Changes a membership's role, or its status between ACTIVE and DEACTIVATED. Needs
+  ` + "`" + `members:manage` + "`" + `. Nobody sets PENDING, and a PENDING membership keeps its status
+  until its user answers the invitation.
+  """
   updateMembership(input: UpdateMembershipInput!): MembershipPayload
-  "Terminates an account (soft delete): it leaves lists, its memberships are deactivated, nothing is erased. Needs ` + "`" + `members:manage` + "`" + `."
+  """
+  Terminates an account (soft delete): it leaves lists, its memberships are
+  deactivated, nothing is erased. Needs a manager of the account (see ` + "`" + `updateUser` + "`" + `),
+  not the user themself.
+  """
   terminateUser(input: TerminateUserInput!): UserPayload
+  """
+  Accepts an invitation addressed to the caller: its PENDING membership becomes
+  ACTIVE, and the caller may act in the tenant with ` + "`" + `X-Tenant: <tenantSlug>` + "`" + `. Only
+  the invited user answers, with their own credentials: not an API key, not while
+  impersonated. An ID that is not a pending invitation of the caller's is NOT_FOUND.
+  """
+  acceptInvitation(input: AnswerInvitationInput!): InvitationPayload
+  """
+  Declines an invitation addressed to the caller: its PENDING membership is deleted,
+  and the tenant may invite the account again. Same rules as ` + "`" + `acceptInvitation` + "`" + `.
+  """
+  declineInvitation(input: AnswerInvitationInput!): InvitationPayload
   "Grants or changes a member's access to a brand. Needs ` + "`" + `members:manage` + "`" + `."
   grantBrandAccess(input: GrantBrandAccessInput!): BrandAccessPayload
   "Removes a member's access to a brand. Needs ` + "`" + `members:manage` + "`" + `."
@@ -3482,6 +3643,10 @@ extend type Mutation {
   updateLabel(input: UpdateLabelInput!): LabelPayload
   "Creates an artist. Needs ` + "`" + `catalogue:manage` + "`" + `, or USER access to the artist's brand."
   createArtist(input: CreateArtistInput!): ArtistPayload
+  """
+  Updates an artist. Needs ` + "`" + `catalogue:manage` + "`" + `, or USER access to the artist's brand;
+  changing ` + "`" + `brandId` + "`" + ` needs the same for the new brand (see ` + "`" + `ArtistFieldsInput` + "`" + `).
+  """
   updateArtist(input: UpdateArtistInput!): ArtistPayload
 
   """
@@ -3510,37 +3675,64 @@ extend type Mutation {
   takeDownRelease(input: ReleaseTransitionInput!): ReleasePayload
 }
 
-"Profile fields of a user, as written. Absent fields are left alone; null clears one."
+"""
+Profile fields of a user, as written. Absent fields are left alone; null clears one.
+Each field says who may set it: "user or manager" is the user themself or a manager
+of the account; "manager" is a manager of the account only, which the user is only
+when they manage their whole account themself (see ` + "`" + `updateUser` + "`" + `). A change that
+sets a field its caller may not set is FORBIDDEN as a whole.
+"""
 input UserProfileInput {
+  "User or manager."
   firstName: String
+  "User or manager."
   lastName: String
+  "User or manager."
   nickname: String
-  "E.164, e.g. ` + "`" + `+33612345678` + "`" + `."
+  "E.164, e.g. ` + "`" + `+33612345678` + "`" + `. User or manager."
   phone: String
-  "Language code, e.g. ` + "`" + `fr` + "`" + `."
+  "Language code, e.g. ` + "`" + `fr` + "`" + `. User or manager."
   language: String
+  "User or manager."
   pictureUrl: String
+  "User or manager."
   bannerUrl: String
+  "User or manager."
   websiteUrl: String
+  "User or manager."
   twitterUrl: String
+  "User or manager."
   instagramUrl: String
+  "User or manager."
   spotifyProfile: String
+  "User or manager."
   soundCloudProfile: String
+  "User or manager."
   appleMusicProfile: String
+  "User or manager."
   location: String
+  "User or manager."
   role: String
+  "User or manager."
   genre: String
+  "User or manager."
   biography: String
+  "User or manager."
   companyName: String
+  "User or manager."
   companyLogoUrl: String
+  "User or manager."
   companyIpRights: Boolean
+  "Manager only: the plan is the tenant's business, not the user's choice."
   dspPlanSubscribed: Boolean
+  "Manager only: a user cannot lift or move an expiry set on their account."
   expiresAt: DateTime
 }
 
 input InviteMemberInput {
   email: String!
   role: MembershipRole! = USER
+  "The profile of a new account; ignored when an account has the email."
   profile: UserProfileInput
   idempotencyKey: String
   clientMutationId: String
@@ -3549,7 +3741,11 @@ input InviteMemberInput {
 input UpdateUserInput {
   id: ID!
   expectedVersion: Int
-  "A new email address; must be unused."
+  """
+  A new email address; must be unused. User or manager (see ` + "`" + `UserProfileInput` + "`" + `): the
+  email of an account shared with other tenants is changed only by its user or a
+  platform administrator.
+  """
   email: String
   profile: UserProfileInput
   clientMutationId: String
@@ -3564,6 +3760,12 @@ input UpdateMembershipInput {
 }
 
 input TerminateUserInput {
+  id: ID!
+  clientMutationId: String
+}
+
+input AnswerInvitationInput {
+  "The invitation's ID: ` + "`" + `Viewer.invitations { id }` + "`" + `, the pending membership's ID."
   id: ID!
   clientMutationId: String
 }
@@ -3606,9 +3808,17 @@ input UpdateLabelInput {
   clientMutationId: String
 }
 
-"Artist fields as written. Absent fields are left alone; null clears one."
+"""
+Artist fields as written. Absent fields are left alone; null clears one. Whoever may
+write the artist may set every field, and ` + "`" + `brandId` + "`" + ` needs more.
+"""
 input ArtistFieldsInput {
   name: String
+  """
+  The artist's brand, of the artist's tenant. Changing it needs write access to the
+  old brand and to the new one: ` + "`" + `catalogue:manage` + "`" + ` or USER access to each brand. No
+  brand needs ` + "`" + `catalogue:manage` + "`" + `.
+  """
   brandId: ID
   "The user account of the artist; must be a member of the tenant."
   userId: ID
@@ -3706,6 +3916,13 @@ type UserPayload {
 
 type MembershipPayload {
   membership: Membership
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+type InvitationPayload {
+  "The invitation answered, as it was."
+  invitation: Invitation
   userErrors: [UserError!]!
   clientMutationId: String
 }
@@ -3812,6 +4029,11 @@ type Viewer {
   impersonating: Boolean!
   "Platform administrator (SUPER_ADMIN) across all tenants."
   superAdmin: Boolean!
+  """
+  Invitations addressed to the acting user that await an answer, newest first.
+  Empty for an API key and for an impersonated request: only the user answers.
+  """
+  invitations: [Invitation!]!
 }
 
 """
@@ -3898,6 +4120,13 @@ type Tenant implements Node {
   labels(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): LabelConnection!
   "Releases of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first."
   releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!], includeSubsidiaries: Boolean = true): ReleaseConnection!
+  """
+  Invitations of existing accounts to this tenant that await their user's answer
+  (PENDING memberships), newest first. Their users are not in ` + "`" + `members` + "`" + `, and
+  ` + "`" + `user` + "`" + ` is null on them unless the account is visible otherwise. Needs
+  ` + "`" + `members:manage` + "`" + `.
+  """
+  invitations(first: Int, after: String, last: Int, before: String): MembershipConnection!
   "API keys of the tenant (secrets are never shown again). Needs ` + "`" + `apiKeys:manage` + "`" + `."
   apiKeys(first: Int, after: String, last: Int, before: String): ApiKeyConnection!
   createdAt: DateTime!
@@ -4091,6 +4320,12 @@ enum MembershipRole {
 
 "Whether a membership is in force (seed 003 ` + "`" + `tenant_user_status` + "`" + `; ` + "`" + `DEACTIVE` + "`" + ` there)."
 enum MembershipStatus {
+  """
+  An invitation of an existing account that its user has not answered yet
+  (` + "`" + `acceptInvitation` + "`" + `, ` + "`" + `declineInvitation` + "`" + `). It gives no access, and the account
+  is not visible to the inviting tenant through it.
+  """
+  PENDING
   ACTIVE
   DEACTIVATED
 }
@@ -4105,7 +4340,13 @@ enum BrandAccessRole {
 type Membership implements Node {
   id: ID!
   tenant: Tenant!
-  user: User!
+  """
+  The member. Null for a PENDING membership whose user the caller cannot see
+  otherwise: an invitation reveals nothing of the invited account.
+  """
+  user: User
+  "The member's user ID, also while ` + "`" + `user` + "`" + ` is null."
+  userId: ID!
   role: MembershipRole!
   status: MembershipStatus!
   "Last activity of the user in this tenant (seed 003 ` + "`" + `last_seen` + "`" + `)."
@@ -4117,6 +4358,21 @@ type Membership implements Node {
   version: Int!
   createdAt: DateTime!
   updatedAt: DateTime!
+}
+
+"""
+An invitation of the viewer to join a tenant: a PENDING membership of theirs. The
+tenant is given by slug and name, as the viewer is not a member of it yet.
+"""
+type Invitation {
+  "The pending membership's ID, for ` + "`" + `acceptInvitation` + "`" + ` and ` + "`" + `declineInvitation` + "`" + `."
+  id: ID!
+  tenantSlug: String!
+  tenantName: String!
+  "The role the membership gives once accepted."
+  role: MembershipRole!
+  "When the invitation was made."
+  createdAt: DateTime!
 }
 
 "Explicit access of a user to one brand (seed 003 ` + "`" + `DTO_brand_user` + "`" + `)."
@@ -4539,6 +4795,34 @@ func (ec *executionContext) childFields_GroupEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type GroupEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invitation_id(ctx, field)
+	case "tenantSlug":
+		return ec.fieldContext_Invitation_tenantSlug(ctx, field)
+	case "tenantName":
+		return ec.fieldContext_Invitation_tenantName(ctx, field)
+	case "role":
+		return ec.fieldContext_Invitation_role(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Invitation_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_InvitationPayload_invitation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvitationPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_InvitationPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Label(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4615,6 +4899,8 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_tenant(ctx, field)
 	case "user":
 		return ec.fieldContext_Membership_user(ctx, field)
+	case "userId":
+		return ec.fieldContext_Membership_userId(ctx, field)
 	case "role":
 		return ec.fieldContext_Membership_role(ctx, field)
 	case "status":
@@ -4839,6 +5125,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_labels(ctx, field)
 	case "releases":
 		return ec.fieldContext_Tenant_releases(ctx, field)
+	case "invitations":
+		return ec.fieldContext_Tenant_invitations(ctx, field)
 	case "apiKeys":
 		return ec.fieldContext_Tenant_apiKeys(ctx, field)
 	case "createdAt":
@@ -5127,6 +5415,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_impersonating(ctx, field)
 	case "superAdmin":
 		return ec.fieldContext_Viewer_superAdmin(ctx, field)
+	case "invitations":
+		return ec.fieldContext_Viewer_invitations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }

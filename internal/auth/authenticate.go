@@ -165,6 +165,10 @@ func (a *Authenticator) userPrincipal(ctx context.Context, u *db.UserAuth, tenan
 
 // impersonate lets a tenant OWNER or ADMIN act as a member of the tenant
 // or of a subsidiary (seed 000 enterprise-id); the real actor is kept.
+// Never as a platform administrator, nor as a member who also belongs to
+// tenants outside the impersonator's tree (SPEC §3): acting as them would
+// reach, and could change, what other tenants own. Pending invitations
+// are not memberships here (db.UserAuthByID leaves them out).
 func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target string) (*Principal, error) {
 	if err := p.Require(PermImpersonate); err != nil {
 		return nil, forbidden("impersonation with %s needs the %s permission (role ADMIN or OWNER)", HeaderImpersonation, PermImpersonate)
@@ -197,6 +201,12 @@ func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target st
 	}
 	if m == nil {
 		return nil, forbidden("%s names no member of your tenant", HeaderImpersonation)
+	}
+	if len(u.AdminRoles) > 0 {
+		return nil, forbidden("nobody acts as a platform administrator")
+	}
+	if !p.SuperAdmin && slices.ContainsFunc(u.Memberships, func(mm db.MembershipAuth) bool { return !slices.Contains(p.Tenants, mm.TenantID) }) {
+		return nil, forbidden("the member also belongs to tenants outside yours: nobody but a platform administrator acts as them")
 	}
 	if m.Status != string(model.MembershipStatusActive) {
 		return nil, forbidden("the impersonated membership is deactivated")
