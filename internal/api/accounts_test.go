@@ -877,3 +877,41 @@ func gidsOf(uuids []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestPendingInvitationsAreNotCounted: the kept member count of a tenant
+// (migration 0006) leaves invitations out, as the member list does, and
+// counts the member once the invitation is accepted.
+func TestPendingInvitationsAreNotCounted(t *testing.T) {
+	f := mutSetup(t)
+	count := func() (api, walk int) {
+		var d struct {
+			Tenant struct {
+				Members struct {
+					TotalCount int `json:"totalCount"`
+				} `json:"members"`
+			} `json:"tenant"`
+		}
+		f.read(t, f.admin, `query($slug: String!) { tenant(slug: $slug) { members(includeSubsidiaries: false) { totalCount } } }`,
+			map[string]any{"slug": mutTenantSlug}, &d)
+		walk = f.count(t, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND NOT user_deleted AND status <> 'PENDING'`, f.tenant)
+		return d.Tenant.Members.TotalCount, walk
+	}
+	before, walk := count()
+	if before != walk {
+		t.Fatalf("totalCount %d, the list has %d rows", before, walk)
+	}
+	invitee := f.outsider(t, "blue-label-group", "USER", 0, "")
+	gm := f.invitePending(t, f.admin, invitee.Email, "USER")
+	if got, walk := count(); got != before || walk != before {
+		t.Errorf("with a pending invitation totalCount is %d (list %d), want %d", got, walk, before)
+	}
+	home := signedIn(t, "invitee", invitee.ID, "blue-label-group")
+	r, err := f.post(t.Context(), home, `mutation($id: ID!) { acceptInvitation(input: {id: $id}) { userErrors { code } } }`, map[string]any{"id": gm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustData(t, r, nil)
+	if got, walk := count(); got != before+1 || walk != before+1 {
+		t.Errorf("after acceptance totalCount is %d (list %d), want %d", got, walk, before+1)
+	}
+}
