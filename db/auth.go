@@ -30,7 +30,7 @@ type APIKeyAuth struct {
 
 // APIKeyByKeyID reads the key with the given public key ID.
 func APIKeyByKeyID(ctx context.Context, s *Store, keyID string) (*APIKeyAuth, error) {
-	defer track(ctx, true)()
+	defer trackCredential(ctx)()
 	var k APIKeyAuth
 	err := s.x.GetContext(ctx, &k, `SELECT k.id, k.tenant_id, t.slug, k.role, k.secret_hash, k.revoked_at,
 		tenant_subtree(k.tenant_id)::text[] AS tree
@@ -62,7 +62,7 @@ type UserAuth struct {
 
 // UserAuthByID reads a user and their memberships in one statement.
 func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, error) {
-	defer track(ctx, true)()
+	defer trackCredential(ctx)()
 	var rows []struct {
 		ID         string         `db:"id"`
 		IsDeleted  bool           `db:"is_deleted"`
@@ -106,7 +106,7 @@ type TenantAuth struct {
 
 // TenantAuthBySlug reads a tenant and its subtree by slug.
 func TenantAuthBySlug(ctx context.Context, s *Store, slug string) (*TenantAuth, error) {
-	defer track(ctx, true)()
+	defer trackCredential(ctx)()
 	var t TenantAuth
 	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tenant_subtree(id)::text[] AS tree FROM tenants WHERE slug = $1`, slug); err != nil {
 		return nil, mapError(err)

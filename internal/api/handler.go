@@ -156,7 +156,9 @@ func endReads(stats bool) func(ctx context.Context, next graphql.ResponseHandler
 			resp.Extensions["sql"] = map[string]any{
 				"statements":         st.Statements(),
 				"overheadStatements": st.Overhead(),
-				"durationMs":         float64(st.Duration().Microseconds()) / 1000,
+				// Part of the overhead: the credential lookups.
+				"credentialStatements": st.Credentials(),
+				"durationMs":           float64(st.Duration().Microseconds()) / 1000,
 			}
 		}
 		return resp

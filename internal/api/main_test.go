@@ -149,8 +149,10 @@ type response struct {
 	Errors     []gqlError      `json:"errors"`
 	Extensions struct {
 		SQL *struct {
-			Statements int     `json:"statements"`
-			DurationMs float64 `json:"durationMs"`
+			Statements  int     `json:"statements"`
+			Overhead    int     `json:"overheadStatements"`
+			Credentials int     `json:"credentialStatements"`
+			DurationMs  float64 `json:"durationMs"`
 		} `json:"sql"`
 	} `json:"extensions"`
 
