@@ -107,7 +107,7 @@ func (st *Stats) Statements() int64 { return st.statements.Load() }
 func (st *Stats) Overhead() int64 { return st.overhead.Load() }
 
 // Credentials is the part of Overhead that looked up the request's
-// credentials.
+// credentials: none when the server had the principal cached.
 func (st *Stats) Credentials() int64 { return st.credentials.Load() }
 
 // Duration is the wall time during which at least one statement of the

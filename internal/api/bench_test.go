@@ -42,12 +42,13 @@ func BenchmarkNestedPagesRequest(b *testing.B) {
 // node(id:) of a user of the richest tenant, asked by an OWNER (or ADMIN)
 // of the tenant with an HS256 bearer token, cycling through 100 of its
 // members. It runs on a server of its own whose loaders do not wait for
-// more keys (a lone node(id:) would otherwise sleep LOADER_WAIT). Besides
-// time and allocations it reports, from the responses' extensions.sql, the
-// statements per request: reads, overhead (credential lookups and
-// transaction control; each statement is one round trip) and the
-// credential lookups among them. The server's pool has one connection, so
-// that one PostgreSQL backend does all the work and its CPU time per
+// more keys (a lone node(id:) would otherwise sleep LOADER_WAIT), once
+// with the principal cache as the server configures it by default and once
+// without. Besides time and allocations it reports, from the responses'
+// extensions.sql, the statements per request: reads, overhead (credential
+// lookups and transaction control; each statement is one round trip) and
+// the credential lookups among them. The server's pool has one connection,
+// so that one PostgreSQL backend does all the work and its CPU time per
 // request (pg-cpu-ns/op, from /proc, when the database runs on this
 // machine) measures what the requests cost PostgreSQL, which wall time on
 // a busy machine does not. Run with
@@ -66,39 +67,49 @@ func BenchmarkShape5NodeByID(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pool, err := db.Open(b.Context(), env.URL, db.PoolConfig{MaxOpen: 1, MaxIdle: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	var pid int
-	if err := pool.GetContext(b.Context(), &pid, `SELECT pg_backend_pid()`); err != nil {
-		b.Fatal(err)
-	}
-	store := db.NewStore(pool)
-	srv := httptest.NewServer(api.New(store, slog.New(slog.DiscardHandler), api.Config{
-		SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier),
-	}))
-	defer srv.Close()
-	var n, reads, overhead, creds int
-	cpu0, cpuOK := backendCPU(pid)
-	b.ReportAllocs()
-	for b.Loop() {
-		r := credPost(b, srv.URL, headers, query, map[string]any{"id": ids[n%len(ids)]})
-		if len(r.Errors) > 0 || r.Extensions.SQL == nil {
-			b.Fatal(r.describe())
-		}
-		n++
-		reads += r.Extensions.SQL.Statements
-		overhead += r.Extensions.SQL.Overhead
-		creds += r.Extensions.SQL.Credentials
-	}
-	cpu1, cpuOK1 := backendCPU(pid)
-	b.ReportMetric(float64(reads)/float64(n), "reads/op")
-	b.ReportMetric(float64(overhead)/float64(n), "overhead/op")
-	b.ReportMetric(float64(creds)/float64(n), "credentials/op")
-	if cpuOK && cpuOK1 {
-		b.ReportMetric(float64(cpu1-cpu0)/float64(n), "pg-cpu-ns/op")
+	for _, c := range []struct {
+		name  string
+		cache auth.CacheConfig
+	}{
+		{"cached", auth.CacheConfig{TTL: 5 * time.Second}},
+		{"uncached", auth.CacheConfig{}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			pool, err := db.Open(b.Context(), env.URL, db.PoolConfig{MaxOpen: 1, MaxIdle: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			var pid int
+			if err := pool.GetContext(b.Context(), &pid, `SELECT pg_backend_pid()`); err != nil {
+				b.Fatal(err)
+			}
+			store := db.NewStore(pool)
+			srv := httptest.NewServer(api.New(store, slog.New(slog.DiscardHandler), api.Config{
+				SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier, c.cache),
+			}))
+			defer srv.Close()
+			var n, reads, overhead, creds int
+			cpu0, cpuOK := backendCPU(pid)
+			b.ReportAllocs()
+			for b.Loop() {
+				r := credPost(b, srv.URL, headers, query, map[string]any{"id": ids[n%len(ids)]})
+				if len(r.Errors) > 0 || r.Extensions.SQL == nil {
+					b.Fatal(r.describe())
+				}
+				n++
+				reads += r.Extensions.SQL.Statements
+				overhead += r.Extensions.SQL.Overhead
+				creds += r.Extensions.SQL.Credentials
+			}
+			cpu1, cpuOK1 := backendCPU(pid)
+			b.ReportMetric(float64(reads)/float64(n), "reads/op")
+			b.ReportMetric(float64(overhead)/float64(n), "overhead/op")
+			b.ReportMetric(float64(creds)/float64(n), "credentials/op")
+			if cpuOK && cpuOK1 {
+				b.ReportMetric(float64(cpu1-cpu0)/float64(n), "pg-cpu-ns/op")
+			}
+		})
 	}
 }
 
