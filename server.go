@@ -201,6 +201,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 				return err
 			}
 		}
+		authn := auth.NewAuthenticator(store, verifier, auth.CacheConfig{TTL: cfg.AuthCacheTTL, Size: cfg.AuthCacheSize})
 		handler := api.New(store, log, api.Config{
 			RequestTimeout:    cfg.RequestTimeout,
 			MaxDepth:          cfg.MaxDepth,
@@ -208,7 +209,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			SQLStats:          cfg.SQLStats,
 			Playground:        cfg.Playground,
 			LoaderWait:        cfg.LoaderWait,
-			Auth:              auth.NewAuthenticator(store, verifier),
+			Auth:              authn,
 			PlaygroundHeaders: headers,
 		})
 		srv := &http.Server{

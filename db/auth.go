@@ -15,7 +15,9 @@ import (
 
 // The statements here authenticate a request before its scope is known, so
 // they run on the pool, outside any request transaction, and read across
-// tenants by design. They take identifiers from credentials only.
+// tenants by design. They take identifiers from credentials only. Each is
+// one call of a function of migration 0008, whose plan PostgreSQL keeps
+// for the life of the connection.
 
 // APIKeyAuth is what authenticating an API key needs.
 type APIKeyAuth struct {
@@ -30,11 +32,9 @@ type APIKeyAuth struct {
 
 // APIKeyByKeyID reads the key with the given public key ID.
 func APIKeyByKeyID(ctx context.Context, s *Store, keyID string) (*APIKeyAuth, error) {
-	defer track(ctx, true)()
+	defer trackCredential(ctx)()
 	var k APIKeyAuth
-	err := s.x.GetContext(ctx, &k, `SELECT k.id, k.tenant_id, t.slug, k.role, k.secret_hash, k.revoked_at,
-		tenant_subtree(k.tenant_id)::text[] AS tree
-		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_id = $1`, keyID)
+	err := s.x.GetContext(ctx, &k, `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree FROM auth_api_key($1)`, keyID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -63,7 +63,7 @@ type UserAuth struct {
 
 // UserAuthByID reads a user and their memberships in one statement.
 func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, error) {
-	defer track(ctx, true)()
+	defer trackCredential(ctx)()
 	var rows []struct {
 		ID         string         `db:"id"`
 		IsDeleted  bool           `db:"is_deleted"`
@@ -75,11 +75,8 @@ func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, erro
 		Status     *string        `db:"status"`
 		Tree       pq.StringArray `db:"tree"`
 	}
-	err := s.x.SelectContext(ctx, &rows, `SELECT u.id, u.is_deleted, u.expires_at, u.admin_roles,
-		m.tenant_id, t.slug, m.role, m.status, tenant_subtree(m.tenant_id)::text[] AS tree
-		FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.status <> 'PENDING'
-		LEFT JOIN tenants t ON t.id = m.tenant_id
-		WHERE u.id = $1 ORDER BY m.created_at, m.id`, userID)
+	err := s.x.SelectContext(ctx, &rows, `SELECT id, is_deleted, expires_at, admin_roles,
+		tenant_id, slug, role, status, tree FROM auth_user($1)`, userID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -108,9 +105,9 @@ type TenantAuth struct {
 
 // TenantAuthBySlug reads a tenant and its subtree by slug.
 func TenantAuthBySlug(ctx context.Context, s *Store, slug string) (*TenantAuth, error) {
-	defer track(ctx, true)()
+	defer trackCredential(ctx)()
 	var t TenantAuth
-	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tenant_subtree(id)::text[] AS tree FROM tenants WHERE slug = $1`, slug); err != nil {
+	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tree FROM auth_tenant($1)`, slug); err != nil {
 		return nil, mapError(err)
 	}
 	return &t, nil

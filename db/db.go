@@ -88,8 +88,9 @@ func (s *Store) DB() *sqlx.DB { return s.x }
 // waiting for PostgreSQL. It travels in the request context so that every
 // statement of the request, including those run by loaders, is counted.
 type Stats struct {
-	statements atomic.Int64
-	overhead   atomic.Int64
+	statements  atomic.Int64
+	overhead    atomic.Int64
+	credentials atomic.Int64
 
 	mu       sync.Mutex
 	inFlight int
@@ -101,9 +102,13 @@ type Stats struct {
 // the request, the figure the read plan keeps to one per level.
 func (st *Stats) Statements() int64 { return st.statements.Load() }
 
-// Overhead is the number of statements sent to open and close the
-// request's transactions.
+// Overhead is the number of statements sent to check the request's
+// credentials and to open and close its transactions.
 func (st *Stats) Overhead() int64 { return st.overhead.Load() }
+
+// Credentials is the part of Overhead that looked up the request's
+// credentials: none when the server had the principal cached.
+func (st *Stats) Credentials() int64 { return st.credentials.Load() }
 
 // Duration is the wall time during which at least one statement of the
 // request was waiting for PostgreSQL. Statements that overlap (loader
@@ -164,6 +169,16 @@ func track(ctx context.Context, overhead bool) func() {
 	}
 	st.start()
 	return func() { st.stop(overhead) }
+}
+
+// trackCredential is track for a credential lookup, which is overhead.
+func trackCredential(ctx context.Context) func() {
+	st := StatsFrom(ctx)
+	if st == nil {
+		return func() {}
+	}
+	st.credentials.Add(1)
+	return track(ctx, true)
 }
 
 // selectRows runs a query written with ? placeholders and scans every row.

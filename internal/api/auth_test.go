@@ -489,7 +489,7 @@ func credServer(t testing.TB, cfg auth.TokenConfig) *httptest.Server {
 	}
 	store := db.NewStore(env.DB)
 	h := api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
-		Auth: auth.NewAuthenticator(store, verifier), SQLStats: true,
+		Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}), SQLStats: true,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -27,7 +27,7 @@ func TestStatementCountDoesNotDependOnLoaderTiming(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(store, slog.New(slog.DiscardHandler), api.Config{
-		SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier),
+		SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
 	}))
 	defer srv.Close()
 

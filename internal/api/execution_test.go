@@ -176,7 +176,7 @@ func TestImpersonationWithOneConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
-		SQLStats: true, RequestTimeout: 5 * time.Second, Auth: auth.NewAuthenticator(store, verifier),
+		SQLStats: true, RequestTimeout: 5 * time.Second, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
 	}))
 	defer srv.Close()
 

@@ -79,6 +79,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundResponses(endReads(cfg))
+	srv.AroundRootFields(forgetCredentials(cfg.Auth))
 
 	// Every request needs credentials; its principal's tenant subtree is the
 	// scope of its database session.
@@ -160,10 +161,39 @@ func endReads(cfg Config) func(ctx context.Context, next graphql.ResponseHandler
 			resp.Extensions["sql"] = map[string]any{
 				"statements":         st.Statements(),
 				"overheadStatements": st.Overhead(),
-				"durationMs":         float64(st.Duration().Microseconds()) / 1000,
+				// Part of the overhead: 0 when the principal was cached.
+				"credentialStatements": st.Credentials(),
+				"durationMs":           float64(st.Duration().Microseconds()) / 1000,
 			}
 		}
 		return resp
+	}
+}
+
+// keepCredentials are the mutations that write only catalogue rows and
+// brand access, none of what a principal is made of (users, memberships,
+// API keys, tenants). Every other mutation, including any added later,
+// drops the cached principals.
+var keepCredentials = map[string]bool{
+	"createBrand": true, "updateBrand": true, "createLabel": true, "updateLabel": true,
+	"createArtist": true, "updateArtist": true, "saveRelease": true, "submitRelease": true,
+	"approveRelease": true, "rejectRelease": true, "queueRelease": true, "addDeliveryStores": true,
+	"removeDeliveryStores": true, "markReleaseDelivered": true, "takeDownRelease": true,
+	"grantBrandAccess": true, "revokeBrandAccess": true,
+}
+
+// forgetCredentials drops the principals authn has cached once a mutation
+// field that may change credentials has run (it has committed by then),
+// before the response is written: a revoked key, a terminated account or a
+// deactivated membership is refused from the next request on.
+func forgetCredentials(authn *auth.Authenticator) graphql.RootFieldMiddleware {
+	return func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		res := next(ctx)
+		if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation &&
+			!keepCredentials[graphql.GetRootFieldContext(ctx).Field.Name] {
+			authn.Forget()
+		}
+		return res
 	}
 }
 

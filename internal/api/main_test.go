@@ -97,8 +97,13 @@ func signIn(ctx context.Context, store *db.Store) (*auth.Authenticator, error) {
 	if bearer, err = auth.SignHS256(tokenSecret, admin, "", time.Hour); err != nil {
 		return nil, err
 	}
-	return auth.NewAuthenticator(store, verifier), nil
+	return auth.NewAuthenticator(store, verifier, suiteCache), nil
 }
+
+// suiteCache caches principals far longer than a server would, so that a
+// test which expects a change of credentials to apply and is answered from
+// a stale principal fails instead of passing by luck of timing.
+var suiteCache = auth.CacheConfig{TTL: time.Minute}
 
 var (
 	// tokenSecret signs the bearer tokens the server accepts.
@@ -149,8 +154,10 @@ type response struct {
 	Errors     []gqlError      `json:"errors"`
 	Extensions struct {
 		SQL *struct {
-			Statements int     `json:"statements"`
-			DurationMs float64 `json:"durationMs"`
+			Statements  int     `json:"statements"`
+			Overhead    int     `json:"overheadStatements"`
+			Credentials int     `json:"credentialStatements"`
+			DurationMs  float64 `json:"durationMs"`
 		} `json:"sql"`
 	} `json:"extensions"`
 
@@ -443,15 +450,16 @@ func decodeForHumans(id string) string {
 // Server log capture
 
 // logStore keeps the server's log lines by request ID and the statement
-// count of each request's access-log line.
+// and credential lookup counts of each request's access-log line.
 type logStore struct {
-	mu         sync.Mutex
-	byRequest  map[string][]string
-	statements map[string]int64
+	mu          sync.Mutex
+	byRequest   map[string][]string
+	statements  map[string]int64
+	credentials map[string]int64
 }
 
 func newLogStore() *logStore {
-	return &logStore{byRequest: map[string][]string{}, statements: map[string]int64{}}
+	return &logStore{byRequest: map[string][]string{}, statements: map[string]int64{}, credentials: map[string]int64{}}
 }
 
 func (s *logStore) lines(requestID string) string {
@@ -476,6 +484,19 @@ func (s *logStore) accessLogStatements(t testing.TB, requestID string) int64 {
 	return n
 }
 
+// accessLogCredentials is the sql_credentials of the request's access-log
+// line: how many credential lookups it cost, also when it was refused.
+func (s *logStore) accessLogCredentials(t testing.TB, requestID string) int64 {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.credentials[requestID]
+	if !ok {
+		t.Fatalf("no access-log line for request %s", requestID)
+	}
+	return n
+}
+
 // captureHandler is a slog.Handler that files records into a logStore.
 type captureHandler struct {
 	store *logStore
@@ -494,7 +515,7 @@ func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
 	var requestID string
-	statements := int64(-1)
+	statements, credentials := int64(-1), int64(-1)
 	visit := func(a slog.Attr) bool {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
 		switch a.Key {
@@ -502,6 +523,8 @@ func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
 			requestID = a.Value.String()
 		case "sql_statements":
 			statements = a.Value.Int64()
+		case "sql_credentials":
+			credentials = a.Value.Int64()
 		}
 		return true
 	}
@@ -514,6 +537,9 @@ func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
 	h.store.byRequest[requestID] = append(h.store.byRequest[requestID], b.String())
 	if r.Message == "request" && statements >= 0 {
 		h.store.statements[requestID] = statements
+	}
+	if r.Message == "request" && credentials >= 0 {
+		h.store.credentials[requestID] = credentials
 	}
 	return nil
 }

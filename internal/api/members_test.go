@@ -85,7 +85,7 @@ func newMBFixture() (*mbFixture, error) {
 	handler := api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
 		SQLStats:   true,
 		LoaderWait: 2 * time.Millisecond,
-		Auth:       auth.NewAuthenticator(store, verifier),
+		Auth:       auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
 	})
 	f := &mbFixture{db: x, srv: httptest.NewServer(handler), tenants: map[string]string{}, users: map[string]string{}}
 

@@ -100,6 +100,7 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 			slog.Duration("duration", time.Since(start)),
 			slog.Int64("sql_statements", stats.Statements()),
 			slog.Int64("sql_overhead", stats.Overhead()),
+			slog.Int64("sql_credentials", stats.Credentials()),
 			slog.Duration("sql_duration", stats.Duration()),
 		)
 	})

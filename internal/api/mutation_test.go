@@ -97,7 +97,7 @@ func newMutationFixture() (*mutationFixture, error) {
 	handler := api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
 		SQLStats:   true,
 		LoaderWait: 2 * time.Millisecond,
-		Auth:       auth.NewAuthenticator(store, verifier),
+		Auth:       auth.NewAuthenticator(store, verifier, suiteCache),
 	})
 	f := &mutationFixture{db: x, srv: httptest.NewServer(handler)}
 

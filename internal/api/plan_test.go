@@ -42,7 +42,7 @@ func planURL(t testing.TB) string {
 		}
 		store := db.NewStore(env.DB)
 		srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
-			SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier),
+			SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
 			// The nested shape at 20 releases may return 160,000 artists
 			// by its page sizes; the seed has far fewer rows.
 			MaxCost: 10_000_000,
@@ -729,7 +729,7 @@ func TestPlanBelowMutationPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
-		SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier),
+		SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
 	}))
 	defer srv.Close()
 

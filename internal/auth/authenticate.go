@@ -17,16 +17,27 @@ import (
 	"catalogue/db/model"
 )
 
-// Authenticator checks credentials against the database.
+// Authenticator checks credentials against the database, and keeps the
+// principals it verified for a short time when asked to.
 type Authenticator struct {
 	store  *db.Store
-	tokens *TokenVerifier // nil: bearer tokens are not configured
+	tokens *TokenVerifier  // nil: bearer tokens are not configured
+	cache  *principalCache // nil: every request is checked
 }
 
 // NewAuthenticator checks API keys in store and bearer tokens with tokens
-// (nil to refuse bearer tokens).
-func NewAuthenticator(store *db.Store, tokens *TokenVerifier) *Authenticator {
-	return &Authenticator{store: store, tokens: tokens}
+// (nil to refuse bearer tokens), reusing verified principals as cache says.
+func NewAuthenticator(store *db.Store, tokens *TokenVerifier, cache CacheConfig) *Authenticator {
+	return &Authenticator{store: store, tokens: tokens, cache: newPrincipalCache(cache)}
+}
+
+// Forget drops every cached principal. The API calls it after each
+// mutation that may change credentials, before answering, so that a change
+// made through this process applies from the next request on.
+func (a *Authenticator) Forget() {
+	if a.cache != nil {
+		a.cache.forget()
+	}
 }
 
 func unauthenticated(format string, args ...any) error {
@@ -49,20 +60,44 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Pri
 	if h == "" {
 		return nil, unauthenticated("missing credentials: send Authorization: Bearer <token> or Authorization: <API_KEY>:<API_SECRET>")
 	}
+	tenant := r.Header.Get(HeaderTenant)
+	target := strings.TrimSpace(r.Header.Get(HeaderImpersonation))
+	if a.cache == nil {
+		p, _, err := a.check(ctx, h, tenant, target)
+		return p, err
+	}
+	k := keyOf(h, tenant, target)
+	now := time.Now()
+	if p := a.cache.get(k, now); p != nil {
+		return p, nil
+	}
+	gen := a.cache.generation()
+	p, until, err := a.check(ctx, h, tenant, target)
+	if err == nil {
+		a.cache.put(k, gen, p, now, until)
+	}
+	return p, err
+}
+
+// check verifies credentials against the database. It also returns when
+// the principal stops being valid on its own (the token's or the account's
+// expiry; zero for never), which bounds how long it may be cached.
+func (a *Authenticator) check(ctx context.Context, h, tenant, target string) (*Principal, time.Time, error) {
 	var p *Principal
+	var until time.Time
 	var err error
 	if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
-		p, err = a.bearer(ctx, strings.TrimSpace(rest), r.Header.Get(HeaderTenant))
+		p, until, err = a.bearer(ctx, strings.TrimSpace(rest), tenant)
 	} else {
 		p, err = a.apiKey(ctx, h)
 	}
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	if target := strings.TrimSpace(r.Header.Get(HeaderImpersonation)); target != "" {
-		return a.impersonate(ctx, p, target)
+	if target != "" {
+		p, err = a.impersonate(ctx, p, target)
 	}
-	return p, nil
+	return p, until, err
 }
 
 // apiKey authenticates "<API_KEY>:<API_SECRET>" (seed 000).
@@ -92,26 +127,33 @@ func (a *Authenticator) apiKey(ctx context.Context, h string) (*Principal, error
 	}, nil
 }
 
-// bearer authenticates a signed JWT naming a user (seed 002).
-func (a *Authenticator) bearer(ctx context.Context, token, tenantSlug string) (*Principal, error) {
+// bearer authenticates a signed JWT naming a user (seed 002). It returns
+// when the principal expires: with the token or the account, whichever
+// comes first.
+func (a *Authenticator) bearer(ctx context.Context, token, tenantSlug string) (*Principal, time.Time, error) {
 	if a.tokens == nil {
-		return nil, unauthenticated("bearer tokens are not accepted by this server: no signing key is configured")
+		return nil, time.Time{}, unauthenticated("bearer tokens are not accepted by this server: no signing key is configured")
 	}
-	userID, claimTenant, err := a.tokens.Verify(token)
+	v, err := a.tokens.Verify(token)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if tenantSlug == "" {
-		tenantSlug = claimTenant
+		tenantSlug = v.Tenant
 	}
-	u, err := db.UserAuthByID(ctx, a.store, userID)
+	u, err := db.UserAuthByID(ctx, a.store, v.UserID)
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, unauthenticated("the token's user does not exist")
+		return nil, time.Time{}, unauthenticated("the token's user does not exist")
 	}
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return a.userPrincipal(ctx, u, tenantSlug)
+	p, err := a.userPrincipal(ctx, u, tenantSlug)
+	until := v.Until
+	if u.ExpiresAt != nil && u.ExpiresAt.Before(until) {
+		until = *u.ExpiresAt
+	}
+	return p, until, err
 }
 
 // userPrincipal picks the tenant a user acts in and checks the membership.

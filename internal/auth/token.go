@@ -69,8 +69,17 @@ type claims struct {
 	Tenant string `json:"tenant,omitempty"` // optional tenant slug
 }
 
-// Verify checks a token and returns the user ID and optional tenant slug.
-func (v *TokenVerifier) Verify(token string) (userID, tenant string, err error) {
+// Verified is what a token that passed every check says.
+type Verified struct {
+	UserID string
+	Tenant string // optional tenant slug
+	// Until is when the token stops being accepted: its exp plus the
+	// leeway.
+	Until time.Time
+}
+
+// Verify checks a token and returns what it says.
+func (v *TokenVerifier) Verify(token string) (Verified, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
 		jwt.WithExpirationRequired(),
@@ -83,15 +92,15 @@ func (v *TokenVerifier) Verify(token string) (userID, tenant string, err error) 
 		opts = append(opts, jwt.WithAudience(v.cfg.Audience))
 	}
 	var c claims
-	_, err = jwt.ParseWithClaims(token, &c, v.key, opts...)
-	if err != nil {
-		return "", "", unauthenticated("%s", jwtErrorMessage(err))
+	if _, err := jwt.ParseWithClaims(token, &c, v.key, opts...); err != nil {
+		return Verified{}, unauthenticated("%s", jwtErrorMessage(err))
 	}
 	id, err := uuid.Parse(c.Subject)
 	if err != nil {
-		return "", "", unauthenticated("token subject is not a user ID")
+		return Verified{}, unauthenticated("token subject is not a user ID")
 	}
-	return id.String(), c.Tenant, nil
+	// exp is required, so the parser has checked that it is there.
+	return Verified{UserID: id.String(), Tenant: c.Tenant, Until: c.ExpiresAt.Add(v.cfg.Leeway)}, nil
 }
 
 // key picks the verification key for a token by algorithm and kid.

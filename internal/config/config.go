@@ -35,6 +35,10 @@ type Config struct {
 	JWTIssuer        string
 	JWTAudience      string
 	JWTLeeway        time.Duration
+	// AuthCacheTTL is how long a verified principal is reused (0: never);
+	// AuthCacheSize how many are kept.
+	AuthCacheTTL  time.Duration
+	AuthCacheSize int
 	// DevAuth makes the server mint a development token for the demo data
 	// and hand it to the playground; on by default with the embedded database.
 	DevAuth bool
@@ -99,6 +103,8 @@ func Load() (Config, error) {
 	durVar(&c.LoaderWait, "LOADER_WAIT", 2*time.Millisecond)
 	boolVar(&c.Seed, "SEED_DEMO", true)
 	durVar(&c.JWTLeeway, "JWT_LEEWAY", 30*time.Second)
+	durVar(&c.AuthCacheTTL, "AUTH_CACHE_TTL", 5*time.Second)
+	intVar(&c.AuthCacheSize, "AUTH_CACHE_SIZE", 10_000)
 	boolVar(&c.DevAuth, "DEV_AUTH", c.DatabaseURL == "")
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
