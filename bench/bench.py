@@ -404,8 +404,10 @@ def cmd_capture(a):
     stmts = captured_statements(text)
     if not stmts:
         die(f"no statements captured for {a.shape} (is log_statement=all active?)")
-    if stmts[-1][1].strip().upper() != "COMMIT":
-        die(f"{a.shape}: the captured statements do not end with COMMIT: {stmts[-1][1][:100]}")
+    # A read ends its snapshot with ROLLBACK (nothing to commit), a write
+    # with COMMIT.
+    if stmts[-1][1].strip().upper() not in ("COMMIT", "ROLLBACK"):
+        die(f"{a.shape}: the captured statements do not end the transaction: {stmts[-1][1][:100]}")
     with open(os.path.join(a.work, a.shape + ".sql.json"), "w") as f:
         json.dump(stmts, f, indent=1)
     script = pgbench_script(stmts)
@@ -675,7 +677,7 @@ def reads_of(work, shape):
         stmts = json.load(f)
     pre = next(i for i, (p, s) in enumerate(stmts) if s.lstrip().upper().startswith("BEGIN"))
     setup = split_top_level(" ".join(stmts[pre][1].split()))[1:]  # SET LOCAL ROLE, set_config
-    reads = [" ".join(s.split()) for p, s in stmts[pre + 1:] if s.strip().upper() != "COMMIT"]
+    reads = [" ".join(s.split()) for p, s in stmts[pre + 1:] if s.strip().upper() not in ("COMMIT", "ROLLBACK")]
     return setup, reads
 
 
@@ -1107,12 +1109,12 @@ def cmd_report(a):
     for s in shapes:
         wr, pg, sql = s["wrk"], s["pgbench"], s["check"]["sql"]
         w(f"| {s['n']}. {SHAPES[s['name']]['short']} | {fmt(wr['rps'])} | {ms(wr['p50'])} | {ms(wr['p99'])} | "
-          f"{sql['statements']} (+ {sql['overheadStatements']} overhead + COMMIT) | {fmt(s['rss_mib'], 0, ' MiB')} | "
+          f"{sql['statements']} (+ {sql['overheadStatements']} overhead) | {fmt(s['rss_mib'], 0, ' MiB')} | "
           f"{fmt(pg['tps'])} | {pct(s['ratio'])} | {pct(s['cpu_ratio'])} |")
     w("")
     w("SQL statements per request are the response's `extensions.sql.statements` (the reads); the overhead statements"
-      " are the credential lookup and the transaction preamble; `COMMIT` follows the response, so the response does"
-      " not count it, but the captured SQL and the pgbench scripts contain it.")
+      " are the credential lookup (none when the principal is cached), the transaction preamble and the `ROLLBACK`"
+      " that ends the read-only snapshot before the response is written.")
     w("")
 
     def yes(b):
@@ -1197,7 +1199,7 @@ def cmd_report(a):
       " transaction is exactly what the server sends for one request, in order, with the parameter values inlined:"
       " the credential lookup (`UserAuthByID`), the preamble (`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
       " SET LOCAL ROLE catalogue_app; SELECT set_config(...)`, one round trip as in the server), the reads and"
-      " `COMMIT` (scripts: `s1.pgbench.sql` ... in the run folder). A few extra requests sent during each run"
+      " the end of the snapshot (scripts: `s1.pgbench.sql` ... in the run folder). A few extra requests sent during each run"
       " check that the statement count holds under load.")
     w("")
     w("Peak RSS is the server's `VmHWM`, reset before each measured run (`echo 5 > /proc/PID/clear_refs`) and read"
@@ -1223,7 +1225,7 @@ def cmd_report(a):
         w(f"| latency p50 | {ms(wr['p50'])} | {ms(pg['p50'])} |")
         w(f"| latency p99 | {ms(wr['p99'])} | {ms(pg['p99'])} |")
         w(f"| errors | {wr['non2xx']} non-2xx, {wr['socket_errors']} socket | {pg['failed']} failed |")
-        w(f"| statements sent, COMMIT included | {len(s['captured'])} | {len(s['captured'])} |")
+        w(f"| statements sent, end of transaction included | {len(s['captured'])} | {len(s['captured'])} |")
         w(f"| protocol | extended, bind parameters ({sum(1 for p, _ in s['captured'] if p == 'extended')} statements)"
           f" + simple ({sum(1 for p, _ in s['captured'] if p != 'extended')}) | simple, values inlined |")
         if s["probe"]:
@@ -1424,7 +1426,7 @@ def side_by_side(w, work, env, S, nproc):
         sql = o["check"]["sql"]
         st = p["statements"]
         w(f"| SQL statements per request | {sql['statements']} read{'s' if sql['statements'] != 1 else ''} +"
-          f" {sql['overheadStatements']} overhead + COMMIT |" +
+          f" {sql['overheadStatements']} overhead |" +
           (f" {st['reads']} read{'s' if st['reads'] != 1 else ''} + {st['overhead']} transaction statements (begin, settings,"
            " commit) |" if st else " n/a |") + " |")
         w(f"| response size | {o['check']['bytes']:,} bytes | {fmt(p['check'].get('bytes'), 0, ' bytes')} | |")
