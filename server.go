@@ -6,6 +6,7 @@
 //	catalogue seed [flags]   load deterministic demo data into an empty database
 //	catalogue token [flags]  print a bearer token for a user (HS256 secret needed)
 //	catalogue apikey [flags] create an API key for a tenant and print it once
+//	catalogue schema         print the GraphQL schema (SDL)
 //
 // With no DATABASE_URL the server starts a private PostgreSQL in DATA_DIR,
 // migrates it and loads demo data on first start.
@@ -73,6 +74,9 @@ func run(args []string) error {
 		return token(ctx, cfg, log, args)
 	case "apikey":
 		return apiKey(ctx, cfg, log, args)
+	case "schema":
+		_, err := fmt.Print(api.SchemaSDL())
+		return err
 	case "help", "-h", "--help":
 		fmt.Println(`usage: catalogue [command]
   serve                    serve the API (default)
@@ -82,7 +86,8 @@ func run(args []string) error {
   token -user EMAIL|UUID [-tenant SLUG] [-ttl 24h]
                            print a bearer token signed with the HS256 secret
   apikey -tenant SLUG [-name NAME] [-role USER|ADMIN|OWNER]
-                           create an API key and print its Authorization value once`)
+                           create an API key and print its Authorization value once
+  schema                   print the GraphQL schema (SDL) to stdout`)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q; want serve, migrate or seed", cmd)
@@ -211,6 +216,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			LoaderWait:        cfg.LoaderWait,
 			Auth:              authn,
 			PlaygroundHeaders: headers,
+			CORSOrigins:       cfg.CORSOrigins,
+			CORSMaxAge:        cfg.CORSMaxAge,
+			MaxBatch:          cfg.MaxBatch,
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),

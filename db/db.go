@@ -96,6 +96,8 @@ type Stats struct {
 	inFlight int
 	since    time.Time     // when inFlight last went from 0 to 1
 	waited   time.Duration // closed intervals with a statement in flight
+
+	parent *Stats // the enclosing counter, which counts the same statements
 }
 
 // Statements is the number of SQL queries sent: the reads that resolve
@@ -130,6 +132,9 @@ func (st *Stats) start() {
 	}
 	st.inFlight++
 	st.mu.Unlock()
+	if st.parent != nil {
+		st.parent.start()
+	}
 }
 
 func (st *Stats) stop(overhead bool) {
@@ -144,13 +149,18 @@ func (st *Stats) stop(overhead bool) {
 		st.waited += time.Since(st.since)
 	}
 	st.mu.Unlock()
+	if st.parent != nil {
+		st.parent.stop(overhead)
+	}
 }
 
 type statsKey struct{}
 
 // WithStats returns a context that counts the statements run under it.
+// A counter made under another one (an operation of a batched request)
+// counts its statements in both.
 func WithStats(ctx context.Context) (context.Context, *Stats) {
-	st := &Stats{}
+	st := &Stats{parent: StatsFrom(ctx)}
 	return context.WithValue(ctx, statsKey{}, st), st
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"catalogue/db"
@@ -38,6 +37,11 @@ type Config struct {
 	// PlaygroundHeaders are sent by the playground with every request: a
 	// development credential, so that the demo works without a login.
 	PlaygroundHeaders map[string]string
+	// CORSOrigins may call the API from web pages of other origins (see
+	// withCORS); none: browsers keep to the same-origin policy.
+	CORSOrigins []string
+	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
+	MaxBatch    int           // most operations in one batched POST; DefaultMaxBatch if 0
 }
 
 func (c *Config) defaults() {
@@ -52,6 +56,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = DefaultMaxBatch
 	}
 }
 
@@ -93,16 +100,14 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", methods(gql))
+	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, gql))))
 	mux.HandleFunc("GET /healthz", health(store))
+	mux.Handle("GET /schema.graphql", auth.Middleware(cfg.Auth, log, serveSchema()))
 	if cfg.Playground {
-		var opts []playground.GraphiqlConfigOption
-		if len(cfg.PlaygroundHeaders) > 0 {
-			opts = append(opts, playground.WithGraphiqlFetcherHeaders(cfg.PlaygroundHeaders))
-		}
-		mux.Handle("GET /{$}", playground.Handler("Catalogue graph", "/graphql", opts...))
+		mux.Handle("GET /{$}", servePlayground("Catalogue graph", "/graphql", cfg.PlaygroundHeaders))
+		mux.HandleFunc("GET /playground/{name}", servePlaygroundAsset)
 	}
-	return requestContext(log, cfg, mux)
+	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge, requestContext(log, cfg, withCompression(mux)))
 }
 
 // methods answers 405 for methods GraphQL-over-HTTP does not use, and for

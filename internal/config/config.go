@@ -42,6 +42,13 @@ type Config struct {
 	// DevAuth makes the server mint a development token for the demo data
 	// and hand it to the playground; on by default with the embedded database.
 	DevAuth bool
+	// CORSOrigins are the browser origins allowed to call the API from
+	// another site ("*", exact origins, or one wildcard such as
+	// http://localhost:*); localhost origins by default with the embedded
+	// database, none otherwise.
+	CORSOrigins []string
+	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
+	MaxBatch    int           // most operations in one batched POST
 }
 
 // Load reads the configuration from the environment.
@@ -106,6 +113,12 @@ func Load() (Config, error) {
 	durVar(&c.AuthCacheTTL, "AUTH_CACHE_TTL", 5*time.Second)
 	intVar(&c.AuthCacheSize, "AUTH_CACHE_SIZE", 10_000)
 	boolVar(&c.DevAuth, "DEV_AUTH", c.DatabaseURL == "")
+	c.CORSOrigins, errs = corsOrigins(c.DatabaseURL == "", errs)
+	durVar(&c.CORSMaxAge, "CORS_MAX_AGE", 10*time.Minute)
+	intVar(&c.MaxBatch, "MAX_BATCH_SIZE", 10)
+	if c.MaxBatch == 0 {
+		errs = append(errs, "MAX_BATCH_SIZE=0: a batch needs room for one operation at least")
+	}
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
@@ -138,4 +151,35 @@ func MaskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// DevCORSOrigins are the origins allowed by default with the embedded
+// database: a single-page app's dev server on this machine, any port.
+var DevCORSOrigins = []string{"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"}
+
+// corsOrigins reads CORS_ORIGINS, a comma-separated list. Set but empty,
+// it allows no other origin even in development.
+func corsOrigins(dev bool, errs []string) ([]string, []string) {
+	v, set := os.LookupEnv("CORS_ORIGINS")
+	if !set {
+		if dev {
+			return DevCORSOrigins, errs
+		}
+		return nil, errs
+	}
+	var out []string
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimSpace(o)
+		switch {
+		case o == "":
+		case o == "*":
+			out = append(out, o)
+		case !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://"),
+			strings.Count(o, "*") > 1, strings.HasSuffix(o, "/"):
+			errs = append(errs, fmt.Sprintf("CORS_ORIGINS: %q is not an origin such as https://app.example.com or http://localhost:*", o))
+		default:
+			out = append(out, o)
+		}
+	}
+	return out, errs
 }
