@@ -45,7 +45,7 @@ func newServer(t *testing.T, cfg api.Config) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Auth = auth.NewAuthenticator(store, verifier)
+	cfg.Auth = auth.NewAuthenticator(store, verifier, auth.CacheConfig{})
 	srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), cfg))
 	t.Cleanup(srv.Close)
 	return srv
