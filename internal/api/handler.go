@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"catalogue/db"
@@ -35,9 +34,12 @@ type Config struct {
 	LoaderWait     time.Duration
 	// Auth checks every /graphql request's credentials.
 	Auth *auth.Authenticator
-	// PlaygroundHeaders are sent by the playground with every request: a
-	// development credential, so that the demo works without a login.
-	PlaygroundHeaders map[string]string
+	// PlaygroundCredentials, when set, gives the playground a development
+	// credential so that the demo works without a login: it is called for
+	// each playground page served to a client on this machine (see
+	// localClient), and the page sends its headers with every request.
+	// Other clients get the playground without credentials.
+	PlaygroundCredentials func() (map[string]string, error)
 }
 
 func (c *Config) defaults() {
@@ -95,11 +97,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	mux.Handle("/graphql", methods(gql))
 	mux.HandleFunc("GET /healthz", health(store))
 	if cfg.Playground {
-		var opts []playground.GraphiqlConfigOption
-		if len(cfg.PlaygroundHeaders) > 0 {
-			opts = append(opts, playground.WithGraphiqlFetcherHeaders(cfg.PlaygroundHeaders))
-		}
-		mux.Handle("GET /{$}", playground.Handler("Catalogue graph", "/graphql", opts...))
+		mux.Handle("GET /{$}", playgroundPage(log, cfg.PlaygroundCredentials))
 	}
 	return requestContext(log, cfg, mux)
 }
