@@ -3,7 +3,9 @@
 
 GO ?= go
 # Data folder of the cluster that `make run` starts and keeps between runs.
-DATA_DIR := .data/postgres
+# (Not named DATA_DIR: make would export its value over the server's setting
+# of that name, so `DATA_DIR=/tmp/x make run` would still use .data.)
+RUN_PG_DIR := .data/postgres
 
 .PHONY: run build test generate clean-data
 
@@ -24,7 +26,7 @@ test:
 # Stop the cluster of `make run` if it runs (as the postgres user when root,
 # as it was started), then delete all local data.
 clean-data:
-	@set -e; dir="$(CURDIR)/$(DATA_DIR)"; \
+	@set -e; dir="$(CURDIR)/$(RUN_PG_DIR)"; \
 	if [ -f "$$dir/postmaster.pid" ]; then \
 		bin="$${PG_BIN:-}"; \
 		if [ -z "$$bin" ]; then \
