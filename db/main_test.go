@@ -15,6 +15,9 @@ import (
 // data set, in a throwaway cluster the suite starts itself.
 var testStore *Store
 
+// testEnv makes fresh copies of the database for tests that write.
+var testEnv *testdb.Env
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -32,6 +35,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer env.Close()
-	testStore = NewStore(env.DB)
+	testStore, testEnv = NewStore(env.DB), env
 	return m.Run()
 }
