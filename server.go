@@ -108,6 +108,12 @@ func newLogger(cfg config.Config) *slog.Logger {
 // withDatabase connects to DATABASE_URL, or to the embedded PostgreSQL
 // (started if needed and stopped afterwards), and runs fn.
 func withDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*sqlx.DB) error) error {
+	return withDatabaseURL(ctx, cfg, log, func(x *sqlx.DB, _ string) error { return fn(x) })
+}
+
+// withDatabaseURL is withDatabase for work that also opens connections of
+// its own (the listening connection of subscriptions) with the URL.
+func withDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(x *sqlx.DB, url string) error) error {
 	url := cfg.DatabaseURL
 	if url == "" {
 		dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "postgres"))
@@ -134,7 +140,7 @@ func withDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, fn f
 		return err
 	}
 	defer x.Close()
-	return fn(x)
+	return fn(x, url)
 }
 
 func migrate(ctx context.Context, x *sqlx.DB, log *slog.Logger) error {
@@ -171,7 +177,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error {
+	return withDatabaseURL(ctx, cfg, log, func(x *sqlx.DB, url string) error {
 		if err := migrate(ctx, x, log); err != nil {
 			return err
 		}
@@ -207,6 +213,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			}
 		}
 		authn := auth.NewAuthenticator(store, verifier, auth.CacheConfig{TTL: cfg.AuthCacheTTL, Size: cfg.AuthCacheSize})
+		// One listening connection per process feeds every subscription.
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		events, err := db.ListenEvents(lctx, url, db.EventsConfig{Log: log})
+		cancel()
+		if err != nil {
+			return err
+		}
+		defer events.Close()
 		handler := api.New(store, log, api.Config{
 			RequestTimeout:    cfg.RequestTimeout,
 			MaxDepth:          cfg.MaxDepth,
@@ -219,6 +233,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			CORSOrigins:       cfg.CORSOrigins,
 			CORSMaxAge:        cfg.CORSMaxAge,
 			MaxBatch:          cfg.MaxBatch,
+			Events:            events,
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),
@@ -241,6 +256,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		case <-ctx.Done():
 		}
 		log.Info("shutting down", "grace", cfg.ShutdownGrace)
+		// Subscriptions end first (their clients are told why), so that
+		// server-sent event streams do not hold Shutdown for its grace.
+		events.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
