@@ -309,6 +309,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			}
 		}
 		authn := auth.NewAuthenticator(store, verifier, auth.CacheConfig{TTL: cfg.AuthCacheTTL, Size: cfg.AuthCacheSize})
+		// One listening connection per process feeds every subscription.
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		events, err := db.ListenEvents(lctx, dbs.runtime, db.EventsConfig{Log: log})
+		cancel()
+		if err != nil {
+			return err
+		}
+		defer events.Close()
 		handler := api.New(store, log, api.Config{
 			RequestTimeout:        cfg.RequestTimeout,
 			MaxDepth:              cfg.MaxDepth,
@@ -321,6 +329,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			CORSOrigins:           cfg.CORSOrigins,
 			CORSMaxAge:            cfg.CORSMaxAge,
 			MaxBatch:              cfg.MaxBatch,
+			Events:                events,
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
@@ -346,6 +355,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		case <-ctx.Done():
 		}
 		log.Info("shutting down", "grace", cfg.ShutdownGrace)
+		// Subscriptions end first (their clients are told why), so that
+		// server-sent event streams do not hold Shutdown for its grace.
+		events.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {

@@ -13,7 +13,8 @@ import (
 
 // testStore is the package's database: migrated and loaded with the demo
 // data set, in a throwaway cluster the suite starts itself. Its pool
-// connects as the superuser; testEnv also has the runtime role's.
+// connects as the superuser; testEnv also has the runtime role's, and
+// makes fresh copies of the database for tests that write.
 var (
 	testStore *Store
 	testEnv   *testdb.Env

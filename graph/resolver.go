@@ -8,4 +8,6 @@ import "catalogue/db"
 // Resolver is the only place dependencies are injected; server.go builds it.
 type Resolver struct {
 	Store *db.Store
+	// Events feeds the subscriptions; nil on a server that serves none.
+	Events *db.Events
 }

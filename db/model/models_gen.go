@@ -185,6 +185,24 @@ type SaveTrackInput struct {
 	FeaturedArtistIds []string `json:"featuredArtistIds,omitempty"`
 }
 
+// Live changes, delivered as they are committed. Subscribe over a websocket at `/graphql`
+// (subprotocol `graphql-transport-ws`, or the legacy `graphql-ws`) with the credentials in
+// the `connection_init` payload (`Authorization`, and optionally `X-Tenant` and
+// `enterprise-id`, as for HTTP requests; the upgrade request's headers are used for any of
+// them the payload lacks), or by POST to `/graphql` with `Accept: text/event-stream`
+// (GraphQL over server-sent events) and the usual headers.
+//
+// You receive the changes of your tenant and its subsidiaries, never those of another
+// tenant. The object of an event is read when the event is delivered, with your
+// permissions: it shows its state at that moment, and is null when it no longer exists.
+//
+// A subscription that falls too far behind (its client reads too slowly), or that may have
+// missed events because the server lost its connection to the database for a moment, ends
+// with an error (`extensions.code` `EVENTS_LOST`): reload what you show and subscribe again.
+// Subscriptions also end, with `SERVICE_UNAVAILABLE`, when the server shuts down.
+type Subscription struct {
+}
+
 type TerminateUserInput struct {
 	ID               string  `json:"id"`
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -414,6 +432,124 @@ func (e *BrandAccessRole) UnmarshalJSON(b []byte) error {
 }
 
 func (e BrandAccessRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The object types of the catalogue.
+type CatalogueType string
+
+const (
+	CatalogueTypeArtist  CatalogueType = "ARTIST"
+	CatalogueTypeLabel   CatalogueType = "LABEL"
+	CatalogueTypeRelease CatalogueType = "RELEASE"
+	CatalogueTypeTrack   CatalogueType = "TRACK"
+)
+
+var AllCatalogueType = []CatalogueType{
+	CatalogueTypeArtist,
+	CatalogueTypeLabel,
+	CatalogueTypeRelease,
+	CatalogueTypeTrack,
+}
+
+func (e CatalogueType) IsValid() bool {
+	switch e {
+	case CatalogueTypeArtist, CatalogueTypeLabel, CatalogueTypeRelease, CatalogueTypeTrack:
+		return true
+	}
+	return false
+}
+
+func (e CatalogueType) String() string {
+	return string(e)
+}
+
+func (e *CatalogueType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CatalogueType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CatalogueType", str)
+	}
+	return nil
+}
+
+func (e CatalogueType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CatalogueType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CatalogueType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to an object.
+type ChangeKind string
+
+const (
+	ChangeKindCreated ChangeKind = "CREATED"
+	ChangeKindUpdated ChangeKind = "UPDATED"
+	ChangeKindDeleted ChangeKind = "DELETED"
+)
+
+var AllChangeKind = []ChangeKind{
+	ChangeKindCreated,
+	ChangeKindUpdated,
+	ChangeKindDeleted,
+}
+
+func (e ChangeKind) IsValid() bool {
+	switch e {
+	case ChangeKindCreated, ChangeKindUpdated, ChangeKindDeleted:
+		return true
+	}
+	return false
+}
+
+func (e ChangeKind) String() string {
+	return string(e)
+}
+
+func (e *ChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeKind", str)
+	}
+	return nil
+}
+
+func (e ChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

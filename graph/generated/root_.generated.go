@@ -26,12 +26,16 @@ type ResolverRoot interface {
 	Artist() ArtistResolver
 	Brand() BrandResolver
 	BrandAccess() BrandAccessResolver
+	CatalogueChange() CatalogueChangeResolver
 	Group() GroupResolver
 	Label() LabelResolver
 	Membership() MembershipResolver
+	MembershipChange() MembershipChangeResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
+	ReleaseStatusChange() ReleaseStatusChangeResolver
+	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
 	Track() TrackResolver
 	User() UserResolver
@@ -178,6 +182,13 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	CatalogueChange struct {
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		Node func(childComplexity int) int
+		Type func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey           func(childComplexity int) int
 		Authorization    func(childComplexity int) int
@@ -271,6 +282,12 @@ type ComplexityRoot struct {
 		User         func(childComplexity int) int
 		UserGlobalID func(childComplexity int) int
 		Version      func(childComplexity int) int
+	}
+
+	MembershipChange struct {
+		Kind         func(childComplexity int) int
+		Membership   func(childComplexity int) int
+		MembershipID func(childComplexity int) int
 	}
 
 	MembershipConnection struct {
@@ -393,10 +410,23 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	ReleaseStatusChange struct {
+		From      func(childComplexity int) int
+		Release   func(childComplexity int) int
+		ReleaseID func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
 	RevokeApiKeyPayload struct {
 		APIKey           func(childComplexity int) int
 		ClientMutationID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	Subscription struct {
+		CatalogueChanged     func(childComplexity int, tenant *string, types []model.CatalogueType) int
+		MembershipChanged    func(childComplexity int, tenant *string) int
+		ReleaseStatusChanged func(childComplexity int, releaseID *string, tenant *string) int
 	}
 
 	Tenant struct {
@@ -1104,6 +1134,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BrandPayload.UserErrors(childComplexity), true
 
+	case "CatalogueChange.id":
+		if e.ComplexityRoot.CatalogueChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueChange.ID(childComplexity), true
+	case "CatalogueChange.kind":
+		if e.ComplexityRoot.CatalogueChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueChange.Kind(childComplexity), true
+	case "CatalogueChange.node":
+		if e.ComplexityRoot.CatalogueChange.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueChange.Node(childComplexity), true
+	case "CatalogueChange.type":
+		if e.ComplexityRoot.CatalogueChange.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueChange.Type(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -1467,6 +1522,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Version(childComplexity), true
+
+	case "MembershipChange.kind":
+		if e.ComplexityRoot.MembershipChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Kind(childComplexity), true
+	case "MembershipChange.membership":
+		if e.ComplexityRoot.MembershipChange.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Membership(childComplexity), true
+	case "MembershipChange.membershipId":
+		if e.ComplexityRoot.MembershipChange.MembershipID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.MembershipID(childComplexity), true
 
 	case "MembershipConnection.edges":
 		if e.ComplexityRoot.MembershipConnection.Edges == nil {
@@ -2122,6 +2196,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleasePayload.UserErrors(childComplexity), true
 
+	case "ReleaseStatusChange.from":
+		if e.ComplexityRoot.ReleaseStatusChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseStatusChange.From(childComplexity), true
+	case "ReleaseStatusChange.release":
+		if e.ComplexityRoot.ReleaseStatusChange.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseStatusChange.Release(childComplexity), true
+	case "ReleaseStatusChange.releaseId":
+		if e.ComplexityRoot.ReleaseStatusChange.ReleaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseStatusChange.ReleaseID(childComplexity), true
+	case "ReleaseStatusChange.to":
+		if e.ComplexityRoot.ReleaseStatusChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseStatusChange.To(childComplexity), true
+
 	case "RevokeApiKeyPayload.apiKey":
 		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
 			break
@@ -2140,6 +2239,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeApiKeyPayload.UserErrors(childComplexity), true
+
+	case "Subscription.catalogueChanged":
+		if e.ComplexityRoot.Subscription.CatalogueChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_catalogueChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CatalogueChanged(childComplexity, args["tenant"].(*string), args["types"].([]model.CatalogueType)), true
+	case "Subscription.membershipChanged":
+		if e.ComplexityRoot.Subscription.MembershipChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_membershipChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MembershipChanged(childComplexity, args["tenant"].(*string)), true
+	case "Subscription.releaseStatusChanged":
+		if e.ComplexityRoot.Subscription.ReleaseStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_releaseStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReleaseStatusChanged(childComplexity, args["releaseId"].(*string), args["tenant"].(*string)), true
 
 	case "Tenant.apiKeys":
 		if e.ComplexityRoot.Tenant.APIKeys == nil {
@@ -2982,6 +3115,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4083,6 +4233,98 @@ type RevokeApiKeyPayload {
   clientMutationId: String
 }
 `, BuiltIn: false},
+	{Name: "../../schema/subscription.graphqls", Input: `# Live events. A change is announced by PostgreSQL when its transaction
+# commits, so every server process delivers the changes written through any
+# other. Events carry IDs and statuses; the objects in them are read when
+# the event is delivered, under the subscriber's tenant scope.
+
+"""
+Live changes, delivered as they are committed. Subscribe over a websocket at ` + "`" + `/graphql` + "`" + `
+(subprotocol ` + "`" + `graphql-transport-ws` + "`" + `, or the legacy ` + "`" + `graphql-ws` + "`" + `) with the credentials in
+the ` + "`" + `connection_init` + "`" + ` payload (` + "`" + `Authorization` + "`" + `, and optionally ` + "`" + `X-Tenant` + "`" + ` and
+` + "`" + `enterprise-id` + "`" + `, as for HTTP requests; the upgrade request's headers are used for any of
+them the payload lacks), or by POST to ` + "`" + `/graphql` + "`" + ` with ` + "`" + `Accept: text/event-stream` + "`" + `
+(GraphQL over server-sent events) and the usual headers.
+
+You receive the changes of your tenant and its subsidiaries, never those of another
+tenant. The object of an event is read when the event is delivered, with your
+permissions: it shows its state at that moment, and is null when it no longer exists.
+
+A subscription that falls too far behind (its client reads too slowly), or that may have
+missed events because the server lost its connection to the database for a moment, ends
+with an error (` + "`" + `extensions.code` + "`" + ` ` + "`" + `EVENTS_LOST` + "`" + `): reload what you show and subscribe again.
+Subscriptions also end, with ` + "`" + `SERVICE_UNAVAILABLE` + "`" + `, when the server shuts down.
+"""
+type Subscription {
+  """
+  A release changed status (submitted, approved, rejected, queued, delivered, taken down,
+  or edited back to a draft). ` + "`" + `releaseId` + "`" + ` follows one release; ` + "`" + `tenant` + "`" + `, the slug of a
+  tenant of your tree, keeps the releases of that tenant and its subsidiaries. Without
+  arguments: every release of your tenant tree.
+  """
+  releaseStatusChanged(releaseId: ID, tenant: String): ReleaseStatusChange!
+  """
+  A membership of your tenant tree was created (an invitation), changed role or status
+  (an invitation accepted, a member deactivated), or was deleted (an invitation
+  declined). ` + "`" + `tenant` + "`" + `, the slug of a tenant of your tree, keeps that tenant and its
+  subsidiaries.
+  """
+  membershipChanged(tenant: String): MembershipChange!
+  """
+  An artist, label, release or track was created, updated or deleted (a release saved
+  with its tracks announces the release and each track it changed). ` + "`" + `types` + "`" + ` keeps those
+  types only; ` + "`" + `tenant` + "`" + `, the slug of a tenant of your tree, keeps that tenant and its
+  subsidiaries.
+  """
+  catalogueChanged(tenant: String, types: [CatalogueType!]): CatalogueChange!
+}
+
+"A release's change of status."
+type ReleaseStatusChange {
+  "The release's ID, also when ` + "`" + `release` + "`" + ` is null."
+  releaseId: ID!
+  "The status before the change."
+  from: ReleaseStatus!
+  "The status the change set. The release may have moved on since: its ` + "`" + `status` + "`" + ` is the current one."
+  to: ReleaseStatus!
+  "The release as it is when the event is delivered; null when it no longer exists."
+  release: Release
+}
+
+"What happened to an object."
+enum ChangeKind {
+  CREATED
+  UPDATED
+  DELETED
+}
+
+"A new or deleted membership, or a change of a membership's role or status."
+type MembershipChange {
+  kind: ChangeKind!
+  "The membership's ID, also when ` + "`" + `membership` + "`" + ` is null."
+  membershipId: ID!
+  "The membership as it is when the event is delivered; null once it is deleted."
+  membership: Membership
+}
+
+"The object types of the catalogue."
+enum CatalogueType {
+  ARTIST
+  LABEL
+  RELEASE
+  TRACK
+}
+
+"An artist, label, release or track that was created, updated or deleted."
+type CatalogueChange {
+  kind: ChangeKind!
+  type: CatalogueType!
+  "The object's ID, also when ` + "`" + `node` + "`" + ` is null."
+  id: ID!
+  "The object as it is when the event is delivered; null once it is deleted."
+  node: Node
+}
+`, BuiltIn: false},
 	{Name: "../../schema/tenant.graphqls", Input: `"""
 A customer account: a distributor, a label group or an enterprise. A tenant may have
 a parent (it is then a subsidiary). Seed names: ` + "`" + `customer` + "`" + ` (seed 004), ` + "`" + `tenant` + "`" + ` (seed 003).
@@ -4731,6 +4973,20 @@ func (ec *executionContext) childFields_BrandPayload(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type BrandPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CatalogueChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_CatalogueChange_kind(ctx, field)
+	case "type":
+		return ec.fieldContext_CatalogueChange_type(ctx, field)
+	case "id":
+		return ec.fieldContext_CatalogueChange_id(ctx, field)
+	case "node":
+		return ec.fieldContext_CatalogueChange_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogueChange", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -4921,6 +5177,18 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_MembershipChange_kind(ctx, field)
+	case "membershipId":
+		return ec.fieldContext_MembershipChange_membershipId(ctx, field)
+	case "membership":
+		return ec.fieldContext_MembershipChange_membership(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipChange", field.Name)
+}
+
 func (ec *executionContext) childFields_MembershipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -5087,6 +5355,20 @@ func (ec *executionContext) childFields_ReleasePayload(ctx context.Context, fiel
 		return ec.fieldContext_ReleasePayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseStatusChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "releaseId":
+		return ec.fieldContext_ReleaseStatusChange_releaseId(ctx, field)
+	case "from":
+		return ec.fieldContext_ReleaseStatusChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ReleaseStatusChange_to(ctx, field)
+	case "release":
+		return ec.fieldContext_ReleaseStatusChange_release(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseStatusChange", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

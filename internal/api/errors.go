@@ -26,6 +26,8 @@ const (
 	CodeInternal        = "INTERNAL"
 	CodeTimeout         = "TIMEOUT"
 	CodeUnavailable     = "SERVICE_UNAVAILABLE"
+	// CodeEventsLost ends a subscription that may have missed events.
+	CodeEventsLost = "EVENTS_LOST"
 )
 
 // presentError maps the errors resolvers return to GraphQL errors with an
@@ -84,6 +86,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Query {
 				unavailableFrom(ctx)
 			}
+		case eventsError(err) != nil:
+			e := eventsError(err)
+			gqlErr.Message = e.Error()
+			setCode(gqlErr, eventsErrorCodes[e])
 		case errors.Is(err, db.ErrNotFound):
 			gqlErr.Message = "not found"
 			setCode(gqlErr, CodeNotFound)

@@ -45,6 +45,8 @@ type Config struct {
 	CORSOrigins []string
 	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
 	MaxBatch    int           // most operations in one batched POST; DefaultMaxBatch if 0
+	// Events feeds the subscriptions (nil: subscriptions answer an error).
+	Events *db.Events
 }
 
 func (c *Config) defaults() {
@@ -69,8 +71,10 @@ func (c *Config) defaults() {
 func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	cfg.defaults()
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
-		Resolvers: &graph.Resolver{Store: store},
+		Resolvers: &graph.Resolver{Store: store, Events: cfg.Events},
 	}))
+	// Subscriptions: websocket and SSE first, as POST would take SSE requests.
+	streams := addStreams(srv, store, log, cfg)
 	srv.AddTransport(transport.Options{})
 	// @defer answers stream as multipart/mixed to clients that accept it;
 	// it must come before POST, which would take the same requests.
@@ -110,7 +114,10 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		mux.Handle("GET /{$}", playgroundPage(log, cfg.PlaygroundCredentials))
 		mux.HandleFunc("GET /playground/{name}", servePlaygroundAsset)
 	}
-	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge, requestContext(log, cfg, withCompression(mux)))
+	// CORS covers the streams too: a page of an allowed origin may read
+	// server-sent events, and open websockets (see allowedOrigin).
+	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge,
+		streams.route(srv, gql, requestContext(log, cfg, withCompression(mux))))
 }
 
 // methods answers 405 for methods GraphQL-over-HTTP does not use, and for
