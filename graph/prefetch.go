@@ -161,6 +161,7 @@ var lists = map[string]*db.ListSpec{}
 // the edges are planned with the rows of all the pages.
 func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T]) step[P] {
 	lists[l.Name] = &l.ListSpec
+	readsList(l, edge)
 	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
 		q, err := prepare(ctx, fc.Field.Field, &l.ListSpec, listArgsOf(fc.Args))
 		if err != nil {
@@ -170,7 +171,7 @@ func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T]) step[P]
 		for i, p := range parents {
 			ids[i] = parent.id(p)
 		}
-		planConnection(ctx, fc, q.c, ids, loader.PrimePages(ctx, l, q.c, ids, q.args), edge)
+		planConnection(ctx, fc, q.c, ids, loader.PrimePages(ctx, l, q.c, q.cols, ids, q.args), edge)
 	}
 }
 
@@ -219,7 +220,7 @@ func refTo[P, T any](fk func(*P) string, n *db.Node[T], target *object[T]) step[
 				ids = append(ids, id)
 			}
 		}
-		target.plan(ctx, fc, loader.PrimeNodes(ctx, n, ids))
+		target.plan(ctx, fc, loader.PrimeNodes(ctx, n, nodeCols(ctx, n), ids))
 	}
 }
 
@@ -472,6 +473,7 @@ func init() {
 		"apiKey": embed(func(p *model.RevokeAPIKeyPayload) *model.APIKey { return p.APIKey }, apiKeyPlan),
 	}
 
+	readsList(db.Tenants, tenantEdges)
 	for _, o := range objects {
 		if o.isNode() {
 			nodeObjects[o.typeName()] = o
