@@ -78,30 +78,25 @@ func (c *Columns) selectList(set Cols) string {
 }
 
 // Columns is the select list of n taken apart.
-func (n *Node[T]) Columns() *Columns { return columnsOf[T](n.Select) }
+func (n *Node[T]) Columns() *Columns { return columnsOf[T](n, n.Select) }
 
 // Columns is the select list of l taken apart.
-func (l *List[T]) Columns() *Columns { return columnsOf[T](l.Select) }
+func (l *List[T]) Columns() *Columns { return columnsOf[T](&l.ListSpec, l.Select) }
 
-type columnsKey struct {
-	sel string
-	row reflect.Type
-}
+// parsed keeps the select lists taken apart so far, by their Node or
+// ListSpec: they are fixed, so each is parsed once per process.
+var parsed sync.Map // *Node[T] or *ListSpec → *Columns
 
-// parsed keeps the select lists taken apart so far: they are fixed, so each
-// is parsed once per process.
-var parsed sync.Map // columnsKey → *Columns
-
-// columnsOf takes a select list apart. Its items are "alias.column",
-// "expression AS name" or "alias.*", which stands for the columns of T's
-// db tags under alias. A list that cannot be taken apart is a bug in a
-// Node or List definition: it panics (the graph's tests parse them all).
-func columnsOf[T any](sel string) *Columns {
-	row := reflect.TypeFor[T]()
-	key := columnsKey{sel, row}
-	if c, ok := parsed.Load(key); ok {
+// columnsOf takes apart the select list sel of owner, a Node or a List of
+// T. Its items are "alias.column", "expression AS name" or "alias.*",
+// which stands for the columns of T's db tags under alias. A list that
+// cannot be taken apart is a bug in a Node or List definition: it panics
+// (the graph's tests parse them all).
+func columnsOf[T any](owner any, sel string) *Columns {
+	if c, ok := parsed.Load(owner); ok && c.(*Columns).full == sel {
 		return c.(*Columns)
 	}
+	row := reflect.TypeFor[T]()
 	c := &Columns{full: sel, index: map[string]int{}}
 	for _, item := range splitTopLevel(sel) {
 		if alias, ok := strings.CutSuffix(item, ".*"); ok {
@@ -115,8 +110,8 @@ func columnsOf[T any](sel string) *Columns {
 	if len(c.names) > 64 {
 		panic(fmt.Sprintf("db: select list of %d columns; Cols holds 64: %q", len(c.names), sel))
 	}
-	v, _ := parsed.LoadOrStore(key, c)
-	return v.(*Columns)
+	parsed.Store(owner, c)
+	return c
 }
 
 func (c *Columns) add(name, item string) {
@@ -132,11 +127,17 @@ func (c *Columns) add(name, item string) {
 }
 
 // resultName is the name PostgreSQL gives a select item: the name after
-// AS, else the column name after the table alias.
+// its last AS outside parentheses, else the column name after the table
+// alias.
 func resultName(item string) string {
-	upper := strings.ToUpper(item)
-	if i := strings.LastIndex(upper, " AS "); i >= 0 {
-		return strings.Trim(strings.TrimSpace(item[i+4:]), `"`)
+	as := -1
+	topLevel(item, func(i int, r rune) {
+		if r == ' ' && len(item) > i+4 && strings.EqualFold(item[i:i+4], " AS ") {
+			as = i
+		}
+	})
+	if as >= 0 {
+		return strings.Trim(strings.TrimSpace(item[as+4:]), `"`)
 	}
 	if i := strings.LastIndex(item, "."); i >= 0 {
 		return item[i+1:]
@@ -148,9 +149,21 @@ func resultName(item string) string {
 // and quotes.
 func splitTopLevel(sel string) []string {
 	var out []string
-	depth, start := 0, 0
+	start := 0
+	topLevel(sel, func(i int, r rune) {
+		if r == ',' {
+			out = append(out, strings.TrimSpace(sel[start:i]))
+			start = i + 1
+		}
+	})
+	return append(out, strings.TrimSpace(sel[start:]))
+}
+
+// topLevel calls f with the runes of s outside parentheses and quotes.
+func topLevel(s string, f func(i int, r rune)) {
+	depth := 0
 	var quote rune
-	for i, r := range sel {
+	for i, r := range s {
 		switch {
 		case quote != 0:
 			if r == quote {
@@ -162,10 +175,8 @@ func splitTopLevel(sel string) []string {
 			depth++
 		case r == ')':
 			depth--
-		case r == ',' && depth == 0:
-			out = append(out, strings.TrimSpace(sel[start:i]))
-			start = i + 1
+		case depth == 0:
+			f(i, r)
 		}
 	}
-	return append(out, strings.TrimSpace(sel[start:]))
 }

@@ -36,8 +36,12 @@ func TestSelectListsComeApart(t *testing.T) {
 	if _, err := credits.Of("id", "phone"); err == nil || !strings.Contains(err.Error(), `"phone"`) {
 		t.Errorf("an unknown column must be an error, got %v", err)
 	}
-	if got := splitTopLevel(`a.x, coalesce(a.y, 'p,q') AS "b.y", f(a, b)`); len(got) != 3 {
-		t.Errorf("split %q", got)
+	var names []string
+	for _, item := range splitTopLevel(`a.x, coalesce(a.y, 'p,q') AS "b.y", CAST(a.z AS text) AS z, a.q`) {
+		names = append(names, resultName(item))
+	}
+	if got, want := strings.Join(names, " "), "x b.y z q"; got != want {
+		t.Errorf("names %q, want %q", got, want)
 	}
 }
 
