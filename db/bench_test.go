@@ -72,7 +72,7 @@ func BenchmarkListPagesBatch(b *testing.B) {
 	defer ss.End(ctx)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ListPages(ctx, ss, ReleasesByArtist, c, AllTenants(), artists, PageArgs{Limit: 10}); err != nil {
+		if _, err := ListPages(ctx, ss, ReleasesByArtist, c, AllTenants(), AllColumns, artists, PageArgs{Limit: 10}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -153,7 +153,7 @@ func TestForgottenScopeIsStoppedByTheDatabase(t *testing.T) {
 		if len(got) != want {
 			t.Errorf("tenant %s: got %d artists, want %d", tenant, len(got), want)
 		}
-		page, err := ListPage(ctx, ss, ArtistsByUser, ArtistsByUser.MustCompile(), AllTenants(), PageArgs{Limit: 500})
+		page, err := ListPage(ctx, ss, ArtistsByUser, ArtistsByUser.MustCompile(), AllTenants(), AllColumns, PageArgs{Limit: 500})
 		if err == nil {
 			for _, a := range page.Rows {
 				if !slices.Contains(tree, a.TenantID) {

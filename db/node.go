@@ -18,10 +18,17 @@ type Node[T any] struct {
 	ScopePred string
 }
 
-// ByIDs reads the rows with the given IDs that the scope may see, keyed by
-// ID; IDs that do not exist or are out of scope are absent from the map.
+// ByIDs reads the whole rows with the given IDs that the scope may see,
+// keyed by ID; IDs that do not exist or are out of scope are absent from
+// the map.
 func ByIDs[T any](ctx context.Context, s Querier, n *Node[T], sc Scope, ids []string) (map[string]*T, error) {
-	q := "SELECT " + n.IDCol + "::text AS _key, " + n.Select + " FROM " + n.From + " WHERE " + n.IDCol + " = ANY(?::uuid[])"
+	return ColumnsByIDs(ctx, s, n, sc, AllColumns, ids)
+}
+
+// ColumnsByIDs is ByIDs reading only the columns cols of n's select list;
+// the others keep their zero values.
+func ColumnsByIDs[T any](ctx context.Context, s Querier, n *Node[T], sc Scope, cols Cols, ids []string) (map[string]*T, error) {
+	q := "SELECT " + n.IDCol + "::text AS _key, " + n.Columns().selectList(cols) + " FROM " + n.From + " WHERE " + n.IDCol + " = ANY(?::uuid[])"
 	args := []any{pq.Array(ids)}
 	if !sc.all {
 		q += " AND " + n.ScopePred

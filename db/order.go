@@ -49,7 +49,16 @@ func tenantScope(alias string) string { return alias + ".tenant_id = ANY(?::uuid
 // ones that come from joins. Selecting named columns instead of alias.*
 // keeps generated helper columns such as search_text off the wire.
 func columns(alias string, v any, skip ...string) string {
-	t := reflect.TypeOf(v)
+	tags := tagsOf(reflect.TypeOf(v), skip)
+	for i, tag := range tags {
+		tags[i] = alias + "." + tag
+	}
+	return strings.Join(tags, ", ")
+}
+
+// tagsOf lists the db tags of the struct type t (embedded structs
+// included, nested ones not), without the named ones.
+func tagsOf(t reflect.Type, skip []string) []string {
 	var names []string
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
@@ -66,9 +75,9 @@ func columns(alias string, v any, skip ...string) string {
 			if slices.Contains(skip, tag) {
 				continue
 			}
-			names = append(names, alias+"."+tag)
+			names = append(names, tag)
 		}
 	}
 	walk(t)
-	return strings.Join(names, ", ")
+	return names
 }

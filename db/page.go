@@ -397,10 +397,11 @@ func cursorExpr(keys []OrderKey) string {
 	return "json_build_array(" + strings.Join(cols, ", ") + ")::text"
 }
 
-// listQuery renders the inner query of a page: rows of the compiled list
-// matching the scope, filter and cursors, limited to one more row than
-// asked so that the caller knows whether another page follows.
-func listQuery(c *Compiled, sc Scope, pa PageArgs, parentPred string) (string, []any, error) {
+// listQuery renders the inner query of a page: the columns sel of the rows
+// of the compiled list matching the scope, filter and cursors, limited to
+// one more row than asked so that the caller knows whether another page
+// follows.
+func listQuery(c *Compiled, sc Scope, pa PageArgs, parentPred, sel string) (string, []any, error) {
 	where, args := c.predicates(sc, parentPred)
 	for _, cur := range []struct {
 		arg, raw string
@@ -418,7 +419,7 @@ func listQuery(c *Compiled, sc Scope, pa PageArgs, parentPred string) (string, [
 		args = append(args, pargs...)
 	}
 	spec := c.spec
-	q := "SELECT " + spec.Select + ", " + cursorExpr(c.order.Keys) + " AS _cursor FROM " + spec.From
+	q := "SELECT " + sel + ", " + cursorExpr(c.order.Keys) + " AS _cursor FROM " + spec.From
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -479,12 +480,13 @@ func (c *Compiled) parents() (from, pred string) {
 	return "unnest(?::uuid[]) AS p(parent)", c.spec.Parent + " = p.parent"
 }
 
-// ListPage reads one page of a top-level list.
-func ListPage[T any](ctx context.Context, s Querier, list *List[T], c *Compiled, sc Scope, pa PageArgs) (*Page[T], error) {
+// ListPage reads the columns cols (AllColumns for whole rows) of one page
+// of a top-level list.
+func ListPage[T any](ctx context.Context, s Querier, list *List[T], c *Compiled, sc Scope, cols Cols, pa PageArgs) (*Page[T], error) {
 	if c.spec != &list.ListSpec {
 		return nil, fmt.Errorf("query compiled for %s used on %s", c.spec.Name, list.Name)
 	}
-	q, args, err := listQuery(c, sc, pa, "")
+	q, args, err := listQuery(c, sc, pa, "", list.Columns().selectList(cols))
 	if err != nil {
 		return nil, err
 	}
@@ -501,12 +503,13 @@ func ListPage[T any](ctx context.Context, s Querier, list *List[T], c *Compiled,
 // ListPages reads one page of a nested list for each parent in a single
 // statement: a LATERAL join runs the page query once per parent ID, so each
 // parent gets its own LIMIT and the cost stays one statement per level.
-func ListPages[T any](ctx context.Context, s Querier, list *List[T], c *Compiled, sc Scope, parents []string, pa PageArgs) (map[string]*Page[T], error) {
+// Only the columns cols are read (AllColumns for whole rows).
+func ListPages[T any](ctx context.Context, s Querier, list *List[T], c *Compiled, sc Scope, cols Cols, parents []string, pa PageArgs) (map[string]*Page[T], error) {
 	if c.spec != &list.ListSpec {
 		return nil, fmt.Errorf("query compiled for %s used on %s", c.spec.Name, list.Name)
 	}
 	from, pred := c.parents()
-	inner, args, err := listQuery(c, sc, pa, pred)
+	inner, args, err := listQuery(c, sc, pa, pred, list.Columns().selectList(cols))
 	if err != nil {
 		return nil, err
 	}

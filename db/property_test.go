@@ -262,7 +262,7 @@ func walk(t *testing.T, ctx context.Context, ss *Session, c *Compiled, parent st
 	var ids []string
 	pa := PageArgs{Limit: size, Backward: backward}
 	for range 10_000 {
-		pages, err := ListPages(ctx, ss, MembersByTenant, c, AllTenants(), []string{parent}, pa)
+		pages, err := ListPages(ctx, ss, MembersByTenant, c, AllTenants(), AllColumns, []string{parent}, pa)
 		if err != nil {
 			t.Fatalf("page: %v", err)
 		}

@@ -16,7 +16,7 @@ var userSelect = columns("u", model.User{}, "language_name") + ", l.name AS lang
 const userFrom = "users u LEFT JOIN languages l ON l.code = u.language_code"
 
 // membershipCols are the columns of a membership read beside its user.
-var membershipCols = prefixed("m", "id", "tenant_id", "user_id", "role", "status", "last_seen_at", "created_at", "updated_at")
+var membershipCols = prefixed("m", "id", "tenant_id", "user_id", "role", "status", "last_seen_at", "created_at", "updated_at", "version")
 
 // UserNode reads users by ID. Users are global; a user is in scope when
 // they are a member of one of the scope's tenants, a pending invitation

@@ -82,7 +82,7 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 		return nil, err
 	}
 	c, args := q.c, q.args
-	p, err := loader.Page(ctx, list, c, parent, args)
+	p, err := loader.Page(ctx, list, c, q.cols, parent, args)
 	if err != nil {
 		return nil, err
 	}
@@ -94,10 +94,12 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 	return &result[T]{page: p, c: c, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: facets}}, nil
 }
 
-// prepared is a list field's validated page arguments and compiled query.
+// prepared is a list field's validated page arguments and compiled query,
+// and the columns its pages read.
 type prepared struct {
 	c    *db.Compiled
 	args db.PageArgs
+	cols db.Cols
 }
 
 // prepare validates and compiles a list field's arguments, once per query
@@ -116,7 +118,7 @@ func prepare(ctx context.Context, field any, spec *db.ListSpec, a listArgs) (*pr
 		if err != nil {
 			return nil, err
 		}
-		return &prepared{c: c, args: args}, nil
+		return &prepared{c: c, args: args, cols: listCols(ctx, spec)}, nil
 	}
 	var v any
 	var err error
@@ -145,7 +147,7 @@ func topLevel[T any](ctx context.Context, list *db.List[T], edge *object[T], a l
 	}
 	c := q.c
 	l := loader.For(ctx)
-	p, err := db.ListPage(ctx, l.Session(), list, c, l.Scope(), q.args)
+	p, err := db.ListPage(ctx, l.Session(), list, c, l.Scope(), q.cols, q.args)
 	if err != nil {
 		return nil, err
 	}
@@ -222,5 +224,5 @@ func must[T any](ctx context.Context, n *db.Node[T], id string) (*T, error) {
 // the plan read the level.
 func node[T any](ctx context.Context, n *db.Node[T], id string) (*T, error) {
 	planUnderNode(ctx)
-	return loader.Node(ctx, n, id)
+	return loader.Node(ctx, n, nodeCols(ctx, n), id)
 }

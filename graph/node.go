@@ -27,11 +27,13 @@ type rowsOf[T any, PT interface {
 	model.Node
 }] struct{ n *db.Node[T] }
 
-func (r rowsOf[T, PT]) prime(ctx context.Context, ids []string) { loader.PrimeNodes(ctx, r.n, ids) }
+func (r rowsOf[T, PT]) prime(ctx context.Context, ids []string) {
+	loader.PrimeNodes(ctx, r.n, nodeCols(ctx, r.n), ids)
+}
 
 // load keeps a missing row a nil interface rather than a typed nil pointer.
 func (r rowsOf[T, PT]) load(ctx context.Context, id string) func() (model.Node, error) {
-	wait := loader.NodeThunk(ctx, r.n, id)
+	wait := loader.NodeThunk(ctx, r.n, nodeCols(ctx, r.n), id)
 	return func() (model.Node, error) {
 		row, err := wait()
 		if err != nil || row == nil {

@@ -165,6 +165,7 @@ var lists = map[string]*db.ListSpec{}
 // every parent, which know their parent.
 func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T], onPages ...pagesStep[T]) step[P] {
 	lists[l.Name] = &l.ListSpec
+	readsList(l, edge)
 	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
 		q, err := prepare(ctx, fc.Field.Field, &l.ListSpec, listArgsOf(fc.Args))
 		if err != nil {
@@ -174,7 +175,7 @@ func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T], onPages
 		for i, p := range parents {
 			ids[i] = parent.id(p)
 		}
-		pages := loader.PrimePages(ctx, l, q.c, ids, q.args)
+		pages := loader.PrimePages(ctx, l, q.c, q.cols, ids, q.args)
 		for _, f := range onPages {
 			f(ctx, fc, q.c, pages)
 		}
@@ -264,7 +265,7 @@ func refTo[P, T any](fk func(*P) string, n *db.Node[T], target *object[T]) step[
 				ids = append(ids, id)
 			}
 		}
-		target.plan(ctx, fc, loader.PrimeNodes(ctx, n, ids))
+		target.plan(ctx, fc, loader.PrimeNodes(ctx, n, nodeCols(ctx, n), ids))
 	}
 }
 
@@ -518,6 +519,7 @@ func init() {
 		"apiKey": embed(func(p *model.RevokeAPIKeyPayload) *model.APIKey { return p.APIKey }, apiKeyPlan),
 	}
 
+	readsList(db.Tenants, tenantEdges)
 	for _, o := range objects {
 		if o.isNode() {
 			nodeObjects[o.typeName()] = o

@@ -226,7 +226,7 @@ func catalogueChanges(ctx context.Context, store *db.Store, events *db.Events, t
 // the event's own loaders (see internal/api), and plans what the
 // subscription selects below it; nil when it no longer exists.
 func eventRow[T any](ctx context.Context, n *db.Node[T], o *object[T], id string) (*T, error) {
-	row, err := loader.Node(ctx, n, id)
+	row, err := loader.Node(ctx, n, nodeCols(ctx, n), id)
 	if err != nil {
 		return nil, err
 	}

@@ -9,27 +9,30 @@ import (
 )
 
 // PageKey identifies one page of a nested list: the parent, the page
-// arguments and the compiled filter and order. Keys that differ only in
-// Parent are read in one statement. A compiled query is made once per
-// query field and request (see graph.prepare), so the pointer names the
-// field's filter and order exactly, where a printout of their values could
-// confuse ["Pop Rock"] with ["Pop", "Rock"].
+// arguments, the compiled filter and order, and the columns read. Keys
+// that differ only in Parent are read in one statement; a page cached for
+// some columns never answers a key that asks for others. A compiled query
+// is made once per query field and request (see graph.prepare), so the
+// pointer names the field's filter and order exactly, where a printout of
+// their values could confuse ["Pop Rock"] with ["Pop", "Rock"].
 type PageKey struct {
 	Parent string
 	Args   db.PageArgs
 	Query  *db.Compiled
+	Cols   db.Cols
 }
 
 // group is the part of a key shared by the keys of one statement.
 type group struct {
 	args db.PageArgs
 	q    *db.Compiled
+	cols db.Cols
 }
 
-// Page loads a page of list for parent, batched with the same list's pages
-// of other parents, or from the cache a plan primed.
-func Page[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parent string, args db.PageArgs) (*db.Page[T], error) {
-	return pageLoader(For(ctx), list).Load(ctx, PageKey{Parent: parent, Args: args, Query: c})()
+// Page loads the columns cols of a page of list for parent, batched with
+// the same list's pages of other parents, or from the cache a plan primed.
+func Page[T any](ctx context.Context, list *db.List[T], c *db.Compiled, cols db.Cols, parent string, args db.PageArgs) (*db.Page[T], error) {
+	return pageLoader(For(ctx), list).Load(ctx, PageKey{Parent: parent, Args: args, Query: c, Cols: cols})()
 }
 
 func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey, *db.Page[T]] {
@@ -45,12 +48,12 @@ func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey,
 	return ld
 }
 
-// loadPages reads the pages of a batch: one statement per page arguments
-// and compiled query.
+// loadPages reads the pages of a batch: one statement per page arguments,
+// compiled query and columns.
 func loadPages[T any](ctx context.Context, l *Loaders, list *db.List[T], keys []PageKey) []*dataloader.Result[*db.Page[T]] {
-	return byGroup(keys, func(k PageKey) (group, string) { return group{k.Args, k.Query}, k.Parent },
+	return byGroup(keys, func(k PageKey) (group, string) { return group{k.Args, k.Query, k.Cols}, k.Parent },
 		func(g group, parents []string) (map[string]*db.Page[T], error) {
-			return db.ListPages(ctx, l.Session(), list, g.q, l.scope, parents, g.args)
+			return db.ListPages(ctx, l.Session(), list, g.q, l.scope, g.cols, parents, g.args)
 		})
 }
 

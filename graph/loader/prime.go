@@ -15,23 +15,23 @@ import (
 // A failed read primes nothing: the resolvers then load, and report, it
 // themselves.
 
-// PrimePages reads the pages of list under c for every parent and caches
-// them; it returns them in the order of the distinct parents, nil when the
-// read failed.
-func PrimePages[T any](ctx context.Context, list *db.List[T], c *db.Compiled, parents []string, args db.PageArgs) []*db.Page[T] {
+// PrimePages reads the columns cols of the pages of list under c for every
+// parent and caches them; it returns them in the order of the distinct
+// parents, nil when the read failed.
+func PrimePages[T any](ctx context.Context, list *db.List[T], c *db.Compiled, cols db.Cols, parents []string, args db.PageArgs) []*db.Page[T] {
 	l := For(ctx)
 	parents = distinct(parents)
 	if len(parents) == 0 {
 		return nil
 	}
-	pages, err := db.ListPages(ctx, l.Session(), list, c, l.scope, parents, args)
+	pages, err := db.ListPages(ctx, l.Session(), list, c, l.scope, cols, parents, args)
 	if err != nil {
 		return nil
 	}
 	ld := pageLoader(l, list)
 	out := make([]*db.Page[T], 0, len(parents))
 	for _, p := range parents {
-		ld.Prime(ctx, PageKey{Parent: p, Args: args, Query: c}, pages[p])
+		ld.Prime(ctx, PageKey{Parent: p, Args: args, Query: c, Cols: cols}, pages[p])
 		out = append(out, pages[p])
 	}
 	return out
@@ -71,20 +71,20 @@ func PrimeFacets(ctx context.Context, c *db.Compiled, parents []string, facet st
 	}
 }
 
-// PrimeNodes reads the rows of n with the given IDs and caches them (nil
-// for the ones not visible); it returns the rows found, for the plan to
-// continue below them.
-func PrimeNodes[T any](ctx context.Context, n *db.Node[T], ids []string) []*T {
+// PrimeNodes reads the columns cols of the rows of n with the given IDs
+// and caches them (nil for the ones not visible); it returns the rows
+// found, for the plan to continue below them.
+func PrimeNodes[T any](ctx context.Context, n *db.Node[T], cols db.Cols, ids []string) []*T {
 	l := For(ctx)
 	ids = distinct(ids)
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := db.ByIDs(ctx, l.Session(), n, l.scope, ids)
+	rows, err := db.ColumnsByIDs(ctx, l.Session(), n, l.scope, cols, ids)
 	if err != nil {
 		return nil
 	}
-	ld := nodeLoader(l, n)
+	ld := nodeLoader(l, n, cols)
 	out := make([]*T, 0, len(rows))
 	for _, id := range ids {
 		ld.Prime(ctx, id, rows[id])
