@@ -3,7 +3,9 @@
 
 GO ?= go
 # Data folder of the cluster that `make run` starts and keeps between runs.
-DATA_DIR := .data/postgres
+# (Not named DATA_DIR: make would export its value over the server's setting
+# of that name, so `DATA_DIR=/tmp/x make run` would still use .data.)
+RUN_PG_DIR := .data/postgres
 # The federation composition check (internal/api/federation_test.go) runs
 # Apollo's composition library with Node.js from test/federation/node_modules
 # (git-ignored), installed from package-lock.json with npm ci when missing or
@@ -40,7 +42,7 @@ $(FEDERATION_DEPS): $(FEDERATION_DIR)/package.json $(FEDERATION_DIR)/package-loc
 # Stop the cluster of `make run` if it runs (as the postgres user when root,
 # as it was started), then delete all local data.
 clean-data:
-	@set -e; dir="$(CURDIR)/$(DATA_DIR)"; \
+	@set -e; dir="$(CURDIR)/$(RUN_PG_DIR)"; \
 	if [ -f "$$dir/postmaster.pid" ]; then \
 		bin="$${PG_BIN:-}"; \
 		if [ -z "$$bin" ]; then \

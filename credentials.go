@@ -51,24 +51,36 @@ func jwtSecret(cfg config.Config) ([]byte, error) {
 	return []byte(secret), nil
 }
 
-// devCredentials mints a token for the demo tenant's owner and returns the
-// playground headers that carry it; nothing when the demo tenant is absent.
-func devCredentials(ctx context.Context, store *db.Store, secret []byte, log *slog.Logger) (map[string]string, error) {
-	owner, err := db.TenantOwner(ctx, store, demoTenant)
+// devTokenTTL is the lifetime of a development token. The playground gets
+// a new one with every page load, so it can be short.
+const devTokenTTL = time.Hour
+
+// devCredentials finds the owner of the demo tenant (an ordinary OWNER, no
+// platform role) and returns what mints, for each playground page served to
+// this machine, a short-lived token of that owner in the playground's
+// headers; nil when the demo tenant has no such owner.
+func devCredentials(ctx context.Context, store *db.Store, secret []byte, log *slog.Logger) (func() (map[string]string, error), error) {
+	ss := store.Session(db.AllTenants())
+	owner, err := db.TenantOwner(ctx, ss, demoTenant)
+	ss.End(ctx)
 	if errors.Is(err, db.ErrNotFound) {
-		log.Info("no demo tenant: the playground needs credentials", "tenant", demoTenant)
+		log.Info("no active OWNER of the demo tenant without a platform role to sign for: the playground needs credentials"+
+			" (no demo data, or demo data loaded by an older version, which made that owner a platform administrator:"+
+			" make clean-data reloads it)", "tenant", demoTenant)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	tok, err := auth.SignHS256(secret, owner, demoTenant, 30*24*time.Hour)
-	if err != nil {
-		return nil, err
-	}
-	log.Info("development credentials (DEV_AUTH): the playground sends them for you",
-		"tenant", demoTenant, "authorization", "Bearer "+tok)
-	return map[string]string{"Authorization": "Bearer " + tok}, nil
+	log.Info("development credentials (DEV_AUTH): the playground served to this machine sends a token of the demo tenant's owner",
+		"tenant", demoTenant, "user", owner, "ttl", devTokenTTL)
+	return func() (map[string]string, error) {
+		tok, err := auth.SignHS256(secret, owner, demoTenant, devTokenTTL)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"Authorization": "Bearer " + tok}, nil
+	}, nil
 }
 
 // token prints a bearer token for a user.
@@ -90,10 +102,13 @@ func token(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if secret == nil {
 		return errors.New("token: set JWT_HS256_SECRET (or DEV_AUTH=true) to sign tokens")
 	}
-	return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error {
+	return withOwner(ctx, cfg, log, func(x *sqlx.DB) error {
 		id := *user
 		if _, err := uuid.Parse(id); err != nil {
-			if id, err = db.UserIDByEmail(ctx, db.NewStore(x), *user); err != nil {
+			ss := db.NewStore(x).Session(db.AllTenants())
+			id, err = db.UserIDByEmail(ctx, ss, *user)
+			ss.End(ctx)
+			if err != nil {
 				return fmt.Errorf("token: user %q: %w", *user, err)
 			}
 		}
@@ -120,13 +135,16 @@ func apiKey(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 	default:
 		return fmt.Errorf("apikey: -role must be USER, ADMIN or OWNER")
 	}
-	return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error {
-		store := db.NewStore(x)
-		tenantID, err := db.TenantIDBySlug(ctx, store, *tenant)
-		if err != nil {
-			return fmt.Errorf("apikey: tenant %q: %w", *tenant, err)
-		}
-		key, err := db.CreateAPIKey(ctx, store, tenantID, *name, *role, nil)
+	return withOwner(ctx, cfg, log, func(x *sqlx.DB) error {
+		var key *db.NewAPIKey
+		err := db.NewStore(x).InTx(ctx, db.AllTenants(), func(tx *db.Tx) error {
+			tenantID, err := db.TenantIDBySlug(ctx, tx, *tenant)
+			if err != nil {
+				return fmt.Errorf("apikey: tenant %q: %w", *tenant, err)
+			}
+			key, err = db.CreateAPIKey(ctx, tx, tenantID, *name, *role, nil)
+			return err
+		})
 		if err != nil {
 			return err
 		}

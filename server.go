@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 	"catalogue/internal/auth"
 	"catalogue/internal/config"
 	"catalogue/internal/pgembed"
+	"catalogue/internal/roles"
 )
 
 func main() {
@@ -67,7 +69,7 @@ func run(args []string) error {
 	case "serve":
 		return serve(ctx, cfg, log)
 	case "migrate":
-		return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error { return migrate(ctx, x, log) })
+		return withOwner(ctx, cfg, log, func(x *sqlx.DB) error { return migrate(ctx, x, log) })
 	case "seed":
 		return seed(ctx, cfg, log, args)
 	case "token":
@@ -105,36 +107,82 @@ func newLogger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
-// withDatabase connects to DATABASE_URL, or to the embedded PostgreSQL
-// (started if needed and stopped afterwards), and runs fn.
-func withDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*sqlx.DB) error) error {
-	url := cfg.DatabaseURL
-	if url == "" {
-		dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "postgres"))
-		if err != nil {
-			return err
+// databases are the connection URLs of the server's two roles (README,
+// "Database roles"): the owner of the schema runs the migrations, seeds and
+// serves the command-line tools; the runtime role, which owns nothing and
+// which row-level security binds, serves requests.
+type databases struct {
+	owner, runtime string
+}
+
+// withDatabases finds the URLs, DATABASE_URL (runtime) and
+// DATABASE_MIGRATE_URL (owner; DATABASE_URL when unset), or starts the
+// embedded PostgreSQL (stopped afterwards if this call started it) and
+// makes its roles, and runs fn.
+func withDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(databases) error) error {
+	if cfg.DatabaseURL != "" {
+		dbs := databases{owner: cfg.DatabaseMigrateURL, runtime: cfg.DatabaseURL}
+		if dbs.owner == "" {
+			dbs.owner = dbs.runtime
 		}
-		log.Info("starting embedded PostgreSQL", "dir", dir)
-		cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Log: log})
-		if err != nil {
-			return err
-		}
-		if !cluster.Reused {
-			defer func() {
-				if err := cluster.Stop(); err != nil {
-					log.Warn("stop embedded PostgreSQL", "err", err)
-				}
-			}()
-		}
-		url = cluster.URL("postgres")
+		return fn(dbs)
 	}
-	log.Info("connecting to database", "url", config.MaskURL(url))
-	x, err := db.Open(ctx, url, db.PoolConfig{MaxOpen: cfg.DBMaxConns, MaxIdle: cfg.DBMaxConns, MaxLifetime: time.Hour})
+	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "postgres"))
 	if err != nil {
 		return err
 	}
-	defer x.Close()
-	return fn(x)
+	log.Info("starting embedded PostgreSQL", "dir", dir)
+	cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Log: log})
+	if err != nil {
+		return err
+	}
+	if !cluster.Reused {
+		defer func() {
+			if err := cluster.Stop(); err != nil {
+				log.Warn("stop embedded PostgreSQL", "err", err)
+			}
+		}()
+	}
+	// The demo lives in the maintenance database, as it always has.
+	const dbname = "postgres"
+	if err := embeddedRoles(ctx, cluster, dbname); err != nil {
+		return err
+	}
+	return fn(databases{owner: cluster.LoginURL(roles.Owner, dbname), runtime: cluster.LoginURL(roles.Runtime, dbname)})
+}
+
+// embeddedRoles creates the owner and runtime roles of the embedded cluster
+// and hands the schema to the owner (which also upgrades a cluster whose
+// migrations ran as the superuser).
+func embeddedRoles(ctx context.Context, cluster *pgembed.Cluster, dbname string) error {
+	su, err := sql.Open("postgres", cluster.URL(dbname))
+	if err != nil {
+		return err
+	}
+	defer su.Close()
+	owner := roles.Login{Name: roles.Owner, Password: cluster.RolePassword(roles.Owner)}
+	runtime := roles.Login{Name: roles.Runtime, Password: cluster.RolePassword(roles.Runtime)}
+	if err := roles.Ensure(ctx, su, owner, runtime); err != nil {
+		return err
+	}
+	return roles.Adopt(ctx, su, roles.Owner)
+}
+
+// withOwner connects as the schema's owner and runs fn.
+func withOwner(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*sqlx.DB) error) error {
+	return withDatabases(ctx, cfg, log, func(dbs databases) error {
+		x, err := connect(ctx, log, "owner", dbs.owner, 4)
+		if err != nil {
+			return err
+		}
+		defer x.Close()
+		return fn(x)
+	})
+}
+
+func connect(ctx context.Context, log *slog.Logger, role, url string, conns int) (*sqlx.DB, error) {
+	log.Info("connecting to database", "as", role, "url", config.MaskURL(url))
+	return db.Open(ctx, url, db.PoolConfig{MaxOpen: conns, MaxIdle: conns, MaxLifetime: time.Hour})
 }
 
 func migrate(ctx context.Context, x *sqlx.DB, log *slog.Logger) error {
@@ -157,7 +205,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error {
+	return withOwner(ctx, cfg, log, func(x *sqlx.DB) error {
 		if err := migrate(ctx, x, log); err != nil {
 			return err
 		}
@@ -170,24 +218,78 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	})
 }
 
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	return withDatabase(ctx, cfg, log, func(x *sqlx.DB) error {
-		if err := migrate(ctx, x, log); err != nil {
-			return err
+// prepare opens the runtime role's pool, refusing a role that row-level
+// security would not bind, migrates the database as its owner, seeds it
+// when asked and empty, and makes sure the runtime role may switch to the
+// request role.
+func prepare(ctx context.Context, cfg config.Config, log *slog.Logger, dbs databases) (_ *sqlx.DB, err error) {
+	x, err := connect(ctx, log, "runtime", dbs.runtime, cfg.DBMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			x.Close()
 		}
-		if cfg.Seed {
-			empty, err := db.IsEmpty(ctx, x)
-			if err != nil {
-				return err
-			}
-			if empty {
-				start := time.Now()
-				if err := db.Seed(ctx, x, db.DemoSeed); err != nil {
-					return err
-				}
+	}()
+	role, err := db.RoleOf(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	if err := role.ServeCheck(); err != nil {
+		return nil, err
+	}
+
+	owner, err := connect(ctx, log, "owner", dbs.owner, 2)
+	if err != nil {
+		return nil, err
+	}
+	defer owner.Close()
+	if err := migrate(ctx, owner, log); err != nil {
+		return nil, err
+	}
+	if cfg.Seed {
+		empty, err := db.IsEmpty(ctx, owner)
+		if err != nil {
+			return nil, err
+		}
+		if empty {
+			start := time.Now()
+			switch err := db.Seed(ctx, owner, db.DemoSeed); {
+			case errors.Is(err, db.ErrSeedNotEmpty): // another process seeded it meanwhile
+			case err != nil:
+				return nil, err
+			default:
 				log.Info("empty database: demo data loaded", "took", time.Since(start).Round(time.Millisecond))
 			}
 		}
+	}
+
+	// Migrations may have made the request role and the tables.
+	if role, err = db.RoleOf(ctx, x); err != nil {
+		return nil, err
+	}
+	if !role.AppMember {
+		log.Info("granting the request role to the runtime role", "role", role.Name, "request_role", db.AppRole)
+		if err := db.GrantAppRole(ctx, owner, role.Name); err != nil {
+			return nil, err
+		}
+	}
+	if role.OwnedTables > 0 {
+		log.Warn("the server connects as the role that owns the tables: row-level security binds it (FORCE), but it could lift the policies;"+
+			" set DATABASE_MIGRATE_URL to the owner and DATABASE_URL to a role that owns nothing",
+			"role", role.Name, "tables", role.OwnedTables)
+	}
+	return x, nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	return withDatabases(ctx, cfg, log, func(dbs databases) error {
+		x, err := prepare(ctx, cfg, log, dbs)
+		if err != nil {
+			return err
+		}
+		defer x.Close()
 		store := db.NewStore(x)
 		secret, err := jwtSecret(cfg)
 		if err != nil {
@@ -200,28 +302,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		var headers map[string]string
+		var credentials func() (map[string]string, error)
 		if cfg.DevAuth && secret != nil {
-			if headers, err = devCredentials(ctx, store, secret, log); err != nil {
+			if credentials, err = devCredentials(ctx, store, secret, log); err != nil {
 				return err
 			}
 		}
 		authn := auth.NewAuthenticator(store, verifier, auth.CacheConfig{TTL: cfg.AuthCacheTTL, Size: cfg.AuthCacheSize})
 		handler := api.New(store, log, api.Config{
-			RequestTimeout:    cfg.RequestTimeout,
-			MaxDepth:          cfg.MaxDepth,
-			MaxCost:           cfg.MaxCost,
-			SQLStats:          cfg.SQLStats,
-			Playground:        cfg.Playground,
-			LoaderWait:        cfg.LoaderWait,
-			Auth:              authn,
-			PlaygroundHeaders: headers,
-			CORSOrigins:       cfg.CORSOrigins,
-			CORSMaxAge:        cfg.CORSMaxAge,
-			MaxBatch:          cfg.MaxBatch,
+			RequestTimeout:        cfg.RequestTimeout,
+			MaxDepth:              cfg.MaxDepth,
+			MaxCost:               cfg.MaxCost,
+			SQLStats:              cfg.SQLStats,
+			Playground:            cfg.Playground,
+			LoaderWait:            cfg.LoaderWait,
+			Auth:                  authn,
+			PlaygroundCredentials: credentials,
+			CORSOrigins:           cfg.CORSOrigins,
+			CORSMaxAge:            cfg.CORSMaxAge,
+			MaxBatch:              cfg.MaxBatch,
 		})
 		srv := &http.Server{
-			Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+			Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
 			Handler:           handler,
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -230,11 +332,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
 		errc := make(chan error, 1)
-		go func() {
-			log.Info("serving", "playground", fmt.Sprintf("http://localhost:%d/", cfg.Port),
-				"api", fmt.Sprintf("http://localhost:%d/graphql", cfg.Port))
-			errc <- srv.ListenAndServe()
-		}()
+		// Listen before saying so, so that a taken port is the error.
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			return err
+		}
+		base := "http://" + net.JoinHostPort(browsable(cfg.Host), strconv.Itoa(cfg.Port))
+		log.Info("serving", "listen", ln.Addr().String(), "playground", base+"/", "api", base+"/graphql")
+		go func() { errc <- srv.Serve(ln) }()
 		select {
 		case err := <-errc:
 			return err
@@ -252,4 +357,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		return nil
 	})
+}
+
+// browsable is the host part of a URL that reaches a server listening on
+// host: localhost for every interface, else host.
+func browsable(host string) string {
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		return "localhost"
+	}
+	return host
 }

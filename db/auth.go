@@ -14,10 +14,12 @@ import (
 )
 
 // The statements here authenticate a request before its scope is known, so
-// they run on the pool, outside any request transaction, and read across
-// tenants by design. They take identifiers from credentials only. Each is
-// one call of a function of migration 0008, whose plan PostgreSQL keeps
-// for the life of the connection.
+// they run on the pool, outside any request transaction, as the server's
+// runtime role, which row-level security binds. They read through the
+// SECURITY DEFINER functions of migration 0010 (auth_api_key, auth_user,
+// auth_tenant), which answer for the one credential named and nothing
+// else, in one call whose plan PostgreSQL keeps for the life of the
+// connection. They take identifiers from credentials only.
 
 // APIKeyAuth is what authenticating an API key needs.
 type APIKeyAuth struct {
@@ -34,7 +36,8 @@ type APIKeyAuth struct {
 func APIKeyByKeyID(ctx context.Context, s *Store, keyID string) (*APIKeyAuth, error) {
 	defer trackCredential(ctx)()
 	var k APIKeyAuth
-	err := s.x.GetContext(ctx, &k, `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree FROM auth_api_key($1)`, keyID)
+	err := s.x.GetContext(ctx, &k, `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree::text[] AS tree
+		FROM auth_api_key($1)`, keyID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -76,7 +79,8 @@ func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, erro
 		Tree       pq.StringArray `db:"tree"`
 	}
 	err := s.x.SelectContext(ctx, &rows, `SELECT id, is_deleted, expires_at, admin_roles,
-		tenant_id, slug, role, status, tree FROM auth_user($1)`, userID)
+		tenant_id, slug, role, status, tree::text[] AS tree
+		FROM auth_user($1) WITH ORDINALITY ORDER BY ordinality`, userID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -107,7 +111,7 @@ type TenantAuth struct {
 func TenantAuthBySlug(ctx context.Context, s *Store, slug string) (*TenantAuth, error) {
 	defer trackCredential(ctx)()
 	var t TenantAuth
-	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tree FROM auth_tenant($1)`, slug); err != nil {
+	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tree::text[] AS tree FROM auth_tenant($1)`, slug); err != nil {
 		return nil, mapError(err)
 	}
 	return &t, nil
@@ -174,27 +178,31 @@ var APIKeysByTenant = &List[model.APIKey]{ListSpec{
 	ScopePred: tenantScope("k"), Order: newestFirst("k"),
 }}
 
-// TenantOwner returns an active OWNER of the tenant with the given slug,
-// the oldest membership first: the user a development token speaks for.
-func TenantOwner(ctx context.Context, s *Store, slug string) (string, error) {
+// TenantOwner returns an active OWNER of the tenant with the given slug
+// whose account may sign in and holds no platform role, the oldest
+// membership first: the user a development token speaks for. q must see
+// every tenant (a session or transaction in AllTenants).
+func TenantOwner(ctx context.Context, q Querier, slug string) (string, error) {
 	var id string
-	err := s.x.GetContext(ctx, &id, `SELECT m.user_id FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+	err := getRow(ctx, q, &id, `SELECT m.user_id FROM memberships m JOIN tenants t ON t.id = m.tenant_id
 		JOIN users u ON u.id = m.user_id
-		WHERE t.slug = $1 AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND NOT u.is_deleted
+		WHERE t.slug = ? AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND NOT u.is_deleted
+		  AND (u.expires_at IS NULL OR u.expires_at > now()) AND cardinality(u.admin_roles) = 0
 		ORDER BY m.created_at, m.id LIMIT 1`, slug)
-	return id, mapError(err)
+	return id, err
 }
 
-// UserIDByEmail finds a user by email, ignoring case.
-func UserIDByEmail(ctx context.Context, s *Store, email string) (string, error) {
+// UserIDByEmail finds a user by email, ignoring case. q must see every
+// tenant.
+func UserIDByEmail(ctx context.Context, q Querier, email string) (string, error) {
 	var id string
-	err := s.x.GetContext(ctx, &id, `SELECT id FROM users WHERE lower(email) = lower($1)`, email)
-	return id, mapError(err)
+	err := getRow(ctx, q, &id, `SELECT id FROM users WHERE lower(email) = lower(?)`, email)
+	return id, err
 }
 
-// TenantIDBySlug finds a tenant by slug, across all tenants.
-func TenantIDBySlug(ctx context.Context, s *Store, slug string) (string, error) {
+// TenantIDBySlug finds a tenant by slug. q must see every tenant.
+func TenantIDBySlug(ctx context.Context, q Querier, slug string) (string, error) {
 	var id string
-	err := s.x.GetContext(ctx, &id, `SELECT id FROM tenants WHERE slug = $1`, slug)
-	return id, mapError(err)
+	err := getRow(ctx, q, &id, `SELECT id FROM tenants WHERE slug = ?`, slug)
+	return id, err
 }

@@ -281,6 +281,9 @@ func mapError(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
+	if err := markUnavailable(err); errors.Is(err, ErrUnavailable) {
+		return err
+	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		if kind := constraintKinds[string(pqErr.Code)]; kind != "" {

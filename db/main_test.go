@@ -12,8 +12,12 @@ import (
 )
 
 // testStore is the package's database: migrated and loaded with the demo
-// data set, in a throwaway cluster the suite starts itself.
-var testStore *Store
+// data set, in a throwaway cluster the suite starts itself. Its pool
+// connects as the superuser; testEnv also has the runtime role's.
+var (
+	testStore *Store
+	testEnv   *testdb.Env
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -32,6 +36,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer env.Close()
-	testStore = NewStore(env.DB)
+	testStore, testEnv = NewStore(env.DB), env
 	return m.Run()
 }

@@ -16,8 +16,14 @@ import (
 // migrators (several server processes starting at once).
 const migrationLock = 7262024
 
+// allTenantsSetting opens every tenant to the rest of a transaction, for
+// the platform-wide work of the roles that own the schema (migrations,
+// seeding), whether or not row-level security binds them.
+const allTenantsSetting = `SELECT set_config('app.all_tenants', 'on', true)`
+
 // Migrate applies every migration not applied yet, each in its own
-// transaction, in file-name order. Running it again is a no-op.
+// transaction, in file-name order. Running it again is a no-op. It runs as
+// the role that owns the schema (README, "Database roles").
 func Migrate(ctx context.Context, x *sqlx.DB) (applied []string, err error) {
 	conn, err := x.Connx(ctx)
 	if err != nil {
@@ -57,6 +63,12 @@ func Migrate(ctx context.Context, x *sqlx.DB) (applied []string, err error) {
 		tx, err := conn.BeginTxx(ctx, nil)
 		if err != nil {
 			return applied, err
+		}
+		// A migration is platform-wide work: where row-level security binds
+		// the migrating role (FORCE, migration 0010), it sees every tenant.
+		if _, err := tx.ExecContext(ctx, allTenantsSetting); err != nil {
+			_ = tx.Rollback()
+			return applied, fmt.Errorf("migration %s: %w", name, err)
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			_ = tx.Rollback()

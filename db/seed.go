@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -39,10 +40,20 @@ type SeedConfig struct {
 var DemoSeed = SeedConfig{Tenants: 3, Users: 2000, Artists: 200, Releases: 600, TracksPerRelease: 8}
 
 // IsEmpty reports whether the database holds no tenants. Start-up seeds only
-// an empty database, so that demo data never mixes with real data.
+// an empty database, so that demo data never mixes with real data. It runs
+// as the schema's owner, which row-level security may bind: the check looks
+// at every tenant.
 func IsEmpty(ctx context.Context, x *sqlx.DB) (bool, error) {
+	tx, err := x.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return false, fmt.Errorf("check for tenants: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
 	var exists bool
-	if err := x.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM tenants)`); err != nil {
+	if _, err := tx.ExecContext(ctx, allTenantsSetting); err != nil {
+		return false, fmt.Errorf("check for tenants: %w", err)
+	}
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM tenants)`); err != nil {
 		return false, fmt.Errorf("check for tenants: %w", err)
 	}
 	return !exists, nil
@@ -75,6 +86,9 @@ func Seed(ctx context.Context, x *sqlx.DB, cfg SeedConfig) error {
 	}
 	// After Commit this is a no-op; on any early return it undoes the seed.
 	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, allTenantsSetting); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
 	// SHARE ROW EXCLUSIVE conflicts with itself but not with readers, so a
 	// concurrent seeder waits here and then sees our tenants.
 	if _, err := tx.ExecContext(ctx, `LOCK TABLE tenants IN SHARE ROW EXCLUSIVE MODE`); err != nil {
@@ -456,6 +470,13 @@ ORDER BY t.n, k`
 // hash. Users and memberships both use it, so it is written once.
 const seedUserTenant = `(CASE WHEN i <= $2::int THEN i ELSE 1 + mod(abs(hashtext('ut:' || i)::bigint), $2::int) END)`
 
+// seedPlatformAdmin holds for the two users after the tenants' owners: the
+// platform administrators (SUPER_ADMIN), each an ordinary member of one
+// tenant, never terminated nor expired. No tenant's owner is a platform
+// administrator, so the development token of a demo tenant's owner is an
+// ordinary tenant credential.
+const seedPlatformAdmin = `(i - $2::int BETWEEN 1 AND 2)`
+
 // seedUserCreated is user i's created_at: 37 seconds apart, except that
 // every 50th user shares its predecessor's instant.
 const seedUserCreated = `(timestamptz '2023-01-01 00:00:00+00' + (CASE WHEN i % 50 = 0 THEN i - 1 ELSE i END) * interval '37 seconds')`
@@ -500,11 +521,11 @@ SELECT md5('user:' || i)::uuid,
        CASE WHEN v.company IS NOT NULL THEN ` + seedHash("'ip:' || i", "2") + ` = 0 END,
        ` + seedPct("'dsp:' || i", 20) + `,
        substr(md5('ref:' || i), 1, 2) || lpad(to_hex((i::bigint * 2654435761) & 4294967295), 8, '0'),
-       CASE WHEN i <= 2 THEN ARRAY['SUPER_ADMIN']
+       CASE WHEN ` + seedPlatformAdmin + ` THEN ARRAY['SUPER_ADMIN']
             WHEN i % 997 = 0 THEN ARRAY['SUPPORT']
             WHEN i % 1999 = 0 THEN ARRAY['FINANCE', 'SUPPORT']
             ELSE '{}'::text[] END,
-       CASE WHEN i <= 2 THEN '{}'::text[]
+       CASE WHEN ` + seedPlatformAdmin + ` THEN '{}'::text[]
             WHEN i % 997 = 0 THEN ARRAY['users:read', 'catalogue:read']
             WHEN i % 1999 = 0 THEN ARRAY['royalties:read', 'users:read']
             ELSE '{}'::text[] END,
@@ -516,9 +537,10 @@ SELECT md5('user:' || i)::uuid,
             WHEN ` + seedPct("'ub:' || i", 20) + ` THEN md5('user:' || (1 + ` + seedHash("'ubu:' || i", "(i - 1)") + `))::uuid
             ELSE v.created_by END,
        CASE WHEN ` + seedPct("'ll:' || i", 75) + ` THEN v.created_at + ` + seedHash("'llh:' || i", "17520") + ` * interval '1 hour' END,
-       CASE WHEN ` + seedPct("'ex:' || i", 8) + ` THEN timestamptz '2050-12-25 00:00:00+00' + ` + seedHash("'exh:' || i", "48") + ` * interval '1 hour'
+       CASE WHEN ` + seedPlatformAdmin + ` THEN NULL
+            WHEN ` + seedPct("'ex:' || i", 8) + ` THEN timestamptz '2050-12-25 00:00:00+00' + ` + seedHash("'exh:' || i", "48") + ` * interval '1 hour'
             WHEN ` + seedPct("'ex:' || i", 10) + ` THEN v.created_at + interval '1 year' END,
-       i > $2::int AND ` + seedHash("'del:' || i", "50") + ` = 0
+       i > $2::int AND NOT ` + seedPlatformAdmin + ` AND ` + seedHash("'del:' || i", "50") + ` = 0
 FROM generate_series(1, $1::int) AS i
 CROSS JOIN LATERAL (
     SELECT ` + seedUserCreated + ` AS created_at,

@@ -66,11 +66,11 @@ func (s *Store) open(ctx context.Context, sc Scope, writable bool) (*sqlx.Conn, 
 	defer track(ctx, true)()
 	conn, err := s.x.Connx(ctx)
 	if err != nil {
-		return nil, err
+		return nil, markUnavailable(err)
 	}
 	if _, err := conn.ExecContext(ctx, pre); err != nil {
 		discard(conn)
-		return nil, fmt.Errorf("open request transaction: %w", err)
+		return nil, fmt.Errorf("open request transaction: %w", markUnavailable(err))
 	}
 	return conn, nil
 }

@@ -487,7 +487,7 @@ func credServer(t testing.TB, cfg auth.TokenConfig) *httptest.Server {
 	if verifier == nil {
 		t.Fatal("NewTokenVerifier returned no verifier for a configuration with keys")
 	}
-	store := db.NewStore(env.DB)
+	store := db.NewStore(env.RuntimeDB)
 	h := api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
 		Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}), SQLStats: true,
 	})
@@ -1263,8 +1263,17 @@ func credAllRows(t testing.TB) map[model.NodeType][]credRow {
 // credPrincipal is a tenant member and what it may see.
 type credPrincipal struct {
 	slug, user string
+	role       string // when picked for it
 	headers    map[string]string
 	subtree    map[string]bool // tenant UUIDs
+}
+
+// name is the principal's subtest name.
+func (p credPrincipal) name() string {
+	if p.role == "" {
+		return p.slug
+	}
+	return p.slug + "_" + strings.ToLower(p.role)
 }
 
 func (p credPrincipal) sees(r credRow) bool {
@@ -1303,6 +1312,27 @@ func credPrincipals(t testing.TB, rng *mrand.Rand) []credPrincipal {
 	return out
 }
 
+// credRolePrincipals is, for each tenant slug, an active member of just
+// that tenant in each of the roles, whose account may sign in (no platform
+// role), with the tenant's subtree.
+func credRolePrincipals(t testing.TB, slugs []string, roles ...string) []credPrincipal {
+	t.Helper()
+	var out []credPrincipal
+	for _, slug := range slugs {
+		var tree []string
+		sqlRows(t, &tree, `SELECT unnest(tenant_subtree(id))::text FROM tenants WHERE slug = $1`, slug)
+		for _, role := range roles {
+			user := credMember(t, slug, role)
+			p := credPrincipal{slug: slug, user: user, role: role, headers: credBearer(tokenFor(t, user, slug)), subtree: map[string]bool{}}
+			for _, id := range tree {
+				p.subtree[id] = true
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // credSeed is the randomized tests' seed: AUTH_TEST_SEED or the clock.
 func credSeed(t testing.TB) uint64 {
 	t.Helper()
@@ -1329,12 +1359,18 @@ type credNode struct {
 // to the principal's tenant subtree, every foreign ID answers null exactly
 // like an ID that does not exist, and every own ID is returned.
 func TestTenantIsolationRandomized(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(credSeed(t), 0x15011a7e))
+	credIsolationRandomized(t, rng, server.URL, credPrincipals(t, rng))
+}
+
+// credIsolationRandomized is TestTenantIsolationRandomized for the server
+// at base and the given principals.
+func credIsolationRandomized(t *testing.T, rng *mrand.Rand, base string, principals []credPrincipal) {
 	const (
 		batches   = 5   // nodes() requests per principal
 		batchSize = 100 // IDs per nodes() request
 		singles   = 25  // node() requests per principal
 	)
-	rng := mrand.New(mrand.NewPCG(credSeed(t), 0x15011a7e))
 	rows := credAllRows(t)
 	types := make([]model.NodeType, 0, len(rows))
 	for typ := range rows {
@@ -1385,8 +1421,8 @@ func TestTenantIsolationRandomized(t *testing.T) {
 		}
 	}
 
-	for _, p := range credPrincipals(t, rng) {
-		t.Run(p.slug, func(t *testing.T) {
+	for _, p := range principals {
+		t.Run(p.name(), func(t *testing.T) {
 			for b := 0; b < batches; b++ {
 				asked := make([]credRow, batchSize)
 				exists := make([]bool, batchSize)
@@ -1398,7 +1434,7 @@ func TestTenantIsolationRandomized(t *testing.T) {
 				var d struct {
 					Nodes []*credNode `json:"nodes"`
 				}
-				r := credPost(t, server.URL, p.headers, `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": ids})
+				r := credPost(t, base, p.headers, `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, map[string]any{"ids": ids})
 				credOK(t, r, &d)
 				check(t, p, r, asked, exists, d.Nodes)
 			}
@@ -1407,7 +1443,7 @@ func TestTenantIsolationRandomized(t *testing.T) {
 				var d struct {
 					Node *credNode `json:"node"`
 				}
-				r := credPost(t, server.URL, p.headers, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": row.id})
+				r := credPost(t, base, p.headers, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": row.id})
 				credOK(t, r, &d)
 				check(t, p, r, []credRow{row}, []bool{ok}, []*credNode{d.Node})
 			}
@@ -1428,8 +1464,8 @@ func TestTenantIsolationRandomized(t *testing.T) {
 				t.Fatalf("%s sees every row: no foreign rows to probe", p.slug)
 			}
 			q := `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Tenant { slug } ... on User { email } } }`
-			rf := credPost(t, server.URL, p.headers, q, map[string]any{"ids": foreignIDs})
-			rg := credPost(t, server.URL, p.headers, q, map[string]any{"ids": ghostIDs})
+			rf := credPost(t, base, p.headers, q, map[string]any{"ids": foreignIDs})
+			rg := credPost(t, base, p.headers, q, map[string]any{"ids": ghostIDs})
 			credOK(t, rf, nil)
 			credOK(t, rg, nil)
 			if !bytes.Equal(rf.Data, rg.Data) || rf.Status != rg.Status {
@@ -1439,7 +1475,7 @@ func TestTenantIsolationRandomized(t *testing.T) {
 				var d struct {
 					Node *credNode `json:"node"`
 				}
-				credOK(t, credPost(t, server.URL, p.headers, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": id}), &d)
+				credOK(t, credPost(t, base, p.headers, `query($id: ID!) { node(id: $id) { __typename id } }`, map[string]any{"id": id}), &d)
 				if d.Node != nil {
 					leaked++
 					t.Errorf("%s: node(%s) answers %+v", p.slug, decodeForHumans(id), *d.Node)
@@ -1472,6 +1508,12 @@ func mapKeys(m map[string]bool) func(yield func(string) bool) {
 // principal's subtree.
 func TestTenantIsolationFilteredLists(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(credSeed(t), 0xf11e5))
+	credIsolationFilteredLists(t, rng, server.URL, credPrincipals(t, rng))
+}
+
+// credIsolationFilteredLists is TestTenantIsolationFilteredLists for the
+// server at base and the given principals.
+func credIsolationFilteredLists(t *testing.T, rng *mrand.Rand, base string, principals []credPrincipal) {
 	rows := credAllRows(t)
 	var allSlugs []struct {
 		ID   string `db:"id"`
@@ -1509,8 +1551,8 @@ func TestTenantIsolationFilteredLists(t *testing.T) {
 			ReleasesByID     conn `json:"releasesById"`
 		} `json:"tenant"`
 	}
-	for _, p := range credPrincipals(t, rng) {
-		t.Run(p.slug, func(t *testing.T) {
+	for _, p := range principals {
+		t.Run(p.name(), func(t *testing.T) {
 			// Own and foreign IDs of each list's filter.
 			visible := map[string]bool{}
 			for _, typ := range []model.NodeType{model.TypeUser, model.TypeArtist, model.TypeRelease} {
@@ -1541,7 +1583,7 @@ func TestTenantIsolationFilteredLists(t *testing.T) {
 				"releases": sample(p, model.TypeRelease, false, 100),
 			}
 			var d lists
-			credOK(t, credPost(t, server.URL, p.headers, listQ, vars), &d)
+			credOK(t, credPost(t, base, p.headers, listQ, vars), &d)
 			if d.Tenant == nil {
 				t.Fatalf("%s cannot see its own tenant", p.slug)
 			}
@@ -1558,7 +1600,7 @@ func TestTenantIsolationFilteredLists(t *testing.T) {
 			}
 			vars = map[string]any{"slug": p.slug, "users": mixed(model.TypeUser), "artists": mixed(model.TypeArtist),
 				"labels": mixed(model.TypeLabel), "brands": mixed(model.TypeBrand), "releases": mixed(model.TypeRelease)}
-			credOK(t, credPost(t, server.URL, p.headers, listQ, vars), &d)
+			credOK(t, credPost(t, base, p.headers, listQ, vars), &d)
 			counted("members by mixed IDs", d.Tenant.Members, false)
 			counted("members by mixed brands", d.Tenant.BrandMembers, false)
 			counted("artists by mixed IDs", d.Tenant.Artists, false)
@@ -1576,7 +1618,7 @@ func TestTenantIsolationFilteredLists(t *testing.T) {
 						ID string `json:"id"`
 					} `json:"tenant"`
 				}
-				credOK(t, credPost(t, server.URL, p.headers, `query($slug: String!) { tenant(slug: $slug) { id } }`, map[string]any{"slug": s.Slug}), &d)
+				credOK(t, credPost(t, base, p.headers, `query($slug: String!) { tenant(slug: $slug) { id } }`, map[string]any{"slug": s.Slug}), &d)
 				if p.subtree[s.ID] != (d.Tenant != nil) {
 					if d.Tenant != nil {
 						leaked++
@@ -1589,7 +1631,7 @@ func TestTenantIsolationFilteredLists(t *testing.T) {
 			var ts struct {
 				Tenants conn `json:"tenants"`
 			}
-			credOK(t, credPost(t, server.URL, p.headers, `{ tenants(first: 500) `+connSelection+` }`, nil), &ts)
+			credOK(t, credPost(t, base, p.headers, `{ tenants(first: 500) `+connSelection+` }`, nil), &ts)
 			var want []string
 			for id := range p.subtree {
 				want = append(want, gid(model.TypeTenant, id))

@@ -21,7 +21,7 @@ import (
 // headline shape must still cost one statement per field and level, every
 // time. Without the plan this test sees extra statements.
 func TestStatementCountDoesNotDependOnLoaderTiming(t *testing.T) {
-	store := db.NewStore(env.DB)
+	store := db.NewStore(env.RuntimeDB)
 	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
 	if err != nil {
 		t.Fatal(err)

@@ -541,7 +541,7 @@ var externalURL = regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
 
 func TestPlaygroundLoadsNothingFromOutside(t *testing.T) {
 	headers := map[string]string{"Authorization": "Bearer dev-token", "X-Tenant": "acme-music"}
-	srv := newServer(t, api.Config{Playground: true, PlaygroundHeaders: headers})
+	srv := newServer(t, api.Config{Playground: true, PlaygroundCredentials: func() (map[string]string, error) { return headers, nil }})
 	page := do(t, newRequest(t, http.MethodGet, srv.URL+"/", nil), map[string]string{"Authorization": ""})
 	if page.status != http.StatusOK {
 		t.Fatalf("GET /: HTTP %d", page.status)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"catalogue/db"
@@ -74,6 +75,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			log.WarnContext(ctx, "commit failed", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "err", err)
 			gqlErr.Message = "the change could not be committed; nothing was stored and it is safe to retry"
 			setCode(gqlErr, CodeUnavailable, "requestId", RequestID(ctx))
+		case errors.Is(err, db.ErrUnavailable):
+			// PostgreSQL is down or restarting: nothing was read or written
+			// by this field, and a read may be retried as it is.
+			log.WarnContext(ctx, "database unavailable", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "the database is unavailable; try again shortly"
+			setCode(gqlErr, CodeUnavailable, "requestId", RequestID(ctx))
+			if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Query {
+				unavailableFrom(ctx)
+			}
 		case errors.Is(err, db.ErrNotFound):
 			gqlErr.Message = "not found"
 			setCode(gqlErr, CodeNotFound)

@@ -165,7 +165,11 @@ func TestMutationPayloadsReadWhatWasCommitted(t *testing.T) {
 // impersonated request that asks for the impersonator answers instead of
 // waiting for a second connection it can never get.
 func TestImpersonationWithOneConnection(t *testing.T) {
-	x, _, err := env.NewDatabase(t.Context())
+	_, url, err := env.NewDatabase(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := env.Runtime(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,12 @@ type Config struct {
 	LoaderWait     time.Duration
 	// Auth checks every /graphql request's credentials.
 	Auth *auth.Authenticator
-	// PlaygroundHeaders are sent by the playground with every request: a
-	// development credential, so that the demo works without a login.
-	PlaygroundHeaders map[string]string
+	// PlaygroundCredentials, when set, gives the playground a development
+	// credential so that the demo works without a login: it is called for
+	// each playground page served to a client on this machine (see
+	// localClient), and the page sends its headers with every request.
+	// Other clients get the playground without credentials.
+	PlaygroundCredentials func() (map[string]string, error)
 	// CORSOrigins may call the API from web pages of other origins (see
 	// withCORS); none: browsers keep to the same-origin policy.
 	CORSOrigins []string
@@ -104,7 +107,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	mux.HandleFunc("GET /healthz", health(store))
 	mux.Handle("GET /schema.graphql", auth.Middleware(cfg.Auth, log, serveSchema()))
 	if cfg.Playground {
-		mux.Handle("GET /{$}", servePlayground("Catalogue graph", "/graphql", cfg.PlaygroundHeaders))
+		mux.Handle("GET /{$}", playgroundPage(log, cfg.PlaygroundCredentials))
 		mux.HandleFunc("GET /playground/{name}", servePlaygroundAsset)
 	}
 	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge, requestContext(log, cfg, withCompression(mux)))

@@ -61,7 +61,9 @@ func run(m *testing.M) (int, error) {
 	}
 	defer env.Close()
 
-	store := db.NewStore(env.DB)
+	// The handler connects as the server does, as the runtime role, which
+	// row-level security binds; the oracles read env.DB as the superuser.
+	store := db.NewStore(env.RuntimeDB)
 	authn, err := signIn(ctx, store)
 	if err != nil {
 		return 1, err

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"catalogue/db"
@@ -36,7 +37,8 @@ func newRequestID() string {
 // statusRecorder remembers the status a handler wrote, for the access log.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status      int
+	unavailable *atomic.Bool // set when a query found the database down
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -58,9 +60,26 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		s.status = http.StatusOK
+		if s.unavailable != nil && s.unavailable.Load() {
+			// A query that found the database down is answered 503 with
+			// Retry-After, so that clients and load balancers retry it.
+			s.Header().Set("Retry-After", "1")
+			s.WriteHeader(http.StatusServiceUnavailable)
+		} else {
+			s.status = http.StatusOK
+		}
 	}
 	return s.ResponseWriter.Write(b)
+}
+
+type unavailableKey struct{}
+
+// unavailableFrom records that the query of the request in ctx found the
+// database unavailable, for the status of its answer.
+func unavailableFrom(ctx context.Context) {
+	if b, ok := ctx.Value(unavailableKey{}).(*atomic.Bool); ok {
+		b.Store(true)
+	}
 }
 
 // requestContext gives every request an ID, a deadline, a body size limit
@@ -85,7 +104,9 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 		defer cancel()
 		ctx, stats := db.WithStats(ctx)
 		ctx = withCostNote(ctx)
-		rec := &statusRecorder{ResponseWriter: w}
+		down := new(atomic.Bool)
+		ctx = context.WithValue(ctx, unavailableKey{}, down)
+		rec := &statusRecorder{ResponseWriter: w, unavailable: down}
 		if tooLarge(rec, r, cfg.MaxBodyBytes) {
 			log.LogAttrs(ctx, slog.LevelInfo, "request body too large", slog.String("request_id", id))
 			return

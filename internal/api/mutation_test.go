@@ -82,11 +82,16 @@ func mutSetup(t *testing.T) *mutationFixture {
 func newMutationFixture() (*mutationFixture, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	x, _, err := env.NewDatabase(ctx)
+	x, url, err := env.NewDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
-	store := db.NewStore(x)
+	// The handler connects as the server does; x stays the oracle's.
+	rt, _, err := env.Runtime(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	store := db.NewStore(rt)
 	// Not signIn: it draws a new suite secret (and bearer), which would
 	// lock every other test out of the package's server. This verifier
 	// shares the suite's secret, so tokenFor works for both servers.
@@ -105,9 +110,8 @@ func newMutationFixture() (*mutationFixture, error) {
 		return nil, fmt.Errorf("tenant: %w", err)
 	}
 	// A usable principal: an active membership of the given role, the only
-	// membership of the account, not terminated, not expired, and (but for
-	// the owner: the seed's only OWNER of acme-music is also a platform
-	// administrator) no platform role, which would lift role checks.
+	// membership of the account, not terminated, not expired, and no
+	// platform role, which would lift role checks.
 	const eligible = `m.status = 'ACTIVE' AND NOT u.is_deleted AND (u.expires_at IS NULL OR u.expires_at > now())
 		AND (SELECT count(*) FROM memberships x WHERE x.user_id = u.id) = 1`
 	const noPlatformRole = ` AND NOT ('SUPER_ADMIN' = ANY (u.admin_roles))`
@@ -132,10 +136,7 @@ func newMutationFixture() (*mutationFixture, error) {
 	roles := map[string]string{"owner": "OWNER", "admin": "ADMIN", "user": "USER"}
 	for name, who := range ids {
 		extra := noPlatformRole
-		switch name {
-		case "owner":
-			extra = ""
-		case "user":
+		if name == "user" {
 			extra += ` AND NOT EXISTS (SELECT 1 FROM brand_access ba WHERE ba.user_id = u.id)`
 		}
 		if who.id, err = pick(roles[name], extra); err != nil {

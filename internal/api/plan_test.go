@@ -40,7 +40,7 @@ func planURL(t testing.TB) string {
 		if err != nil {
 			panic(err)
 		}
-		store := db.NewStore(env.DB)
+		store := db.NewStore(env.RuntimeDB)
 		srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
 			SQLStats: true, LoaderWait: time.Nanosecond, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
 			// The nested shape at 20 releases may return 160,000 artists
@@ -719,11 +719,15 @@ func TestPlanBelowTopLevelList(t *testing.T) {
 // has committed.
 func TestPlanBelowMutationPayload(t *testing.T) {
 	ctx := t.Context()
-	x, _, err := env.NewDatabase(ctx)
+	x, url, err := env.NewDatabase(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := db.NewStore(x)
+	rt, _, err := env.Runtime(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := db.NewStore(rt)
 	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
 	if err != nil {
 		t.Fatal(err)

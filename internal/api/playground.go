@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"html/template"
 	"io/fs"
+	"log/slog"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -105,7 +107,7 @@ var playgroundExamples = func() []playgroundTab {
 	return tabs
 }()
 
-var playgroundPage = template.Must(template.ParseFS(playgroundFiles, "playground/index.html"))
+var playgroundTemplate = template.Must(template.ParseFS(playgroundFiles, "playground/index.html"))
 
 // playgroundContentSecurityPolicy lets the page load and call only this
 // server: should a future GraphiQL build try to reach a CDN, the browser
@@ -129,7 +131,7 @@ func servePlayground(title, endpoint string, headers map[string]string) http.Han
 	cfg := pageConfig{Endpoint: endpoint, Headers: headers, Tabs: playgroundExamples}
 	var page bytes.Buffer
 	// html/template writes the config as JSON escaped for a script element.
-	if err := playgroundPage.Execute(&page, map[string]any{"Title": title, "Config": cfg}); err != nil {
+	if err := playgroundTemplate.Execute(&page, map[string]any{"Title": title, "Config": cfg}); err != nil {
 		panic(err)
 	}
 	body := page.Bytes()
@@ -138,7 +140,67 @@ func servePlayground(title, endpoint string, headers map[string]string) http.Han
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", playgroundContentSecurityPolicy)
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		// The page may carry a credential: never in a shared cache.
-		serveBytes(w, r, "text/html; charset=utf-8", etag, "private, no-cache", body)
+		// A page that carries a credential is kept by no cache; the bare
+		// page only privately, and revalidated.
+		cache := "private, no-cache"
+		if len(headers) > 0 {
+			cache = "no-store"
+		}
+		serveBytes(w, r, "text/html; charset=utf-8", etag, cache, body)
 	}
+}
+
+const playgroundTitle = "Catalogue graph"
+
+// playgroundPage serves GraphiQL. With credentials, a client on this
+// machine gets a page that sends freshly minted development credentials
+// with every request; anyone else gets the bare page, which sends none.
+func playgroundPage(log *slog.Logger, credentials func() (map[string]string, error)) http.Handler {
+	bare := servePlayground(playgroundTitle, "/graphql", nil)
+	if credentials == nil {
+		return bare
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !localClient(r) {
+			bare.ServeHTTP(w, r)
+			return
+		}
+		headers, err := credentials()
+		if err != nil {
+			log.ErrorContext(r.Context(), "development credentials", "err", err)
+			bare.ServeHTTP(w, r)
+			return
+		}
+		servePlayground(playgroundTitle, "/graphql", headers).ServeHTTP(w, r)
+	})
+}
+
+// localClient reports whether r comes straight from this machine: its peer
+// is a loopback address, it carries no proxy's forwarding header (a proxy
+// on this machine would otherwise pass a remote client off as local), and
+// it was sent to a loopback name or address, so that a page of another site
+// whose name resolves to 127.0.0.1 (DNS rebinding) cannot read it.
+func localClient(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return false
+	}
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	name := r.Host
+	if h, _, err := net.SplitHostPort(name); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	if strings.EqualFold(name, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(name)
+	return ip != nil && ip.IsLoopback()
 }

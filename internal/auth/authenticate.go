@@ -262,7 +262,11 @@ func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target st
 	}
 	var real *model.User
 	if p.UserID != "" {
-		users, err := db.ByIDs(ctx, a.store, db.UserNode, db.AllTenants(), []string{p.UserID})
+		// A read of its own across tenants: the pool's role sees nothing
+		// outside a session that names them.
+		ss := a.store.Session(db.AllTenants())
+		users, err := db.ByIDs(ctx, ss, db.UserNode, db.AllTenants(), []string{p.UserID})
+		ss.End(ctx)
 		if err != nil {
 			return nil, err
 		}

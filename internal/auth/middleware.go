@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"catalogue/db"
 )
 
 // Middleware authenticates every request and puts its principal in the
@@ -20,7 +22,12 @@ func Middleware(a *Authenticator, log *slog.Logger, next http.Handler) http.Hand
 		p, err := a.Authenticate(r.Context(), r)
 		if err != nil {
 			var ae *Error
-			if !errors.As(err, &ae) {
+			switch {
+			case errors.As(err, &ae):
+			case errors.Is(err, db.ErrUnavailable):
+				log.WarnContext(r.Context(), "credentials not checked: database unavailable", "err", err)
+				ae = &Error{Code: CodeUnavailable, Msg: "the database is unavailable; try again shortly"}
+			default:
 				log.ErrorContext(r.Context(), "authentication failed", "err", err)
 				ae = &Error{Code: "INTERNAL", Msg: "internal error"}
 			}
@@ -38,6 +45,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 		status = http.StatusForbidden
 	case CodeBadUserInput:
 		status = http.StatusBadRequest
+	case CodeUnavailable:
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
 	case "INTERNAL":
 		status = http.StatusInternalServerError
 	}

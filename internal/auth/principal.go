@@ -119,6 +119,9 @@ const (
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeForbidden       = "FORBIDDEN"
 	CodeBadUserInput    = "BAD_USER_INPUT"
+	// CodeUnavailable: the credentials could not be checked because the
+	// database is down; HTTP 503 with Retry-After.
+	CodeUnavailable = "SERVICE_UNAVAILABLE"
 )
 
 // Error is an authentication or authorisation failure with its GraphQL

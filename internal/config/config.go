@@ -27,7 +27,7 @@ type Config struct {
 	Playground     bool
 	DBMaxConns     int
 	LoaderWait     time.Duration
-	Seed           bool // seed an empty database with demo data at start-up
+	Seed           bool // seed an empty database with demo data at start-up; only the embedded one by default
 	// Bearer tokens: an HS256 secret and/or RS256/ES256 public keys.
 	JWTSecret        string
 	JWTPublicKeyFile string
@@ -49,6 +49,18 @@ type Config struct {
 	CORSOrigins []string
 	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
 	MaxBatch    int           // most operations in one batched POST
+
+	// Where the server listens and which database roles it uses.
+	//
+	// Host is the address to listen on (HOST): 127.0.0.1 by default with
+	// the embedded database, so that a development server is reachable
+	// from this machine only; every interface ("") with DATABASE_URL.
+	// HOST=0.0.0.0 listens on every interface in either case.
+	Host string
+	// DatabaseMigrateURL (DATABASE_MIGRATE_URL) connects as the role that
+	// owns the schema, for migrations, seeding and the command-line tools;
+	// empty means DATABASE_URL. DATABASE_URL is then the runtime role's.
+	DatabaseMigrateURL string
 }
 
 // Load reads the configuration from the environment.
@@ -108,7 +120,7 @@ func Load() (Config, error) {
 	boolVar(&c.Playground, "PLAYGROUND", true)
 	intVar(&c.DBMaxConns, "DB_MAX_CONNS", 20)
 	durVar(&c.LoaderWait, "LOADER_WAIT", 2*time.Millisecond)
-	boolVar(&c.Seed, "SEED_DEMO", true)
+	boolVar(&c.Seed, "SEED_DEMO", c.DatabaseURL == "")
 	durVar(&c.JWTLeeway, "JWT_LEEWAY", 30*time.Second)
 	durVar(&c.AuthCacheTTL, "AUTH_CACHE_TTL", 5*time.Second)
 	intVar(&c.AuthCacheSize, "AUTH_CACHE_SIZE", 10_000)
@@ -118,6 +130,15 @@ func Load() (Config, error) {
 	intVar(&c.MaxBatch, "MAX_BATCH_SIZE", 10)
 	if c.MaxBatch == 0 {
 		errs = append(errs, "MAX_BATCH_SIZE=0: a batch needs room for one operation at least")
+	}
+
+	c.Host = env("HOST", "127.0.0.1")
+	if c.DatabaseURL != "" {
+		c.Host = env("HOST", "")
+	}
+	c.DatabaseMigrateURL = os.Getenv("DATABASE_MIGRATE_URL")
+	if c.DatabaseMigrateURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, "DATABASE_MIGRATE_URL is set without DATABASE_URL: the embedded database makes its own roles")
 	}
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))

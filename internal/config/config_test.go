@@ -62,3 +62,72 @@ func TestBrowserDefaults(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// clearEnv unsets (for the test) the settings these tests look at, so that
+// the developer's environment cannot change their outcome.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{"DATABASE_URL", "DATABASE_MIGRATE_URL", "SEED_DEMO", "DEV_AUTH", "HOST", "SQL_STATS"} {
+		t.Setenv(name, "")
+	}
+}
+
+// TestDefaultsFollowTheDatabase: without DATABASE_URL (make run's embedded
+// database) the server listens on 127.0.0.1 only, loads the demo data and
+// hands out development credentials; with DATABASE_URL it listens on every
+// interface and does neither unless asked.
+func TestDefaultsFollowTheDatabase(t *testing.T) {
+	clearEnv(t)
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Host != "127.0.0.1" || !c.Seed || !c.DevAuth || c.DatabaseMigrateURL != "" {
+		t.Errorf("embedded database: HOST %q, SEED_DEMO %v, DEV_AUTH %v, DATABASE_MIGRATE_URL %q; want 127.0.0.1, true, true, empty",
+			c.Host, c.Seed, c.DevAuth, c.DatabaseMigrateURL)
+	}
+
+	t.Setenv("DATABASE_URL", "postgres://catalogue_server@db.internal/catalogue")
+	if c, err = Load(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Host != "" || c.Seed || c.DevAuth {
+		t.Errorf("DATABASE_URL: HOST %q, SEED_DEMO %v, DEV_AUTH %v; want every interface, no demo data, no development credentials",
+			c.Host, c.Seed, c.DevAuth)
+	}
+
+	t.Setenv("SEED_DEMO", "true")
+	t.Setenv("HOST", "10.1.2.3")
+	t.Setenv("DATABASE_MIGRATE_URL", "postgres://catalogue_owner@db.internal/catalogue")
+	if c, err = Load(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Seed || c.Host != "10.1.2.3" || c.DatabaseMigrateURL != "postgres://catalogue_owner@db.internal/catalogue" {
+		t.Errorf("asked explicitly: SEED_DEMO %v, HOST %q, DATABASE_MIGRATE_URL %q", c.Seed, c.Host, c.DatabaseMigrateURL)
+	}
+}
+
+// TestHostOverridesTheDevelopmentDefault: HOST=0.0.0.0 opens a development
+// server to the network when wanted.
+func TestHostOverridesTheDevelopmentDefault(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("HOST", "0.0.0.0")
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Host != "0.0.0.0" {
+		t.Errorf("HOST=0.0.0.0 gives %q", c.Host)
+	}
+}
+
+// TestMigrateURLNeedsDatabaseURL: the embedded database makes its own
+// roles, so an owner URL without DATABASE_URL is a mistake, said at once.
+func TestMigrateURLNeedsDatabaseURL(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("DATABASE_MIGRATE_URL", "postgres://catalogue_owner@db.internal/catalogue")
+	_, err := Load()
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_MIGRATE_URL") {
+		t.Errorf("Load() error %v, want one naming DATABASE_MIGRATE_URL", err)
+	}
+}

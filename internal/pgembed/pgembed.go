@@ -6,9 +6,10 @@
 //
 // The cluster listens on 127.0.0.1 only, with no Unix socket, and uses
 // password authentication for the superuser "catalogue" whose random password
-// is kept inside the data folder. When the process runs as root the server is
-// run as the OS user "postgres" (PostgreSQL refuses to run as root), through
-// runuser.
+// is kept inside the data folder; other login roles a caller creates may use
+// passwords derived from it (RolePassword, LoginURL). When the process runs
+// as root the server is run as the OS user "postgres" (PostgreSQL refuses to
+// run as root), through runuser.
 //
 // Two processes must not Start the same data folder at the same time.
 package pgembed
@@ -16,8 +17,11 @@ package pgembed
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -217,6 +221,29 @@ func (c *Cluster) URL(dbname string) string {
 	u := url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(Superuser, c.password),
+		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Port)),
+		Path:     "/" + dbname,
+		RawQuery: "sslmode=disable",
+	}
+	return u.String()
+}
+
+// RolePassword is the password of another login role of the cluster,
+// derived from the superuser's secret password and the role's name: stable
+// across runs and processes, so that whoever creates the role and whoever
+// connects as it agree without another file to keep.
+func (c *Cluster) RolePassword(role string) string {
+	mac := hmac.New(sha256.New, []byte(c.password))
+	mac.Write([]byte("pgembed role password\x00" + role))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// LoginURL returns a lib/pq connection URL for database dbname as role,
+// which must have been given the password RolePassword(role).
+func (c *Cluster) LoginURL(role, dbname string) string {
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(role, c.RolePassword(role)),
 		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Port)),
 		Path:     "/" + dbname,
 		RawQuery: "sslmode=disable",

@@ -174,3 +174,21 @@ func TestParseVersion(t *testing.T) {
 		t.Error("version 15 must sort above 9.6")
 	}
 }
+
+// A role's derived password is stable for the cluster, differs between
+// roles and clusters, and reveals nothing of the superuser's password.
+func TestRolePassword(t *testing.T) {
+	a, b := &Cluster{password: "first secret", Port: 5432}, &Cluster{password: "second secret", Port: 5432}
+	if a.RolePassword("owner") != a.RolePassword("owner") {
+		t.Error("RolePassword is not stable")
+	}
+	if a.RolePassword("owner") == a.RolePassword("server") || a.RolePassword("owner") == b.RolePassword("owner") {
+		t.Error("RolePassword repeats across roles or clusters")
+	}
+	if strings.Contains(a.RolePassword("owner"), "first secret") || len(a.RolePassword("owner")) < 32 {
+		t.Errorf("RolePassword %q", a.RolePassword("owner"))
+	}
+	if u := a.LoginURL("owner", "postgres"); !strings.Contains(u, "owner:"+a.RolePassword("owner")+"@127.0.0.1:5432/postgres") {
+		t.Errorf("LoginURL %s", u)
+	}
+}

@@ -7,6 +7,12 @@
 // the package. Copying a template is far cheaper than migrating again, so
 // tests that write can ask for a fresh copy of their own with NewDatabase.
 //
+// The databases have the server's roles (package roles), made for the
+// process: an owner, which owns the databases and runs prepare as migrations
+// run in production, and a runtime role, which owns nothing and which
+// row-level security binds, for the handler under test (Env.RuntimeDB,
+// Env.Runtime). Env.DB connects as the superuser, for the tests' oracles.
+//
 // Typical use:
 //
 //	var env *testdb.Env
@@ -45,6 +51,7 @@ import (
 	"github.com/lib/pq"
 
 	"catalogue/internal/pgembed"
+	"catalogue/internal/roles"
 )
 
 // EnvVar names the environment variable that points the tests at an
@@ -60,15 +67,28 @@ const (
 
 // Env is a test package's database environment.
 type Env struct {
-	// URL is the connection URL of the package's fresh database.
+	// URL is the connection URL of the package's fresh database, as the
+	// superuser.
 	URL string
-	// DB is a connection pool to the package's fresh database.
+	// DB is a connection pool to the package's fresh database as the
+	// superuser, which row-level security does not bind: for setting up
+	// and for the oracles of tests, which must see every row.
 	DB *sqlx.DB
+	// RuntimeURL and RuntimeDB connect to the package's fresh database as
+	// RuntimeRole, as the server connects: what a handler under test uses.
+	RuntimeURL string
+	RuntimeDB  *sqlx.DB
+	// OwnerRole owns the databases and everything prepare made in them;
+	// RuntimeRole is the server's role (LOGIN, NOSUPERUSER, NOBYPASSRLS,
+	// owning nothing, a member of roles.App). Both are the process's own.
+	OwnerRole, RuntimeRole string
 	// Template is the name of the migrated and seeded template database that
 	// fresh databases are copied from. It accepts no connections.
 	Template string
 
 	base    *url.URL // maintenance database of the server
+	owner   roles.Login
+	runtime roles.Login
 	admin   *sqlx.DB // pool on base, for CREATE and DROP DATABASE
 	cluster *pgembed.Cluster
 	tmpDir  string
@@ -117,8 +137,15 @@ func Setup(ctx context.Context, prepare func(ctx context.Context, db *sqlx.DB) e
 	}
 	e.handleSignals()
 
+	e.owner = roles.Login{Name: e.prefix + "_owner", Password: rand.Text()}
+	e.runtime = roles.Login{Name: e.prefix + "_runtime", Password: rand.Text()}
+	e.OwnerRole, e.RuntimeRole = e.owner.Name, e.runtime.Name
+	if err := roles.Ensure(ctx, e.admin.DB, e.owner, e.runtime); err != nil {
+		return nil, fmt.Errorf("testdb: %w", err)
+	}
+
 	e.Template = e.prefix + "_tmpl"
-	if err := e.exec(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(e.Template)); err != nil {
+	if err := e.exec(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(e.Template)+" OWNER "+pq.QuoteIdentifier(e.OwnerRole)); err != nil {
 		return nil, err
 	}
 	if err := e.prepareTemplate(ctx, prepare); err != nil {
@@ -131,6 +158,10 @@ func Setup(ctx context.Context, prepare func(ctx context.Context, db *sqlx.DB) e
 	}
 
 	e.DB, e.URL, err = e.NewDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.RuntimeDB, e.RuntimeURL, err = e.Runtime(ctx, e.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -169,8 +200,9 @@ func (e *Env) startCluster(ctx context.Context) error {
 	return nil
 }
 
+// prepareTemplate runs prepare on the template database as the owner.
 func (e *Env) prepareTemplate(ctx context.Context, prepare func(ctx context.Context, db *sqlx.DB) error) error {
-	db, err := sqlx.Open("postgres", e.dbURL(e.Template))
+	db, err := sqlx.Open("postgres", e.roleURL(e.Template, e.owner))
 	if err != nil {
 		return fmt.Errorf("testdb: %w", err)
 	}
@@ -185,9 +217,9 @@ func (e *Env) prepareTemplate(ctx context.Context, prepare func(ctx context.Cont
 }
 
 // NewDatabase creates another fresh copy of the template database, for tests
-// that write and must not disturb others. It returns a pool on it and its
-// URL; Close closes the pool and gets rid of the database. It is safe for
-// concurrent use.
+// that write and must not disturb others. It returns a pool on it as the
+// superuser and its URL (Runtime connects as the runtime role); Close closes
+// the pool and gets rid of the database. It is safe for concurrent use.
 func (e *Env) NewDatabase(ctx context.Context) (*sqlx.DB, string, error) {
 	e.mu.Lock()
 	e.n++
@@ -195,7 +227,8 @@ func (e *Env) NewDatabase(ctx context.Context) (*sqlx.DB, string, error) {
 	e.dbs = append(e.dbs, name)
 	e.mu.Unlock()
 
-	if err := e.exec(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)+" TEMPLATE "+pq.QuoteIdentifier(e.Template)); err != nil {
+	if err := e.exec(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)+" TEMPLATE "+pq.QuoteIdentifier(e.Template)+
+		" OWNER "+pq.QuoteIdentifier(e.OwnerRole)); err != nil {
 		return nil, "", err
 	}
 	u := e.dbURL(name)
@@ -210,6 +243,28 @@ func (e *Env) NewDatabase(ctx context.Context) (*sqlx.DB, string, error) {
 		return nil, "", fmt.Errorf("testdb: connecting to %s: %w", name, err)
 	}
 	return db, u, nil
+}
+
+// Runtime opens a pool as the runtime role on the database of dbURL (a URL
+// Setup or NewDatabase returned) and returns it with its URL; Close closes
+// it.
+func (e *Env) Runtime(ctx context.Context, dbURL string) (*sqlx.DB, string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("testdb: %w", err)
+	}
+	ru := e.roleURL(strings.TrimPrefix(u.Path, "/"), e.runtime)
+	db, err := sqlx.Open("postgres", ru)
+	if err != nil {
+		return nil, "", fmt.Errorf("testdb: %w", err)
+	}
+	e.mu.Lock()
+	e.handles = append(e.handles, db)
+	e.mu.Unlock()
+	if err := db.PingContext(ctx); err != nil {
+		return nil, "", fmt.Errorf("testdb: connecting to %s as %s: %w", u.Path, e.RuntimeRole, err)
+	}
+	return db, ru, nil
 }
 
 // Close closes every pool Env handed out and gets rid of its databases: on a
@@ -238,6 +293,14 @@ func (e *Env) Close() {
 				}
 				for _, name := range dbs {
 					if err := e.exec(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
+						fmt.Fprintln(os.Stderr, err)
+					}
+				}
+				for _, role := range []string{e.RuntimeRole, e.OwnerRole} {
+					if role == "" {
+						continue
+					}
+					if err := e.exec(ctx, "DROP ROLE IF EXISTS "+pq.QuoteIdentifier(role)); err != nil {
 						fmt.Fprintln(os.Stderr, err)
 					}
 				}
@@ -294,6 +357,16 @@ func (e *Env) dbURL(name string) string {
 	u := *e.base
 	u.Path = "/" + name
 	u.RawPath = ""
+	return u.String()
+}
+
+// roleURL is dbURL(name) connecting as l.
+func (e *Env) roleURL(name string, l roles.Login) string {
+	u, err := url.Parse(e.dbURL(name))
+	if err != nil {
+		panic(err) // dbURL's own output
+	}
+	u.User = url.UserPassword(l.Name, l.Password)
 	return u.String()
 }
 

@@ -184,3 +184,34 @@ func TestSweepAbandoned(t *testing.T) {
 		t.Errorf("sweep removed the folder of a live process: %v", err)
 	}
 }
+
+// TestRoles: prepare runs as the owner, which owns what it makes; the
+// runtime pools connect as the runtime role, which is no superuser and has
+// no BYPASSRLS.
+func TestRoles(t *testing.T) {
+	var owner string
+	if err := env.DB.Get(&owner, `SELECT tableowner FROM pg_tables WHERE tablename = 'item'`); err != nil || owner != env.OwnerRole {
+		t.Errorf("item belongs to %q (%v), want the owner %s", owner, err, env.OwnerRole)
+	}
+	_, url, err := env.NewDatabase(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyRT, _, err := env.Runtime(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []*sqlx.DB{env.RuntimeDB, copyRT} {
+		var r struct {
+			Name   string `db:"rolname"`
+			Super  bool   `db:"rolsuper"`
+			Bypass bool   `db:"rolbypassrls"`
+		}
+		if err := db.Get(&r, `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`); err != nil {
+			t.Fatal(err)
+		}
+		if r.Name != env.RuntimeRole || r.Super || r.Bypass {
+			t.Errorf("runtime pool connects as %+v, want %s without SUPERUSER and BYPASSRLS", r, env.RuntimeRole)
+		}
+	}
+}

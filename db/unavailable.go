@@ -1,0 +1,48 @@
+package db
+
+import (
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/lib/pq"
+)
+
+// ErrUnavailable means PostgreSQL could not be reached or went away: it is
+// down, restarting, refusing connections or out of connection slots. The
+// request did not get an answer from the database; trying again later may.
+var ErrUnavailable = errors.New("database unavailable")
+
+// unavailableError is a driver error classified as ErrUnavailable, keeping
+// the driver's error for the logs.
+type unavailableError struct{ cause error }
+
+func (e *unavailableError) Error() string { return "database unavailable: " + e.cause.Error() }
+
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.cause} }
+
+// markUnavailable wraps err as ErrUnavailable when it says the database
+// cannot be reached, and returns it unchanged otherwise.
+func markUnavailable(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) || !unreachable(err) {
+		return err
+	}
+	return &unavailableError{cause: err}
+}
+
+func unreachable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		code := string(pqErr.Code)
+		// Class 08: connection exception; 57P01-57P03: the server is
+		// shutting down, crashed or starting up; 53300: no slots left.
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
+	}
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
+}
