@@ -6,8 +6,15 @@ GO ?= go
 # (Not named DATA_DIR: make would export its value over the server's setting
 # of that name, so `DATA_DIR=/tmp/x make run` would still use .data.)
 RUN_PG_DIR := .data/postgres
+# The federation composition check (internal/api/federation_test.go) runs
+# Apollo's composition library with Node.js from test/federation/node_modules
+# (git-ignored), installed from package-lock.json with npm ci when missing or
+# older than the lock file. Without npm, make test fails: the check is part
+# of the suite, never skipped.
+FEDERATION_DIR := test/federation
+FEDERATION_DEPS := $(FEDERATION_DIR)/node_modules/.package-lock.json
 
-.PHONY: run build test generate clean-data
+.PHONY: run build test generate clean-data federation-deps
 
 run:
 	$(GO) run .
@@ -19,9 +26,18 @@ build:
 generate:
 	$(GO) tool gqlgen generate
 
-test:
+test: $(FEDERATION_DEPS)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+federation-deps: $(FEDERATION_DEPS)
+
+$(FEDERATION_DEPS): $(FEDERATION_DIR)/package.json $(FEDERATION_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "npm not found: make test composes the federation subgraph with Node.js 18+ and npm (apt-get install nodejs npm)" >&2; \
+		exit 1; }
+	cd $(FEDERATION_DIR) && npm ci --no-audit --no-fund
+	@touch $@
 
 # Stop the cluster of `make run` if it runs (as the postgres user when root,
 # as it was started), then delete all local data.

@@ -3,6 +3,9 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"catalogue/db"
 	"catalogue/db/model"
@@ -120,6 +123,52 @@ func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 			return nil, err
 		}
 		out[i] = n
+	}
+	return out, nil
+}
+
+// loadEntities resolves the representations of one entity type that a
+// router sends to _entities (Apollo Federation), as nodes() resolves IDs:
+// their key is the global ID, the rows are read in one statement within the
+// request's scope, whatever the number of representations, and an object of
+// another tenant answers null exactly like one that does not exist. A
+// malformed ID, or the ID of another type, fails only its own
+// representation (BAD_USER_INPUT at _entities[i]); the others resolve.
+func loadEntities[T, R any](ctx context.Context, typ model.NodeType, reps []*R, key func(*R) *string) ([]*T, error) {
+	out := make([]*T, len(reps))
+	ids := make([]string, len(reps)) // "" where errs has the reason
+	errs := make([]error, len(reps))
+	failed := false
+	for i, rep := range reps {
+		var gid string
+		if k := key(rep); k != nil {
+			gid = *k
+		}
+		if ids[i], errs[i] = model.DecodeIDOf(typ, gid); errs[i] != nil {
+			failed = true
+		}
+	}
+	if r, ok := readerOf(ctx, typ); ok {
+		r.prime(ctx, slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" }))
+		thunks := make([]func() (model.Node, error), len(reps))
+		for i, id := range ids {
+			if id != "" {
+				thunks[i] = r.load(ctx, id)
+			}
+		}
+		for i, wait := range thunks {
+			if wait == nil {
+				continue
+			}
+			n, err := wait()
+			if err != nil {
+				return nil, err // the read failed, for every representation
+			}
+			out[i], _ = any(n).(*T)
+		}
+	}
+	if failed {
+		return out, graphql.BatchErrorList(errs)
 	}
 	return out, nil
 }

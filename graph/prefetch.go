@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"catalogue/db"
@@ -29,7 +30,8 @@ import (
 // of its concrete types (which carry their arguments) only while it runs
 // them. There the first resolver of each field plans that field for all
 // the objects of its type that the call returned (planUnderNode), and
-// everything below it as above.
+// everything below it as above. Federation's _entities returns a union of
+// the same objects and is planned the same way.
 
 // step reads one field for all the parent rows of its level and plans
 // below it. fc is the field's context: its Args are those its resolvers get.
@@ -91,8 +93,12 @@ func payload[T any](ctx context.Context, o *object[T], p *T, err error) (*T, err
 	return p, err
 }
 
-// underNode identifies one field of one concrete type below a node or
-// nodes call.
+// byID are the root fields that return objects looked up by global ID, of
+// any type: below them the plan starts at each concrete type's fields.
+var byID = map[string]bool{"node": true, "nodes": true, "_entities": true}
+
+// underNode identifies one field of one concrete type below a node, nodes
+// or _entities call.
 type underNode struct {
 	call   *graphql.FieldContext
 	object string
@@ -100,9 +106,9 @@ type underNode struct {
 }
 
 // planUnderNode is called by every resolver that reads. Directly below
-// node or nodes, it plans the resolver's field for all the objects of the
-// resolver's type that the call returned, once per field; elsewhere the
-// field was planned from above and it does nothing.
+// node, nodes or _entities, it plans the resolver's field for all the
+// objects of the resolver's type that the call returned, once per field;
+// elsewhere the field was planned from above and it does nothing.
 func planUnderNode(ctx context.Context) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -110,10 +116,9 @@ func planUnderNode(ctx context.Context) {
 	}
 	call := fc.Parent
 	for call != nil && call.Index != nil {
-		call = call.Parent // an element of nodes' list
+		call = call.Parent // an element of nodes' or _entities' list
 	}
-	if call == nil || call.Object != "Query" || call.Field.Field == nil ||
-		(call.Field.Name != "node" && call.Field.Name != "nodes") {
+	if call == nil || call.Object != "Query" || call.Field.Field == nil || !byID[call.Field.Name] {
 		return
 	}
 	o, ok := nodeObjects[fc.Object]
@@ -128,7 +133,8 @@ func planUnderNode(ctx context.Context) {
 // nodeObject is an object of a Node type, whatever its row type.
 type nodeObject interface {
 	// planField runs the step of fc's field for the objects of the type
-	// in the result of a node (model.Node) or nodes ([]model.Node) call.
+	// in the result of a node (model.Node), nodes ([]model.Node) or
+	// _entities ([]fedruntime.Entity) call.
 	planField(ctx context.Context, fc *graphql.FieldContext, result any)
 }
 
@@ -144,6 +150,12 @@ func (o *object[T]) planField(ctx context.Context, fc *graphql.FieldContext, res
 	case model.Node:
 		if row, ok := any(r).(*T); ok {
 			rows = append(rows, row)
+		}
+	case []fedruntime.Entity:
+		for _, e := range r {
+			if row, ok := any(e).(*T); ok && row != nil {
+				rows = append(rows, row)
+			}
 		}
 	}
 	if s, ok := o.steps[fc.Field.Name]; ok && len(rows) > 0 {

@@ -21,6 +21,13 @@ type ArtistPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+type ArtistRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the ArtistMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey ArtistMatchedKey `json:"-"`
+}
+
 type BrandAccessPayload struct {
 	BrandAccess      *BrandAccess `json:"brandAccess,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
@@ -31,6 +38,13 @@ type BrandPayload struct {
 	Brand            *Brand       `json:"brand,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type BrandRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the BrandMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey BrandMatchedKey `json:"-"`
 }
 
 type CreateAPIKeyInput struct {
@@ -73,6 +87,13 @@ type GrantBrandAccessInput struct {
 	ClientMutationID *string         `json:"clientMutationId,omitempty"`
 }
 
+type GroupRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the GroupMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey GroupMatchedKey `json:"-"`
+}
+
 type InvitationPayload struct {
 	// The invitation answered, as it was.
 	Invitation       *Invitation  `json:"invitation,omitempty"`
@@ -95,10 +116,24 @@ type LabelPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+type LabelRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the LabelMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey LabelMatchedKey `json:"-"`
+}
+
 type MembershipPayload struct {
 	Membership       *Membership  `json:"membership,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type MembershipRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the MembershipMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey MembershipMatchedKey `json:"-"`
 }
 
 // Writes. The fields of a mutation run one after another, each in a transaction
@@ -131,6 +166,13 @@ type ReleasePayload struct {
 	Release          *Release     `json:"release,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type ReleaseRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the ReleaseMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey ReleaseMatchedKey `json:"-"`
 }
 
 type ReleaseTransitionInput struct {
@@ -203,9 +245,23 @@ type SaveTrackInput struct {
 type Subscription struct {
 }
 
+type TenantRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the TenantMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey TenantMatchedKey `json:"-"`
+}
+
 type TerminateUserInput struct {
 	ID               string  `json:"id"`
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type TrackRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the TrackMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey TrackMatchedKey `json:"-"`
 }
 
 type UpdateArtistInput struct {
@@ -260,6 +316,13 @@ type UserPayload struct {
 	User             *User        `json:"user,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type UserRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the UserMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey UserMatchedKey `json:"-"`
 }
 
 // Platform administration roles (seed 003 `admin_role`).

@@ -3024,7 +3024,7 @@ func (ec *executionContext) fieldContext_TrackEdge_node(_ context.Context, field
 
 // region    **************************** object.gotpl ****************************
 
-var artistImplementors = []string{"Artist", "Node"}
+var artistImplementors = []string{"Artist", "Node", "_Entity"}
 
 func (ec *executionContext) _Artist(ctx context.Context, sel ast.SelectionSet, obj *model.Artist) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, artistImplementors)
@@ -3235,7 +3235,7 @@ func (ec *executionContext) _ArtistEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var labelImplementors = []string{"Label", "Node"}
+var labelImplementors = []string{"Label", "Node", "_Entity"}
 
 func (ec *executionContext) _Label(ctx context.Context, sel ast.SelectionSet, obj *model.Label) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, labelImplementors)
@@ -3394,7 +3394,7 @@ func (ec *executionContext) _LabelEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var releaseImplementors = []string{"Release", "Node"}
+var releaseImplementors = []string{"Release", "Node", "_Entity"}
 
 func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *model.Release) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
@@ -3709,7 +3709,7 @@ func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var trackImplementors = []string{"Track", "Node"}
+var trackImplementors = []string{"Track", "Node", "_Entity"}
 
 func (ec *executionContext) _Track(ctx context.Context, sel ast.SelectionSet, obj *model.Track) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackImplementors)
@@ -4243,6 +4243,19 @@ func (ec *executionContext) marshalNTrackEdge2ᚖcatalogueᚋdbᚋmodelᚐEdge(c
 	return ec._TrackEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOArtist2ᚕᚖcatalogueᚋdbᚋmodelᚐArtist(ctx context.Context, sel ast.SelectionSet, v []*model.Artist) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ctx context.Context, sel ast.SelectionSet, v *model.Artist) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -4250,11 +4263,37 @@ func (ec *executionContext) marshalOArtist2ᚖcatalogueᚋdbᚋmodelᚐArtist(ct
 	return ec._Artist(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOLabel2ᚕᚖcatalogueᚋdbᚋmodelᚐLabel(ctx context.Context, sel ast.SelectionSet, v []*model.Label) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOLabel2ᚖcatalogueᚋdbᚋmodelᚐLabel(ctx context.Context, sel ast.SelectionSet, v *model.Label) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Label(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORelease2ᚕᚖcatalogueᚋdbᚋmodelᚐRelease(ctx context.Context, sel ast.SelectionSet, v []*model.Release) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalORelease2ᚖcatalogueᚋdbᚋmodelᚐRelease(ctx context.Context, sel ast.SelectionSet, v *model.Release) graphql.Marshaler {
@@ -4366,6 +4405,26 @@ func (ec *executionContext) marshalOReleaseType2ᚖcatalogueᚋdbᚋmodelᚐRele
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOTrack2ᚕᚖcatalogueᚋdbᚋmodelᚐTrack(ctx context.Context, sel ast.SelectionSet, v []*model.Track) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOTrack2ᚖcatalogueᚋdbᚋmodelᚐTrack(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTrack2ᚖcatalogueᚋdbᚋmodelᚐTrack(ctx context.Context, sel ast.SelectionSet, v *model.Track) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Track(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -27,6 +27,7 @@ type ResolverRoot interface {
 	Brand() BrandResolver
 	BrandAccess() BrandAccessResolver
 	CatalogueChange() CatalogueChangeResolver
+	Entity() EntityResolver
 	Group() GroupResolver
 	Label() LabelResolver
 	Membership() MembershipResolver
@@ -197,6 +198,18 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	Entity struct {
+		FindArtist     func(childComplexity int, reps []*model.ArtistRepresentation) int
+		FindBrand      func(childComplexity int, reps []*model.BrandRepresentation) int
+		FindGroup      func(childComplexity int, reps []*model.GroupRepresentation) int
+		FindLabel      func(childComplexity int, reps []*model.LabelRepresentation) int
+		FindMembership func(childComplexity int, reps []*model.MembershipRepresentation) int
+		FindRelease    func(childComplexity int, reps []*model.ReleaseRepresentation) int
+		FindTenant     func(childComplexity int, reps []*model.TenantRepresentation) int
+		FindTrack      func(childComplexity int, reps []*model.TrackRepresentation) int
+		FindUser       func(childComplexity int, reps []*model.UserRepresentation) int
+	}
+
 	FacetBucket struct {
 		Count func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -343,11 +356,13 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Node    func(childComplexity int, id string) int
-		Nodes   func(childComplexity int, ids []string) int
-		Tenant  func(childComplexity int, slug string) int
-		Tenants func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Viewer  func(childComplexity int) int
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
+		Tenant             func(childComplexity int, slug string) int
+		Tenants            func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Viewer             func(childComplexity int) int
+		__resolve__service func(childComplexity int) int
+		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
 	Release struct {
@@ -587,6 +602,10 @@ type ComplexityRoot struct {
 		SuperAdmin    func(childComplexity int) int
 		Tenant        func(childComplexity int) int
 		User          func(childComplexity int) int
+	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
 	}
 }
 
@@ -1189,6 +1208,106 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
+
+	case "Entity.findArtist":
+		if e.ComplexityRoot.Entity.FindArtist == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findArtist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindArtist(childComplexity, args["reps"].([]*model.ArtistRepresentation)), true
+	case "Entity.findBrand":
+		if e.ComplexityRoot.Entity.FindBrand == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findBrand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindBrand(childComplexity, args["reps"].([]*model.BrandRepresentation)), true
+	case "Entity.findGroup":
+		if e.ComplexityRoot.Entity.FindGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindGroup(childComplexity, args["reps"].([]*model.GroupRepresentation)), true
+	case "Entity.findLabel":
+		if e.ComplexityRoot.Entity.FindLabel == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findLabel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindLabel(childComplexity, args["reps"].([]*model.LabelRepresentation)), true
+	case "Entity.findMembership":
+		if e.ComplexityRoot.Entity.FindMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindMembership(childComplexity, args["reps"].([]*model.MembershipRepresentation)), true
+	case "Entity.findRelease":
+		if e.ComplexityRoot.Entity.FindRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindRelease(childComplexity, args["reps"].([]*model.ReleaseRepresentation)), true
+	case "Entity.findTenant":
+		if e.ComplexityRoot.Entity.FindTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindTenant(childComplexity, args["reps"].([]*model.TenantRepresentation)), true
+	case "Entity.findTrack":
+		if e.ComplexityRoot.Entity.FindTrack == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findTrack_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindTrack(childComplexity, args["reps"].([]*model.TrackRepresentation)), true
+	case "Entity.findUser":
+		if e.ComplexityRoot.Entity.FindUser == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindUser(childComplexity, args["reps"].([]*model.UserRepresentation)), true
 
 	case "FacetBucket.count":
 		if e.ComplexityRoot.FacetBucket.Count == nil {
@@ -1944,6 +2063,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "Release.artists":
 		if e.ComplexityRoot.Release.Artists == nil {
@@ -3022,6 +3158,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3035,6 +3178,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ArtistFieldsInput", ec.unmarshalInputArtistFieldsInput),
 			graphql.NewInputUnmarshaler("ArtistFilter", ec.unmarshalInputArtistFilter),
 			graphql.NewInputUnmarshaler("ArtistOrder", ec.unmarshalInputArtistOrder),
+			graphql.NewInputUnmarshaler("ArtistRepresentation", ec.unmarshalInputArtistRepresentation),
+			graphql.NewInputUnmarshaler("BrandRepresentation", ec.unmarshalInputBrandRepresentation),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateArtistInput", ec.unmarshalInputCreateArtistInput),
 			graphql.NewInputUnmarshaler("CreateBrandInput", ec.unmarshalInputCreateBrandInput),
@@ -3043,15 +3188,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DateTimeFilter", ec.unmarshalInputDateTimeFilter),
 			graphql.NewInputUnmarshaler("DeliveryStoresInput", ec.unmarshalInputDeliveryStoresInput),
 			graphql.NewInputUnmarshaler("GrantBrandAccessInput", ec.unmarshalInputGrantBrandAccessInput),
+			graphql.NewInputUnmarshaler("GroupRepresentation", ec.unmarshalInputGroupRepresentation),
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
+			graphql.NewInputUnmarshaler("LabelRepresentation", ec.unmarshalInputLabelRepresentation),
+			graphql.NewInputUnmarshaler("MembershipRepresentation", ec.unmarshalInputMembershipRepresentation),
 			graphql.NewInputUnmarshaler("MembershipRoleFilter", ec.unmarshalInputMembershipRoleFilter),
 			graphql.NewInputUnmarshaler("MembershipStatusFilter", ec.unmarshalInputMembershipStatusFilter),
 			graphql.NewInputUnmarshaler("QueueReleaseInput", ec.unmarshalInputQueueReleaseInput),
 			graphql.NewInputUnmarshaler("RejectReleaseInput", ec.unmarshalInputRejectReleaseInput),
 			graphql.NewInputUnmarshaler("ReleaseFilter", ec.unmarshalInputReleaseFilter),
 			graphql.NewInputUnmarshaler("ReleaseOrder", ec.unmarshalInputReleaseOrder),
+			graphql.NewInputUnmarshaler("ReleaseRepresentation", ec.unmarshalInputReleaseRepresentation),
 			graphql.NewInputUnmarshaler("ReleaseStatusFilter", ec.unmarshalInputReleaseStatusFilter),
 			graphql.NewInputUnmarshaler("ReleaseTransitionInput", ec.unmarshalInputReleaseTransitionInput),
 			graphql.NewInputUnmarshaler("ReleaseTypeFilter", ec.unmarshalInputReleaseTypeFilter),
@@ -3060,9 +3209,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SaveReleaseInput", ec.unmarshalInputSaveReleaseInput),
 			graphql.NewInputUnmarshaler("SaveTrackInput", ec.unmarshalInputSaveTrackInput),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TenantRepresentation", ec.unmarshalInputTenantRepresentation),
 			graphql.NewInputUnmarshaler("TerminateUserInput", ec.unmarshalInputTerminateUserInput),
 			graphql.NewInputUnmarshaler("TrackFilter", ec.unmarshalInputTrackFilter),
 			graphql.NewInputUnmarshaler("TrackOrder", ec.unmarshalInputTrackOrder),
+			graphql.NewInputUnmarshaler("TrackRepresentation", ec.unmarshalInputTrackRepresentation),
 			graphql.NewInputUnmarshaler("UpdateArtistInput", ec.unmarshalInputUpdateArtistInput),
 			graphql.NewInputUnmarshaler("UpdateBrandInput", ec.unmarshalInputUpdateBrandInput),
 			graphql.NewInputUnmarshaler("UpdateLabelInput", ec.unmarshalInputUpdateLabelInput),
@@ -3071,6 +3222,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserProfileInput", ec.unmarshalInputUserProfileInput),
+			graphql.NewInputUnmarshaler("UserRepresentation", ec.unmarshalInputUserRepresentation),
 		)
 	}
 	first := true
@@ -3165,7 +3317,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../../schema/catalogue.graphqls", Input: `"A performer in a tenant's catalogue, optionally linked to a user account."
-type Artist implements Node {
+type Artist implements Node @key(fields: "id") {
   id: ID!
   name: String!
   tenant: Tenant!
@@ -3207,7 +3359,7 @@ type ArtistEdge {
 }
 
 "A record label of a tenant."
-type Label implements Node {
+type Label implements Node @key(fields: "id") {
   id: ID!
   name: String!
   tenant: Tenant!
@@ -3253,7 +3405,7 @@ enum ReleaseStatus {
 }
 
 "A product: a single, an EP or an album."
-type Release implements Node {
+type Release implements Node @key(fields: "id") {
   id: ID!
   title: String!
   type: ReleaseType!
@@ -3321,7 +3473,7 @@ enum TrackArtistRole {
 }
 
 "A recording on a release."
-type Track implements Node {
+type Track implements Node @key(fields: "id") {
   id: ID!
   "1-based position on the release."
   position: Int!
@@ -3372,6 +3524,22 @@ type TrackArtistEdge {
   "1-based credit position on the track."
   position: Int!
 }
+`, BuiltIn: false},
+	{Name: "../../schema/federation.graphqls", Input: `# Apollo Federation v2: this server is a subgraph. gqlgen's federation plugin
+# (gqlgen.yml) declares the directives; this link tells a router's composition
+# which version of them the subgraph speaks and which it uses unprefixed.
+#
+# Entities are the Node types marked @key(fields: "id"): their key is the
+# global ID, the same opaque ID that node(id:) takes, so a supergraph and a
+# Relay client name an object alike. Query._entities resolves them with the
+# scope checks of node(): another tenant's object and a missing one are null
+# alike. PageInfo is @shareable: other subgraphs with Relay connections define
+# it too.
+extend schema
+  @link(
+    url: "https://specs.apollo.dev/federation/v2.7"
+    import: ["@key", "@shareable"]
+  )
 `, BuiltIn: false},
 	{Name: "../../schema/filter.graphqls", Input: `# Filter, order and facet types shared by the lists. Every filter input
 # combines with and / or / not; several conditions in one input must all
@@ -4123,7 +4291,7 @@ scalar DateTime
 scalar Date
 
 "Relay page information of a connection."
-type PageInfo {
+type PageInfo @shareable {
   "True when more items follow ` + "`" + `endCursor` + "`" + ` (forward paging)."
   hasNextPage: Boolean!
   "True when items precede ` + "`" + `startCursor` + "`" + ` (backward paging)."
@@ -4329,7 +4497,7 @@ type CatalogueChange {
 A customer account: a distributor, a label group or an enterprise. A tenant may have
 a parent (it is then a subsidiary). Seed names: ` + "`" + `customer` + "`" + ` (seed 004), ` + "`" + `tenant` + "`" + ` (seed 003).
 """
-type Tenant implements Node {
+type Tenant implements Node @key(fields: "id") {
   id: ID!
   "URL-safe identifier, lower-case letters, digits and dashes, at least 2 characters."
   slug: String!
@@ -4388,7 +4556,7 @@ type TenantEdge {
 }
 
 "A sub-unit of a tenant that groups catalogue and access (seed 003 ` + "`" + `brand` + "`" + `)."
-type Brand implements Node {
+type Brand implements Node @key(fields: "id") {
   id: ID!
   name: String!
   tenant: Tenant!
@@ -4418,7 +4586,7 @@ type BrandEdge {
 }
 
 "A group of members inside a tenant (seed 003 ` + "`" + `groups` + "`" + `)."
-type Group implements Node {
+type Group implements Node @key(fields: "id") {
   id: ID!
   name: String!
   "True for a group whose members administer the tenant (seed 003 ` + "`" + `is_admin` + "`" + `)."
@@ -4476,7 +4644,7 @@ Field names of the original APIs map as follows: ` + "`" + `given_name` + "`" + 
 ` + "`" + `last_login_at` + "`" + ` → ` + "`" + `lastLoginAt` + "`" + `, ` + "`" + `expires_at` + "`" + ` → ` + "`" + `expiresAt` + "`" + `, ` + "`" + `is_deleted` + "`" + ` → ` + "`" + `isDeleted` + "`" + `,
 ` + "`" + `admin_roles` + "`" + ` → ` + "`" + `adminRoles` + "`" + `.
 """
-type User implements Node {
+type User implements Node @key(fields: "id") {
   id: ID!
   "Email address; null unless the caller is the user or holds ` + "`" + `members:contacts` + "`" + ` (ADMIN, OWNER)."
   email: String
@@ -4579,7 +4747,7 @@ enum BrandAccessRole {
 }
 
 "A user in a tenant (seed 003 ` + "`" + `DTO_tenant_user` + "`" + `)."
-type Membership implements Node {
+type Membership implements Node @key(fields: "id") {
   id: ID!
   tenant: Tenant!
   """
@@ -4694,6 +4862,120 @@ type BrandMemberEdge {
   access: BrandAccess!
 }
 `, BuiltIn: false},
+	{Name: "../../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = Artist | Brand | Group | Label | Membership | Release | Tenant | Track | User
+
+input ArtistRepresentation {
+	id: ID
+}
+
+input BrandRepresentation {
+	id: ID
+}
+
+input GroupRepresentation {
+	id: ID
+}
+
+input LabelRepresentation {
+	id: ID
+}
+
+input MembershipRepresentation {
+	id: ID
+}
+
+input ReleaseRepresentation {
+	id: ID
+}
+
+input TenantRepresentation {
+	id: ID
+}
+
+input TrackRepresentation {
+	id: ID
+}
+
+input UserRepresentation {
+	id: ID
+}
+
+# fake type to build resolver interfaces for users to implement
+type Entity {
+	findArtist(reps: [ArtistRepresentation!]!): [Artist]
+	findBrand(reps: [BrandRepresentation!]!): [Brand]
+	findGroup(reps: [GroupRepresentation!]!): [Group]
+	findLabel(reps: [LabelRepresentation!]!): [Label]
+	findMembership(reps: [MembershipRepresentation!]!): [Membership]
+	findRelease(reps: [ReleaseRepresentation!]!): [Release]
+	findTenant(reps: [TenantRepresentation!]!): [Tenant]
+	findTrack(reps: [TrackRepresentation!]!): [Track]
+	findUser(reps: [UserRepresentation!]!): [User]
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5701,6 +5983,14 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_invitations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -2841,7 +2841,7 @@ func (ec *executionContext) _Language(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var membershipImplementors = []string{"Membership", "Node"}
+var membershipImplementors = []string{"Membership", "Node", "_Entity"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *model.Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
@@ -3113,7 +3113,7 @@ func (ec *executionContext) _TenantMemberEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var userImplementors = []string{"User", "Node"}
+var userImplementors = []string{"User", "Node", "_Entity"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
@@ -3619,6 +3619,19 @@ func (ec *executionContext) marshalOLanguage2ᚖcatalogueᚋdbᚋmodelᚐLanguag
 	return ec._Language(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMembership2ᚕᚖcatalogueᚋdbᚋmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v []*model.Membership) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOMembership2ᚖcatalogueᚋdbᚋmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v *model.Membership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -3728,6 +3741,19 @@ func (ec *executionContext) marshalOMembershipStatus2ᚖcatalogueᚋdbᚋmodel�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOUser2ᚕᚖcatalogueᚋdbᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖcatalogueᚋdbᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

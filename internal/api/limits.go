@@ -89,7 +89,8 @@ func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost 
 }
 
 // pageSize is the multiplier of a field: the page size of a connection
-// field, the number of IDs of nodes(), and 1 otherwise.
+// field, the number of IDs of nodes() or of representations of
+// _entities(), and 1 otherwise.
 func pageSize(f *ast.Field, vars map[string]any) int {
 	if f.Definition == nil || len(f.Definition.Arguments) == 0 {
 		return 1
@@ -97,6 +98,9 @@ func pageSize(f *ast.Field, vars map[string]any) int {
 	args := f.ArgumentMap(vars)
 	if ids, ok := args["ids"].([]any); ok {
 		return max(1, len(ids))
+	}
+	if reps, ok := args["representations"].([]any); ok {
+		return max(1, len(reps))
 	}
 	if f.Definition.Arguments.ForName("first") == nil {
 		return 1
