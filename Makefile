@@ -5,7 +5,7 @@ GO ?= go
 # Data folder of the cluster that `make run` starts and keeps between runs.
 DATA_DIR := .data/postgres
 
-.PHONY: run build test generate clean-data
+.PHONY: run build test generate generate-client clean-data
 
 run:
 	$(GO) run .
@@ -13,9 +13,16 @@ run:
 build:
 	$(GO) build -o bin/catalogue .
 
-# Regenerate graph/generated and db/model/models_gen.go from schema/.
+# Regenerate graph/generated and db/model/models_gen.go from schema/, and
+# the example BFF's typed client.
 generate:
 	$(GO) tool gqlgen generate
+	$(MAKE) generate-client
+
+# Regenerate the typed Go client of examples/bff (genqlient) from schema/
+# and the operations in examples/bff/*.graphql.
+generate-client:
+	$(GO) tool genqlient examples/bff/genqlient.yaml
 
 test:
 	$(GO) vet ./...

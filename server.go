@@ -207,6 +207,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			}
 		}
 		authn := auth.NewAuthenticator(store, verifier, auth.CacheConfig{TTL: cfg.AuthCacheTTL, Size: cfg.AuthCacheSize})
+		tracer, stopTracing, err := startTracing(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopTracing()
 		handler := api.New(store, log, api.Config{
 			RequestTimeout:    cfg.RequestTimeout,
 			MaxDepth:          cfg.MaxDepth,
@@ -219,6 +224,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			CORSOrigins:       cfg.CORSOrigins,
 			CORSMaxAge:        cfg.CORSMaxAge,
 			MaxBatch:          cfg.MaxBatch,
+			Metrics:           newMetrics(cfg),
+			Tracing:           tracer,
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),

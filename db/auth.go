@@ -32,9 +32,10 @@ type APIKeyAuth struct {
 
 // APIKeyByKeyID reads the key with the given public key ID.
 func APIKeyByKeyID(ctx context.Context, s *Store, keyID string) (*APIKeyAuth, error) {
-	defer trackCredential(ctx)()
+	const q = `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree FROM auth_api_key($1)`
+	defer trackCredential(ctx, q)()
 	var k APIKeyAuth
-	err := s.x.GetContext(ctx, &k, `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree FROM auth_api_key($1)`, keyID)
+	err := s.x.GetContext(ctx, &k, q, keyID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -63,7 +64,9 @@ type UserAuth struct {
 
 // UserAuthByID reads a user and their memberships in one statement.
 func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, error) {
-	defer trackCredential(ctx)()
+	const q = `SELECT id, is_deleted, expires_at, admin_roles,
+		tenant_id, slug, role, status, tree FROM auth_user($1)`
+	defer trackCredential(ctx, q)()
 	var rows []struct {
 		ID         string         `db:"id"`
 		IsDeleted  bool           `db:"is_deleted"`
@@ -75,8 +78,7 @@ func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, erro
 		Status     *string        `db:"status"`
 		Tree       pq.StringArray `db:"tree"`
 	}
-	err := s.x.SelectContext(ctx, &rows, `SELECT id, is_deleted, expires_at, admin_roles,
-		tenant_id, slug, role, status, tree FROM auth_user($1)`, userID)
+	err := s.x.SelectContext(ctx, &rows, q, userID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -105,9 +107,10 @@ type TenantAuth struct {
 
 // TenantAuthBySlug reads a tenant and its subtree by slug.
 func TenantAuthBySlug(ctx context.Context, s *Store, slug string) (*TenantAuth, error) {
-	defer trackCredential(ctx)()
+	const q = `SELECT id, slug, tree FROM auth_tenant($1)`
+	defer trackCredential(ctx, q)()
 	var t TenantAuth
-	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tree FROM auth_tenant($1)`, slug); err != nil {
+	if err := s.x.GetContext(ctx, &t, q, slug); err != nil {
 		return nil, mapError(err)
 	}
 	return &t, nil

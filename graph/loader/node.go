@@ -27,6 +27,8 @@ func nodeLoader[T any](l *Loaders, n *db.Node[T]) *dataloader.Loader[string, *T]
 		return ld.(*dataloader.Loader[string, *T])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
+		ctx, end := batchSpan(ctx, n.Name, len(ids))
+		defer end()
 		return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]*T, error) {
 			return db.ByIDs(ctx, l.Session(), n, l.scope, ids)
 		})

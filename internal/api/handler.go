@@ -15,12 +15,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"catalogue/db"
 	"catalogue/graph"
 	"catalogue/graph/generated"
 	"catalogue/graph/loader"
 	"catalogue/internal/auth"
+	"catalogue/internal/metrics"
 )
 
 // Config tunes the handler; zero values take the defaults in the README.
@@ -42,6 +44,13 @@ type Config struct {
 	CORSOrigins []string
 	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
 	MaxBatch    int           // most operations in one batched POST; DefaultMaxBatch if 0
+	// Metrics records every GraphQL operation and the connection pool and
+	// is served at GET /metrics; nil: no metrics.
+	Metrics *metrics.Metrics
+	// Tracing makes the spans of requests, operations, read-plan steps,
+	// loader batches and SQL statements; nil: none (an incoming
+	// traceparent is still logged as trace_id).
+	Tracing trace.TracerProvider
 }
 
 func (c *Config) defaults() {
@@ -65,6 +74,8 @@ func (c *Config) defaults() {
 // New returns the server's HTTP handler.
 func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	cfg.defaults()
+	log = withRequestAttrs(log)
+	tp := tracerProvider(cfg.Tracing)
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers: &graph.Resolver{Store: store},
 	}))
@@ -83,6 +94,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})
 	srv.Use(deferNeedsStreaming{})
+	srv.Use(operationObserver{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundResponses(endReads(cfg))
@@ -100,14 +112,18 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, gql))))
+	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, observeOperation(cfg.Metrics, tp, gql)))))
 	mux.HandleFunc("GET /healthz", health(store))
+	if cfg.Metrics != nil {
+		cfg.Metrics.WatchPool("primary", store.DB().DB)
+		mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	}
 	mux.Handle("GET /schema.graphql", auth.Middleware(cfg.Auth, log, serveSchema()))
 	if cfg.Playground {
 		mux.Handle("GET /{$}", servePlayground("Catalogue graph", "/graphql", cfg.PlaygroundHeaders))
 		mux.HandleFunc("GET /playground/{name}", servePlaygroundAsset)
 	}
-	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge, requestContext(log, cfg, withCompression(mux)))
+	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge, observe(cfg.Metrics, tp, requestContext(log, cfg, withCompression(mux))))
 }
 
 // methods answers 405 for methods GraphQL-over-HTTP does not use, and for
