@@ -14,7 +14,7 @@ RUN_PG_DIR := .data/postgres
 FEDERATION_DIR := test/federation
 FEDERATION_DEPS := $(FEDERATION_DIR)/node_modules/.package-lock.json
 
-.PHONY: run build test generate clean-data federation-deps
+.PHONY: run build test generate generate-client clean-data federation-deps
 
 run:
 	$(GO) run .
@@ -22,9 +22,17 @@ run:
 build:
 	$(GO) build -o bin/catalogue .
 
-# Regenerate graph/generated and db/model/models_gen.go from schema/.
+# Regenerate graph/generated and db/model/models_gen.go from schema/, and
+# the example BFF's typed client.
 generate:
 	$(GO) tool gqlgen generate
+	$(MAKE) generate-client
+
+# Regenerate the typed Go client of examples/bff (genqlient) from schema/
+# and the operations in examples/bff/*.graphql.
+generate-client:
+	$(GO) run . schema > examples/bff/schema.graphql
+	cd examples/bff && $(GO) tool genqlient genqlient.yaml
 
 test: $(FEDERATION_DEPS)
 	$(GO) vet ./...

@@ -317,6 +317,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return err
 		}
 		defer events.Close()
+		tracer, stopTracing, err := startTracing(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopTracing()
 		handler := api.New(store, log, api.Config{
 			RequestTimeout:        cfg.RequestTimeout,
 			MaxDepth:              cfg.MaxDepth,
@@ -330,6 +335,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			CORSMaxAge:            cfg.CORSMaxAge,
 			MaxBatch:              cfg.MaxBatch,
 			Events:                events,
+			Metrics:               newMetrics(cfg),
+			Tracing:               tracer,
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),

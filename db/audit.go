@@ -32,7 +32,7 @@ func Audit(ctx context.Context, q Querier, e AuditEntry) error {
 
 // execute runs a statement that returns no rows.
 func execute(ctx context.Context, q Querier, query string, args ...any) error {
-	defer track(ctx, false)()
+	defer track(ctx, false, query)()
 	rows, release, err := q.query(ctx, query, args...)
 	if err != nil {
 		return mapError(err)

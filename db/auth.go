@@ -34,10 +34,10 @@ type APIKeyAuth struct {
 
 // APIKeyByKeyID reads the key with the given public key ID.
 func APIKeyByKeyID(ctx context.Context, s *Store, keyID string) (*APIKeyAuth, error) {
-	defer trackCredential(ctx)()
+	const q = `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree::text[] AS tree FROM auth_api_key($1)`
+	defer trackCredential(ctx, q)()
 	var k APIKeyAuth
-	err := s.x.GetContext(ctx, &k, `SELECT id, tenant_id, slug, role, secret_hash, revoked_at, tree::text[] AS tree
-		FROM auth_api_key($1)`, keyID)
+	err := s.x.GetContext(ctx, &k, q, keyID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -66,7 +66,10 @@ type UserAuth struct {
 
 // UserAuthByID reads a user and their memberships in one statement.
 func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, error) {
-	defer trackCredential(ctx)()
+	const q = `SELECT id, is_deleted, expires_at, admin_roles,
+		tenant_id, slug, role, status, tree::text[] AS tree
+		FROM auth_user($1) WITH ORDINALITY ORDER BY ordinality`
+	defer trackCredential(ctx, q)()
 	var rows []struct {
 		ID         string         `db:"id"`
 		IsDeleted  bool           `db:"is_deleted"`
@@ -78,9 +81,7 @@ func UserAuthByID(ctx context.Context, s *Store, userID string) (*UserAuth, erro
 		Status     *string        `db:"status"`
 		Tree       pq.StringArray `db:"tree"`
 	}
-	err := s.x.SelectContext(ctx, &rows, `SELECT id, is_deleted, expires_at, admin_roles,
-		tenant_id, slug, role, status, tree::text[] AS tree
-		FROM auth_user($1) WITH ORDINALITY ORDER BY ordinality`, userID)
+	err := s.x.SelectContext(ctx, &rows, q, userID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -109,9 +110,10 @@ type TenantAuth struct {
 
 // TenantAuthBySlug reads a tenant and its subtree by slug.
 func TenantAuthBySlug(ctx context.Context, s *Store, slug string) (*TenantAuth, error) {
-	defer trackCredential(ctx)()
+	const q = `SELECT id, slug, tree::text[] AS tree FROM auth_tenant($1)`
+	defer trackCredential(ctx, q)()
 	var t TenantAuth
-	if err := s.x.GetContext(ctx, &t, `SELECT id, slug, tree::text[] AS tree FROM auth_tenant($1)`, slug); err != nil {
+	if err := s.x.GetContext(ctx, &t, q, slug); err != nil {
 		return nil, mapError(err)
 	}
 	return &t, nil

@@ -171,29 +171,38 @@ func StatsFrom(ctx context.Context) *Stats {
 }
 
 // track counts one statement of the request in ctx from now until the
-// returned function is called: defer track(ctx, false)().
-func track(ctx context.Context, overhead bool) func() {
+// returned function is called, and traces it when the request is traced
+// (see statementSpan): defer track(ctx, false, query)().
+func track(ctx context.Context, overhead bool, stmt string) func() {
 	st := StatsFrom(ctx)
-	if st == nil {
+	span := statementSpan(ctx, stmt, overhead)
+	if st == nil && span == nil {
 		return func() {}
 	}
-	st.start()
-	return func() { st.stop(overhead) }
+	if st != nil {
+		st.start()
+	}
+	return func() {
+		if st != nil {
+			st.stop(overhead)
+		}
+		if span != nil {
+			span.End()
+		}
+	}
 }
 
 // trackCredential is track for a credential lookup, which is overhead.
-func trackCredential(ctx context.Context) func() {
-	st := StatsFrom(ctx)
-	if st == nil {
-		return func() {}
+func trackCredential(ctx context.Context, stmt string) func() {
+	if st := StatsFrom(ctx); st != nil {
+		st.credentials.Add(1)
 	}
-	st.credentials.Add(1)
-	return track(ctx, true)
+	return track(ctx, true, stmt)
 }
 
 // selectRows runs a query written with ? placeholders and scans every row.
 func selectRows(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	defer track(ctx, false)()
+	defer track(ctx, false, query)()
 	rows, release, err := q.query(ctx, query, args...)
 	if err != nil {
 		return mapError(err)
@@ -217,7 +226,7 @@ func selectRows(ctx context.Context, q Querier, dest any, query string, args ...
 
 // getRow runs a query written with ? placeholders and scans one row.
 func getRow(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	defer track(ctx, false)()
+	defer track(ctx, false, query)()
 	rows, release, err := q.query(ctx, query, args...)
 	if err != nil {
 		return mapError(err)

@@ -541,7 +541,7 @@ type keyed[T any] struct {
 // _parent (or _key) and _cursor, which it returns beside the row. Models
 // stay free of list bookkeeping this way.
 func scanKeyed[T any](ctx context.Context, s Querier, q string, args []any) ([]keyed[T], error) {
-	defer track(ctx, false)()
+	defer track(ctx, false, q)()
 	rows, release, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, mapError(err)

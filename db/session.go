@@ -63,7 +63,8 @@ func (s *Store) open(ctx context.Context, sc Scope, writable bool) (*sqlx.Conn, 
 	if err != nil {
 		return nil, err
 	}
-	defer track(ctx, true)()
+	// The preamble holds tenant IDs: the trace shows its first word only.
+	defer track(ctx, true, "BEGIN")()
 	conn, err := s.x.Connx(ctx)
 	if err != nil {
 		return nil, markUnavailable(err)
@@ -79,15 +80,15 @@ func (s *Store) open(ctx context.Context, sc Scope, writable bool) (*sqlx.Conn, 
 // connection to the pool; a connection whose transaction could not be
 // closed cleanly is discarded instead. It returns the error of the COMMIT.
 func finish(ctx context.Context, conn *sqlx.Conn, commit bool) error {
-	defer track(ctx, true)()
-	// The transaction must end even when the request's context is done,
-	// or the connection would go back to the pool mid-transaction.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
 	end := "ROLLBACK"
 	if commit {
 		end = "COMMIT"
 	}
+	defer track(ctx, true, end)()
+	// The transaction must end even when the request's context is done,
+	// or the connection would go back to the pool mid-transaction.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	if _, err := conn.ExecContext(ctx, end); err != nil {
 		discard(conn)
 		return mapError(err)

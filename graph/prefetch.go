@@ -178,7 +178,7 @@ var lists = map[string]*db.ListSpec{}
 func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T], onPages ...pagesStep[T]) step[P] {
 	lists[l.Name] = &l.ListSpec
 	readsList(l, edge)
-	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
+	return traced(func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
 		q, err := prepare(ctx, fc.Field.Field, &l.ListSpec, listArgsOf(fc.Args))
 		if err != nil {
 			return // the resolvers report it
@@ -192,7 +192,7 @@ func listOf[P, T any](parent *object[P], l *db.List[T], edge *object[T], onPages
 			f(ctx, fc, q.c, pages)
 		}
 		planConnection(ctx, fc, q.c, ids, pages, edge)
-	}
+	})
 }
 
 // pagesStep reads what a connection field selects on its edges for the
@@ -270,7 +270,7 @@ func planConnection[T any](ctx context.Context, fc *graphql.FieldContext, c *db.
 // the parents' foreign keys (fk, "" for none) point to, then the plan of
 // the referenced type for them.
 func refTo[P, T any](fk func(*P) string, n *db.Node[T], target *object[T]) step[P] {
-	return func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
+	return traced(func(ctx context.Context, fc *graphql.FieldContext, parents []*P) {
 		ids := make([]string, 0, len(parents))
 		for _, p := range parents {
 			if id := fk(p); id != "" {
@@ -278,7 +278,7 @@ func refTo[P, T any](fk func(*P) string, n *db.Node[T], target *object[T]) step[
 			}
 		}
 		target.plan(ctx, fc, loader.PrimeNodes(ctx, n, nodeCols(ctx, n), ids))
-	}
+	})
 }
 
 // embed is the step of an object the parent value already holds (an
@@ -298,13 +298,13 @@ func embed[P, T any](get func(*P) *T, target *object[T]) step[P] {
 
 // keyed is the step of a value read by parent ID.
 func keyed[P, V any](parent *object[P], r *loader.KeyedRead[V]) step[P] {
-	return func(ctx context.Context, _ *graphql.FieldContext, parents []*P) {
+	return traced(func(ctx context.Context, _ *graphql.FieldContext, parents []*P) {
 		ids := make([]string, len(parents))
 		for i, p := range parents {
 			ids[i] = parent.id(p)
 		}
 		loader.PrimeKeyed(ctx, r, ids)
-	}
+	})
 }
 
 // permitted runs s only for a caller with perm, as the field's resolver

@@ -429,7 +429,7 @@ func rejectWith(reason string) func(w *writer, r *model.Release) error {
 }
 
 // deliveryStoresRead reads the current stores of many releases.
-var deliveryStoresRead = &loader.KeyedRead[[]string]{Fetch: db.DeliveryStoresByRelease}
+var deliveryStoresRead = &loader.KeyedRead[[]string]{Fetch: db.DeliveryStoresByRelease, Name: "Release.deliveryStores"}
 
 // deliveryStores lists a release's current stores, read for the whole
 // level by the plan.

@@ -15,6 +15,7 @@ type KeyedFunc[V any] func(ctx context.Context, q db.Querier, sc db.Scope, ids [
 // loader: each KeyedRead has a loader of its own in every request.
 type KeyedRead[V any] struct {
 	Fetch KeyedFunc[V]
+	Name  string // what it reads ("Release.deliveryStores"), for traces
 }
 
 // Keyed loads the value of r for id, batched with other ids of the same
@@ -30,6 +31,8 @@ func keyedLoader[V any](l *Loaders, r *KeyedRead[V]) *dataloader.Loader[string, 
 		return ld.(*dataloader.Loader[string, V])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[V] {
+		ctx, end := batchSpan(ctx, r.Name, len(ids))
+		defer end()
 		return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]V, error) {
 			return r.Fetch(ctx, l.Session(), l.scope, ids)
 		})

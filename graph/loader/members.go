@@ -43,6 +43,8 @@ func membershipsLoader(l *Loaders) *dataloader.Loader[db.MemberKey, []*model.Mem
 		return ld.(*dataloader.Loader[db.MemberKey, []*model.Membership])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, keys []db.MemberKey) []*dataloader.Result[[]*model.Membership] {
+		ctx, end := batchSpan(ctx, "TenantMemberEdge.memberships", len(keys))
+		defer end()
 		rows, err := db.MembershipsOfMembers(ctx, l.session, l.scope, keys)
 		out := make([]*dataloader.Result[[]*model.Membership], len(keys))
 		for i := range keys {

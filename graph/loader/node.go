@@ -38,6 +38,8 @@ func nodeLoader[T any](l *Loaders, n *db.Node[T], cols db.Cols) *dataloader.Load
 		return ld.(*dataloader.Loader[string, *T])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
+		ctx, end := batchSpan(ctx, n.Name, len(ids))
+		defer end()
 		return byGroup(ids, byID, func(_ struct{}, ids []string) (map[string]*T, error) {
 			return db.ColumnsByIDs(ctx, l.Session(), n, l.scope, cols, ids)
 		})

@@ -42,6 +42,8 @@ func pageLoader[T any](l *Loaders, list *db.List[T]) *dataloader.Loader[PageKey,
 		return ld.(*dataloader.Loader[PageKey, *db.Page[T]])
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, keys []PageKey) []*dataloader.Result[*db.Page[T]] {
+		ctx, end := batchSpan(ctx, list.Name, len(keys))
+		defer end()
 		return loadPages(ctx, l, list, keys)
 	}, options[PageKey, *db.Page[T]](l.opts)...)
 	l.pages[&list.ListSpec] = ld
@@ -120,6 +122,8 @@ func aggLoader(l *Loaders, spec *db.ListSpec) *dataloader.Loader[aggKey, []db.Bu
 		return ld
 	}
 	ld := dataloader.NewBatchedLoader(func(ctx context.Context, keys []aggKey) []*dataloader.Result[[]db.Bucket] {
+		ctx, end := batchSpan(ctx, spec.Name+" aggregates", len(keys))
+		defer end()
 		return loadAggs(ctx, l, keys)
 	}, options[aggKey, []db.Bucket](l.opts)...)
 	l.aggs[spec] = ld

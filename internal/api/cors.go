@@ -9,8 +9,9 @@ import (
 
 // corsHeaders are the request headers a browser may send cross-origin:
 // the credentials (Authorization, or enterprise-id on top of them), the
-// tenant choice, the body's type and the caller's trace ID.
-var corsHeaders = []string{"Authorization", "Content-Type", "Accept", "X-Tenant", "enterprise-id", "X-Request-Id"}
+// tenant choice, the body's type, the caller's request ID and its W3C
+// trace context (a page traced with OpenTelemetry sends traceparent).
+var corsHeaders = []string{"Authorization", "Content-Type", "Accept", "X-Tenant", "enterprise-id", "X-Request-Id", "traceparent", "tracestate"}
 
 // withCORS lets single-page apps served from the allowed origins call the
 // API. Credentials travel in headers, never in cookies, so

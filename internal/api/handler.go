@@ -15,12 +15,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"catalogue/db"
 	"catalogue/graph"
 	"catalogue/graph/generated"
 	"catalogue/graph/loader"
 	"catalogue/internal/auth"
+	"catalogue/internal/metrics"
 )
 
 // Config tunes the handler; zero values take the defaults in the README.
@@ -47,6 +49,13 @@ type Config struct {
 	MaxBatch    int           // most operations in one batched POST; DefaultMaxBatch if 0
 	// Events feeds the subscriptions (nil: subscriptions answer an error).
 	Events *db.Events
+	// Metrics records every GraphQL operation and the connection pool and
+	// is served at GET /metrics; nil: no metrics.
+	Metrics *metrics.Metrics
+	// Tracing makes the spans of requests, operations, read-plan steps,
+	// loader batches and SQL statements; nil: none (an incoming
+	// traceparent is still logged as trace_id).
+	Tracing trace.TracerProvider
 }
 
 func (c *Config) defaults() {
@@ -70,6 +79,8 @@ func (c *Config) defaults() {
 // New returns the server's HTTP handler.
 func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	cfg.defaults()
+	log = withRequestAttrs(log)
+	tp := tracerProvider(cfg.Tracing)
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers: &graph.Resolver{Store: store, Events: cfg.Events},
 	}))
@@ -90,6 +101,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})
 	srv.Use(deferNeedsStreaming{})
+	srv.Use(operationObserver{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundResponses(endReads(cfg))
@@ -107,8 +119,12 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, gql))))
+	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, observeOperation(cfg.Metrics, tp, gql)))))
 	mux.HandleFunc("GET /healthz", health(store))
+	if cfg.Metrics != nil {
+		cfg.Metrics.WatchPool("primary", store.DB().DB)
+		mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	}
 	mux.Handle("GET /schema.graphql", auth.Middleware(cfg.Auth, log, serveSchema()))
 	if cfg.Playground {
 		mux.Handle("GET /{$}", playgroundPage(log, cfg.PlaygroundCredentials))
@@ -117,7 +133,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	// CORS covers the streams too: a page of an allowed origin may read
 	// server-sent events, and open websockets (see allowedOrigin).
 	return withCORS(cfg.CORSOrigins, cfg.CORSMaxAge,
-		streams.route(srv, gql, requestContext(log, cfg, withCompression(mux))))
+		observe(cfg.Metrics, tp, streams.route(srv, gql, requestContext(log, cfg, withCompression(mux)))))
 }
 
 // methods answers 405 for methods GraphQL-over-HTTP does not use, and for

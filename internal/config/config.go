@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"os"
@@ -61,6 +62,17 @@ type Config struct {
 	// owns the schema, for migrations, seeding and the command-line tools;
 	// empty means DATABASE_URL. DATABASE_URL is then the runtime role's.
 	DatabaseMigrateURL string
+	// Metrics records Prometheus metrics and serves them at /metrics;
+	// MetricsMaxOperations operation names get series of their own, any
+	// later one counts as "other".
+	Metrics              bool
+	MetricsMaxOperations int
+	// TracingEndpoint is the OTLP/HTTP collector that traces are sent to,
+	// from the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_ENDPOINT; "" (unset, or OTEL_SDK_DISABLED=true,
+	// or OTEL_TRACES_EXPORTER=none) turns tracing off. The exporter reads
+	// its other OTEL_* settings itself.
+	TracingEndpoint string
 }
 
 // Load reads the configuration from the environment.
@@ -140,6 +152,12 @@ func Load() (Config, error) {
 	if c.DatabaseMigrateURL != "" && c.DatabaseURL == "" {
 		errs = append(errs, "DATABASE_MIGRATE_URL is set without DATABASE_URL: the embedded database makes its own roles")
 	}
+	boolVar(&c.Metrics, "METRICS", true)
+	intVar(&c.MetricsMaxOperations, "METRICS_MAX_OPERATIONS", 100)
+	if c.Metrics && c.MetricsMaxOperations == 0 {
+		errs = append(errs, "METRICS_MAX_OPERATIONS=0: give operations room for one name at least, or set METRICS=false")
+	}
+	c.TracingEndpoint, errs = tracingEndpoint(errs)
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
@@ -203,4 +221,28 @@ func corsOrigins(dev bool, errs []string) ([]string, []string) {
 		}
 	}
 	return out, errs
+}
+
+// tracingEndpoint reads the standard OpenTelemetry variables that decide
+// whether traces are exported, and refuses the settings the server cannot
+// honour: it exports over OTLP/HTTP only, so a gRPC setting (port 4317)
+// would lose every span silently.
+func tracingEndpoint(errs []string) (string, []string) {
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		switch p := os.Getenv(name); p {
+		case "", "http/protobuf", "http/json":
+		default:
+			errs = append(errs, fmt.Sprintf("%s=%q: traces are exported over OTLP/HTTP only (http/protobuf or http/json), to the collector's HTTP port (4318)", name, p))
+		}
+	}
+	exporter := os.Getenv("OTEL_TRACES_EXPORTER")
+	switch exporter {
+	case "", "otlp", "none":
+	default:
+		errs = append(errs, fmt.Sprintf("OTEL_TRACES_EXPORTER=%q: only otlp and none are supported", exporter))
+	}
+	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") || exporter == "none" {
+		return "", errs
+	}
+	return cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")), errs
 }
