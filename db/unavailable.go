@@ -1,6 +1,7 @@
 package db
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -41,8 +42,18 @@ func unreachable(err error) bool {
 		// shutting down, crashed or starting up; 53300: no slots left.
 		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
 	}
+	// lib/pq reports a broken protocol exchange (a message out of place,
+	// as when the server went away mid-statement) in plain errors of its
+	// own and marks the connection bad; the next use says driver.ErrBadConn.
+	for _, p := range []string{"pq: unexpected ", "pq: unknown response ", "pq: server error: "} {
+		if strings.HasPrefix(err.Error(), p) {
+			return true
+		}
+	}
 	var netErr net.Error
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
+	// database/sql's ErrConnDone: the connection was closed under the
+	// statement, as when the server went away.
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
 }

@@ -89,7 +89,12 @@ func TestRestartUnderLoad(t *testing.T) {
 	}
 	store := db.NewStore(x)
 	goroutines := runtime.NumGoroutine()
-	srv := httptest.NewServer(api.New(store, slog.New(slog.DiscardHandler), api.Config{
+	// What the server logs at ERROR is shown with a failure: an INTERNAL
+	// answer is logged there with its cause.
+	var errorLog bytes.Buffer
+	var logMu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &errorLog, mu: &logMu}, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv := httptest.NewServer(api.New(store, logger, api.Config{
 		RequestTimeout: 5 * time.Second,
 		// The principal is cached, so that requests get past the
 		// credentials and meet the outage in their reads and writes too.
@@ -241,6 +246,11 @@ func TestRestartUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d requests over %v with %d restarts (first at %v); %d writes acknowledged; %d succeeded after the last restart; by HTTP status and code: %s",
 		len(outcomes), run.Round(time.Millisecond), restarts, downs[0].Sub(start).Round(time.Millisecond), len(acked), recovered, strings.Join(summary, ", "))
+	if t.Failed() {
+		logMu.Lock()
+		t.Logf("server errors:\n%s", errorLog.String())
+		logMu.Unlock()
+	}
 	if failed := len(outcomes) - byOutcome["200 ok"]; failed == 0 {
 		t.Error("no request failed: the restarts did not happen while requests ran")
 	}
@@ -276,4 +286,16 @@ func TestRestartUnderLoad(t *testing.T) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before the server, %d after it closed:\n%s", goroutines, n, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// lockedWriter serialises the writes of concurrent log lines.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
