@@ -246,7 +246,7 @@ type credWant struct {
 func credRolePermissions(role string, super bool) []string {
 	user := []auth.Permission{auth.PermRead}
 	admin := append(slices.Clone(user), auth.PermReadContacts, auth.PermManageMembers, auth.PermManageCatalog,
-		auth.PermManageAPIKeys, auth.PermImpersonate)
+		auth.PermManageAPIKeys, auth.PermImpersonate, auth.PermReadAudit)
 	owner := append(slices.Clone(admin), auth.PermManageSettings)
 	perms := map[string][]auth.Permission{"USER": user, "ADMIN": admin, "OWNER": owner}[role]
 	if super {
