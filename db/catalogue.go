@@ -56,7 +56,7 @@ var LabelNode = &Node[model.Label]{
 // LabelsByTenant lists a tenant's labels.
 var LabelsByTenant = &List[model.Label]{ListSpec{
 	Name: "Tenant.labels", Select: "lb.*", From: "labels lb", Parent: "lb.tenant_id",
-	ScopePred: tenantScope("lb"), Order: newestFirst("lb"), TenantTree: true,
+	ScopePred: tenantScope("lb"), Order: newestFirst("lb"), TenantTree: true, Fields: namedFields("lb"),
 }}
 
 // ReleaseNode reads releases by ID.
@@ -94,6 +94,21 @@ var TrackNode = &Node[model.Track]{
 var TracksByRelease = &List[model.Track]{ListSpec{
 	Name: "Release.tracks", Select: trackCols, From: "tracks t", Parent: "t.release_id",
 	ScopePred: tenantScope("t"), Order: byPosition("t"), Fields: trackFields,
+}}
+
+// TracksByTenant lists the tracks of a tenant's releases, newest first.
+var TracksByTenant = &List[model.Track]{ListSpec{
+	Name: "Tenant.tracks", Select: trackCols, From: "tracks t", Parent: "t.tenant_id",
+	ScopePred: tenantScope("t"), Order: newestFirst("t"), TenantTree: true, Fields: trackFields,
+}}
+
+// TracksByArtist lists the tracks crediting an artist, primary or
+// featured, newest first, with the credit. An artist is credited once per
+// track, so the track's id still breaks ties.
+var TracksByArtist = &List[model.ArtistTrack]{ListSpec{
+	Name: "Artist.tracks", Select: trackCols + ", ta.role AS credit_role, ta.position AS credit_position",
+	From:   "track_artists ta JOIN tracks t ON t.id = ta.track_id",
+	Parent: "ta.artist_id", ScopePred: tenantScope("t"), Order: newestFirst("t"), Fields: trackFields,
 }}
 
 // DeliveryStoresByRelease lists the current stores of many releases.

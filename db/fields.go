@@ -61,6 +61,12 @@ func sensitive(c Column) Column {
 	return c
 }
 
+// signed keeps a leading + or - in query syntax values (phone numbers).
+func signed(c Column) Column {
+	c.Signed = true
+	return c
+}
+
 func key(col, typ string, nullable bool) OrderKey {
 	return OrderKey{Col: col, Type: typ, Nullable: nullable}
 }
@@ -74,7 +80,7 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	text("firstName", "u.first_name", "firstname", "first_name", "given_name", "givenName"),
 	text("lastName", "u.last_name", "lastname", "last_name", "family_name", "familyName"),
 	text("nickname", "u.nickname"),
-	sensitive(text("phone", "u.phone")),
+	signed(sensitive(text("phone", "u.phone"))),
 	text("role", "u.role", "roles", "creativeRole"),
 	text("genre", "u.genre", "genres"),
 	text("location", "u.location"),
@@ -88,6 +94,7 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	userRef("updatedBy", "u.updated_by", "updated_by", "last_updated_by"),
 	boolean("isDeleted", "u.is_deleted", "is_deleted", "deleted"),
 	boolean("dspPlanSubscribed", "u.dsp_plan_subscribed", "dsp_plan_subscribed"),
+	enum("channel", "u.channel", []string{"SIGNUP", "INVITATION", "API", "IMPORT"}, "channels", "source"),
 	enum("membershipRole", "m.role", []string{"OWNER", "ADMIN", "USER"}, "tenantRole", "tenant_role", "tenant_user_role"),
 	enum("membershipStatus", "m.status", []string{"PENDING", "ACTIVE", "DEACTIVATED"}, "status"),
 	instant("lastSeenAt", "m.last_seen_at", "last_seen", "lastSeen", "last_seen_at"),
@@ -99,9 +106,9 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	Sort("CREATED_AT", key("u.created_at", "timestamptz", false)).
 	Sort("UPDATED_AT", key("u.updated_at", "timestamptz", false)).
 	Sort("EMAIL", OrderKey{Col: "u.email", Type: "text", Sensitive: true}).
-	Sort("FIRST_NAME", key("u.first_name", "text", true)).
-	Sort("LAST_NAME", key("u.last_name", "text", true)).
-	Sort("NICKNAME", key("u.nickname", "text", true)).
+	Sort("FIRST_NAME", key(collated("u.first_name"), "text", true)).
+	Sort("LAST_NAME", key(collated("u.last_name"), "text", true)).
+	Sort("NICKNAME", key(collated("u.nickname"), "text", true)).
 	Sort("ROLE", key("u.role", "text", true)).
 	Sort("GENRE", key("u.genre", "text", true)).
 	Sort("LOCATION", key("u.location", "text", true)).
@@ -115,7 +122,8 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 	Facet("membershipStatus", "m.status").
 	Facet("role", "u.role").
 	Facet("genre", "u.genre").
-	Facet("language", "u.language_code")
+	Facet("language", "u.language_code").
+	Facet("channel", "u.channel")
 
 // treeMemberFields serve a tenant's member list with its subsidiaries: m
 // is the user's representative membership (see MembersByTenant), and the
@@ -124,6 +132,15 @@ var memberFields = NewFields("u.search_text", key("m.id", "uuid", false),
 // subsidiary's brand.
 var treeMemberFields = memberFields.withExists("brand",
 	"SELECT 1 FROM brand_access fba WHERE fba.user_id = u.id AND fba.tenant_id = ANY(p.tree)")
+
+// namedFields serve the lists of brands and labels: they sort, by name
+// among others, but take no filter.
+func namedFields(alias string) *Fields {
+	return NewFields("", key(alias+".id", "uuid", false)).
+		Sort("CREATED_AT", key(alias+".created_at", "timestamptz", false)).
+		Sort("UPDATED_AT", key(alias+".updated_at", "timestamptz", false)).
+		Sort("NAME", key(collated(alias+".name"), "text", false))
+}
 
 var artistFields = NewFields("a.search_text", key("a.id", "uuid", false),
 	ref("id", "a.id", "Artist", "ids"),
@@ -138,7 +155,7 @@ var artistFields = NewFields("a.search_text", key("a.id", "uuid", false),
 	SearchThrough("artists_search_ids", "a.id").
 	Sort("CREATED_AT", key("a.created_at", "timestamptz", false)).
 	Sort("UPDATED_AT", key("a.updated_at", "timestamptz", false)).
-	Sort("NAME", key("a.name", "text", false)).
+	Sort("NAME", key(collated("a.name"), "text", false)).
 	Sort("GENRE", key("a.genre", "text", true)).
 	Sort("COUNTRY", key("a.country", "text", true)).
 	Facet("genre", "a.genre").
@@ -162,7 +179,7 @@ var releaseFields = NewFields("r.search_text", key("r.id", "uuid", false),
 	SearchThrough("releases_search_ids", "r.id").
 	Sort("CREATED_AT", key("r.created_at", "timestamptz", false)).
 	Sort("UPDATED_AT", key("r.updated_at", "timestamptz", false)).
-	Sort("TITLE", key("r.title", "text", false)).
+	Sort("TITLE", key(collated("r.title"), "text", false)).
 	Sort("RELEASE_DATE", key("r.release_date", "date", true)).
 	Sort("STATUS", key("r.status", "text", false)).
 	Sort("TYPE", key("r.type", "text", false)).
@@ -183,7 +200,7 @@ var trackFields = NewFields("t.search_text", key("t.id", "uuid", false),
 ).
 	SearchThrough("tracks_search_ids", "t.id").
 	Sort("POSITION", key("t.position", "int", false)).
-	Sort("TITLE", key("t.title", "text", false)).
+	Sort("TITLE", key(collated("t.title"), "text", false)).
 	Sort("DURATION", key("t.duration_seconds", "int", true)).
 	Sort("CREATED_AT", key("t.created_at", "timestamptz", false)).
 	Facet("explicit", "t.explicit")

@@ -177,12 +177,19 @@ func (c *compiler) bind(v any) string {
 	return "?"
 }
 
-// badValue is the BAD_USER_INPUT error naming the field and the value.
+// badValue is the BAD_USER_INPUT error about a condition as a whole (its
+// field or operation), naming the field; from the query syntax it points
+// at the term, like a syntax error.
 func badValue(cond *filter.Cond, format string, args ...any) error {
+	return badValueAt(cond, -1, format, args...)
+}
+
+// badValueAt is the BAD_USER_INPUT error about the i-th value of a
+// condition; from the query syntax it points at that value.
+func badValueAt(cond *filter.Cond, i int, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	if cond.Pos >= 0 {
-		// From the query syntax: point at the term, like a syntax error.
-		return &filter.SyntaxError{Pos: cond.Pos, Msg: msg}
+	if pos := cond.PosOf(i); pos >= 0 {
+		return &filter.SyntaxError{Pos: pos, Msg: msg}
 	}
 	return &model.InputError{Arg: "filter." + cond.Field, Msg: msg}
 }
@@ -210,7 +217,7 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 		if len(cond.Values) != 1 {
 			return nil, badValue(cond, "%s takes one value", cond.Op)
 		}
-		return c.value(col, cond, cond.Values[0])
+		return c.value(col, cond, 0)
 	}
 	many := func() (any, error) {
 		if len(cond.Values) == 0 {
@@ -220,14 +227,17 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 			return nil, badValue(cond, "%s takes at most %d values", cond.Op, filter.MaxValues)
 		}
 		vals := make([]string, len(cond.Values))
-		for i, v := range cond.Values {
-			tv, err := c.value(col, cond, v)
+		for i := range cond.Values {
+			tv, err := c.value(col, cond, i)
 			if err != nil {
 				return nil, err
 			}
 			vals[i] = sqlText(tv)
 		}
 		return pq.StringArray(vals), nil
+	}
+	if col.Kind == filter.KindTime && namesDay(cond) {
+		return c.days(col, expr, cond)
 	}
 	cast := "::" + col.Type
 	switch cond.Op {
@@ -263,10 +273,10 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 		}
 		s, ok := cond.Values[0].(string)
 		if !ok {
-			return "", badValue(cond, "%s takes a string", cond.Op)
+			return "", badValueAt(cond, 0, "%s takes a string", cond.Op)
 		}
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
-			return "", badValue(cond, "pattern longer than %d characters", filter.MaxPatternLen)
+			return "", badValueAt(cond, 0, "pattern longer than %d characters", filter.MaxPatternLen)
 		}
 		var pattern string
 		switch cond.Op {
@@ -336,13 +346,13 @@ func (c *compiler) search(cond *filter.Cond) (string, error) {
 		return "", badValue(cond, "this list has no free-text search")
 	}
 	var words []string
-	for _, v := range cond.Values {
+	for i, v := range cond.Values {
 		s, ok := v.(string)
 		if !ok {
-			return "", badValue(cond, "search takes a string")
+			return "", badValueAt(cond, i, "search takes a string")
 		}
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
-			return "", badValue(cond, "search text longer than %d characters", filter.MaxPatternLen)
+			return "", badValueAt(cond, i, "search text longer than %d characters", filter.MaxPatternLen)
 		}
 		words = append(words, strings.Fields(s)...)
 	}
@@ -376,7 +386,7 @@ func boolValue(cond *filter.Cond) (bool, error) {
 			}
 		}
 	}
-	return false, badValue(cond, "isNull takes true or false")
+	return false, badValueAt(cond, 0, "isNull takes true or false")
 }
 
 // escapeLike makes LIKE metacharacters in user text literal.
@@ -384,24 +394,25 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// value reads one filter value for a column: typed input arrives as Go
-// values, the query syntax as strings; both are checked here so that only
-// well-formed values are bound.
-func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
+// value reads the i-th value of a condition for a column: typed input
+// arrives as Go values, the query syntax as strings; both are checked here
+// so that only well-formed values are bound. An error points at the value.
+func (c *compiler) value(col Column, cond *filter.Cond, i int) (any, error) {
+	v := cond.Values[i]
 	switch col.Kind {
 	case filter.KindText:
 		s, ok := v.(string)
 		if !ok {
-			return nil, badValue(cond, "expected a string, got %v", v)
+			return nil, badValueAt(cond, i, "expected a string, got %v", v)
 		}
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
-			return nil, badValue(cond, "value longer than %d characters", filter.MaxPatternLen)
+			return nil, badValueAt(cond, i, "value longer than %d characters", filter.MaxPatternLen)
 		}
 		return s, nil
 	case filter.KindID:
 		s, ok := v.(string)
 		if !ok {
-			return nil, badValue(cond, "expected an ID, got %v", v)
+			return nil, badValueAt(cond, i, "expected an ID, got %v", v)
 		}
 		if u, err := uuid.Parse(s); err == nil && len(s) == 36 {
 			return u.String(), nil
@@ -409,9 +420,9 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 		id, err := model.DecodeIDOf(model.NodeType(col.IDType), s)
 		if err != nil {
 			if _, _, err2 := model.DecodeID(s); err2 != nil {
-				return nil, badValue(cond, "Invalid UUID string: %s", s)
+				return nil, badValueAt(cond, i, "Invalid UUID string: %s", s)
 			}
-			return nil, badValue(cond, "%v", err)
+			return nil, badValueAt(cond, i, "%v", err)
 		}
 		return id, nil
 	case filter.KindTime:
@@ -425,7 +436,7 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 				}
 			}
 		}
-		return nil, badValue(cond, "invalid date-time %v, want RFC 3339 such as 2025-01-31T12:00:00Z or a date 2025-01-31", v)
+		return nil, badValueAt(cond, i, "invalid date-time %v, want RFC 3339 such as 2025-01-31T12:00:00Z or a date 2025-01-31", v)
 	case filter.KindDate:
 		switch t := v.(type) {
 		case model.Date:
@@ -437,7 +448,7 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 				return tt.Format("2006-01-02"), nil
 			}
 		}
-		return nil, badValue(cond, "invalid date %v, want YYYY-MM-DD", v)
+		return nil, badValueAt(cond, i, "invalid date %v, want YYYY-MM-DD", v)
 	case filter.KindEnum:
 		s, ok := v.(string)
 		if ok {
@@ -448,7 +459,7 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 				}
 			}
 		}
-		return nil, badValue(cond, "invalid value %v for %s, want one of %s", v, cond.Field, strings.Join(col.Enum, ", "))
+		return nil, badValueAt(cond, i, "invalid value %v for %s, want one of %s", v, cond.Field, strings.Join(col.Enum, ", "))
 	case filter.KindBool:
 		switch b := v.(type) {
 		case bool:
@@ -458,7 +469,7 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 				return bb, nil
 			}
 		}
-		return nil, badValue(cond, "invalid boolean %v", v)
+		return nil, badValueAt(cond, i, "invalid boolean %v", v)
 	case filter.KindInt:
 		switch n := v.(type) {
 		case int:
@@ -474,9 +485,9 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 				return i, nil
 			}
 		}
-		return nil, badValue(cond, "invalid integer %v", v)
+		return nil, badValueAt(cond, i, "invalid integer %v", v)
 	}
-	return nil, badValue(cond, "unsupported field")
+	return nil, badValueAt(cond, i, "unsupported field")
 }
 
 // sqlText renders a checked value as the text PostgreSQL casts from, for

@@ -23,13 +23,19 @@ func byPosition(alias string) Order {
 	}}
 }
 
-// byName orders small named lists alphabetically.
+// byName orders small named lists alphabetically, as names sort.
 func byName(alias string) Order {
 	return Order{Name: "name:ASC", Keys: []OrderKey{
-		{Col: alias + ".name", Type: "text"},
+		{Col: collated(alias + ".name"), Type: "text"},
 		{Col: alias + ".id", Type: "uuid"},
 	}}
 }
+
+// collated is a text column of people's or things' names as it sorts: by
+// the linguistic collation catalogue_name of migration 0012 (Åkesson among
+// the A's, van Dijk among the V's), not by bytes. Order keys, cursors and
+// the name indexes all use it, so keyset paging compares as it sorts.
+func collated(col string) string { return "(" + col + " COLLATE catalogue_name)" }
 
 // prefixed selects columns of alias under "alias.column" names, the form
 // sqlx maps onto a nested struct field tagged db:"alias".

@@ -154,13 +154,15 @@ func (g *generator) expr(d int) (*filter.Expr, string) {
 	}
 }
 
-// sortable members fields: orderBy name, SQL column, nullable.
+// sortable members fields: orderBy name, SQL column, nullable. Names sort
+// by the linguistic collation of migration 0012.
 var memberSorts = []struct {
 	name, col string
 	nullable  bool
 }{
 	{"JOINED_AT", "m.created_at", false}, {"CREATED_AT", "u.created_at", false}, {"EMAIL", "u.email", false},
-	{"FIRST_NAME", "u.first_name", true}, {"LAST_NAME", "u.last_name", true}, {"NICKNAME", "u.nickname", true},
+	{"FIRST_NAME", "u.first_name COLLATE catalogue_name", true}, {"LAST_NAME", "u.last_name COLLATE catalogue_name", true},
+	{"NICKNAME", "u.nickname COLLATE catalogue_name", true},
 	{"ROLE", "u.role", true}, {"GENRE", "u.genre", true}, {"LAST_LOGIN_AT", "u.last_login_at", true},
 	{"LAST_SEEN_AT", "m.last_seen_at", true}, {"MEMBERSHIP_ROLE", "m.role", false}, {"MEMBERSHIP_STATUS", "m.status", false},
 }

@@ -483,7 +483,8 @@ const seedUserCreated = `(timestamptz '2023-01-01 00:00:00+00' + (CASE WHEN i % 
 
 // Users: $1 users, $2 tenants. created_by points at the owner of the user's
 // home tenant (an earlier user); updated_by sometimes at another earlier
-// user. The referral code is unique by construction: its last 8 hex digits
+// user. Accounts with a creator came by invitation, or about one in ten by
+// a bulk import; the tenants' owners registered themselves. The referral code is unique by construction: its last 8 hex digits
 // are i times an odd constant modulo 2^32, a bijection for i < 2^32.
 var seedUsersSQL = `
 INSERT INTO users (id, email, first_name, last_name, nickname, phone, language_code,
@@ -492,7 +493,7 @@ INSERT INTO users (id, email, first_name, last_name, nickname, phone, language_c
                    role, genre, biography, company_name, company_logo_url, company_ip_rights,
                    dsp_plan_subscribed, referral_code, admin_roles, permissions,
                    created_at, updated_at, created_by, updated_by, last_login_at, expires_at,
-                   is_deleted)
+                   is_deleted, channel, display_absolute_time)
 SELECT md5('user:' || i)::uuid,
        CASE WHEN i % 20 = 7 THEN initcap(n.local) ELSE n.local END || '@' || n.domain,
        n.first_name, n.last_name,
@@ -540,7 +541,11 @@ SELECT md5('user:' || i)::uuid,
        CASE WHEN ` + seedPlatformAdmin + ` THEN NULL
             WHEN ` + seedPct("'ex:' || i", 8) + ` THEN timestamptz '2050-12-25 00:00:00+00' + ` + seedHash("'exh:' || i", "48") + ` * interval '1 hour'
             WHEN ` + seedPct("'ex:' || i", 10) + ` THEN v.created_at + interval '1 year' END,
-       i > $2::int AND NOT ` + seedPlatformAdmin + ` AND ` + seedHash("'del:' || i", "50") + ` = 0
+       i > $2::int AND NOT ` + seedPlatformAdmin + ` AND ` + seedHash("'del:' || i", "50") + ` = 0,
+        CASE WHEN v.created_by IS NULL THEN 'SIGNUP'
+             WHEN ` + seedPct("'imp:' || i", 10) + ` THEN 'IMPORT'
+             ELSE 'INVITATION' END,
+        ` + seedPct("'abs:' || i", 15) + `
 FROM generate_series(1, $1::int) AS i
 CROSS JOIN LATERAL (
     SELECT ` + seedUserCreated + ` AS created_at,

@@ -50,7 +50,7 @@ var BrandNode = &Node[model.Brand]{
 // BrandsByTenant lists a tenant's brands.
 var BrandsByTenant = &List[model.Brand]{ListSpec{
 	Name: "Tenant.brands", Select: "b.*", From: "brands b", Parent: "b.tenant_id",
-	ScopePred: tenantScope("b"), Order: newestFirst("b"), TenantTree: true,
+	ScopePred: tenantScope("b"), Order: newestFirst("b"), TenantTree: true, Fields: namedFields("b"),
 }}
 
 // GroupNode reads groups by ID.

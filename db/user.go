@@ -10,8 +10,9 @@ import (
 	"catalogue/db/model"
 )
 
-// userSelect reads a user with the name of its language.
-var userSelect = columns("u", model.User{}, "language_name") + ", l.name AS language_name"
+// userSelect reads a user with the name and icons of its language.
+var userSelect = columns("u", model.User{}, "language_name", "language_icon", "language_square_icon") +
+	", l.name AS language_name, l.icon AS language_icon, l.square_icon AS language_square_icon"
 
 const userFrom = "users u LEFT JOIN languages l ON l.code = u.language_code"
 

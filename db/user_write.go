@@ -19,7 +19,7 @@ var (
 		"first_name", "last_name", "nickname", "phone", "language_code", "picture_url", "banner_url",
 		"website_url", "twitter_url", "instagram_url", "spotify_profile", "sound_cloud_profile",
 		"apple_music_profile", "location", "role", "genre", "biography", "company_name",
-		"company_logo_url", "company_ip_rights", "dsp_plan_subscribed", "expires_at")
+		"company_logo_url", "company_ip_rights", "display_absolute_time", "dsp_plan_subscribed", "expires_at")
 	membershipsTable = newTable("memberships")
 )
 
@@ -40,7 +40,8 @@ func UserIDForEmail(ctx context.Context, tx *Tx, email string) (id string, found
 // CreateUser adds an account with the email and the profile columns of
 // profile (those UpdateUser accepts) and returns its new ID. The row stays
 // invisible to the transaction until a membership names it, so the ID is
-// chosen here rather than read back.
+// chosen here rather than read back. Its channel is INVITATION when a user
+// (actor) creates it, API when an API key acting as nobody does.
 func CreateUser(ctx context.Context, tx *Tx, email string, actor *string, profile Values) (string, error) {
 	row, err := usersTable.checked(profile)
 	if err != nil {
@@ -48,6 +49,10 @@ func CreateUser(ctx context.Context, tx *Tx, email string, actor *string, profil
 	}
 	id := uuid.NewString()
 	row["id"], row["email"], row["created_by"], row["updated_by"] = id, email, actor, actor
+	row["channel"] = model.AccountChannelInvitation
+	if actor == nil {
+		row["channel"] = model.AccountChannelAPI
+	}
 	stmt, args := insertStatement(usersTable, row)
 	if err := execute(ctx, tx, stmt, args...); err != nil {
 		return "", err

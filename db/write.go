@@ -122,27 +122,37 @@ func tenantOfRow(ctx context.Context, q Querier, t table, id string) (string, er
 	return tenant, err
 }
 
-// ClaimIdempotencyKey records key for mutation in the tenant. It returns
-// claimed=true when this request is the first with the key; otherwise the
-// mutation and subject recorded by the first. A concurrent first request
-// holds the key's row lock until it commits, so a retry waits for it.
-func ClaimIdempotencyKey(ctx context.Context, q Querier, tenantID, key, mutation string) (claimed bool, prevMutation string, subject *string, err error) {
+// IdempotencyClaim is the outcome of claiming an idempotency key.
+type IdempotencyClaim struct {
+	// Claimed is true when this request is the first with the key.
+	Claimed bool
+	// What the first request recorded, when another was first: its
+	// mutation, the hash of its input (nil for keys claimed before inputs
+	// were kept) and the subject it created.
+	Mutation  string  `db:"mutation"`
+	InputHash []byte  `db:"input_hash"`
+	Subject   *string `db:"subject_id"`
+}
+
+// ClaimIdempotencyKey records key for mutation and the hash of its input
+// in the tenant, or returns what the first request with the key recorded.
+// A concurrent first request holds the key's row lock until it commits, so
+// a retry waits for it.
+func ClaimIdempotencyKey(ctx context.Context, q Querier, tenantID, key, mutation string, inputHash []byte) (IdempotencyClaim, error) {
 	var got []string
-	if err := selectRows(ctx, q, &got, `INSERT INTO idempotency_keys (tenant_id, key, mutation) VALUES (?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING key`, tenantID, key, mutation); err != nil {
-		return false, "", nil, err
+	if err := selectRows(ctx, q, &got, `INSERT INTO idempotency_keys (tenant_id, key, mutation, input_hash) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING key`, tenantID, key, mutation, inputHash); err != nil {
+		return IdempotencyClaim{}, err
 	}
 	if len(got) == 1 {
-		return true, "", nil, nil
+		return IdempotencyClaim{Claimed: true}, nil
 	}
-	var row struct {
-		Mutation string  `db:"mutation"`
-		Subject  *string `db:"subject_id"`
+	var first IdempotencyClaim
+	if err := getRow(ctx, q, &first, `SELECT mutation, input_hash, subject_id::text AS subject_id
+		FROM idempotency_keys WHERE tenant_id = ? AND key = ?`, tenantID, key); err != nil {
+		return IdempotencyClaim{}, err
 	}
-	if err := getRow(ctx, q, &row, `SELECT mutation, subject_id::text AS subject_id FROM idempotency_keys WHERE tenant_id = ? AND key = ?`, tenantID, key); err != nil {
-		return false, "", nil, err
-	}
-	return false, row.Mutation, row.Subject, nil
+	return first, nil
 }
 
 // CompleteIdempotencyKey records what the first request with key created.

@@ -30,8 +30,9 @@ var (
 )
 
 // createNamed creates a brand or label: a row with a name in the caller's
-// tenant.
-func createNamed[T any](ctx context.Context, store *db.Store, kind named[T], name string, key *string) (*T, userErrs, error) {
+// tenant. input is the mutation's whole input, which an idempotency key
+// remembers.
+func createNamed[T any](ctx context.Context, store *db.Store, kind named[T], input any, name string, key *string) (*T, userErrs, error) {
 	var out *T
 	errs, err := mutate(ctx, store, auth.PermManageCatalog, func(w *writer) error {
 		tenantID, err := w.tenant()
@@ -42,7 +43,7 @@ func createNamed[T any](ctx context.Context, store *db.Store, kind named[T], nam
 		if msg != "" {
 			return w.reject(code, msg, "input", "name")
 		}
-		id, err := w.idempotent(tenantID, key, kind.created, func() (string, error) {
+		id, err := w.idempotent(tenantID, key, kind.created, input, func() (string, error) {
 			id, err := kind.create(ctx, w.s, tenantID, v.(string), w.actor())
 			if err != nil {
 				return "", w.dbError(err, "input")
@@ -158,7 +159,7 @@ func createArtist(ctx context.Context, store *db.Store, in model.CreateArtistInp
 		if err := w.requireBrand(brandOf(v)); err != nil {
 			return err
 		}
-		id, err := w.idempotent(tenantID, in.IdempotencyKey, "createArtist", func() (string, error) {
+		id, err := w.idempotent(tenantID, in.IdempotencyKey, "createArtist", in, func() (string, error) {
 			id, err := db.CreateArtist(ctx, w.s, tenantID, w.actor(), v)
 			if err != nil {
 				return "", w.dbError(err, "input", "fields")

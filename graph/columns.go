@@ -77,26 +77,35 @@ func stamps(t map[string]need) map[string]need {
 // columnTables are the tables, by GraphQL type.
 var columnTables = map[string]map[string]need{
 	"Tenant": {
-		"id": cols(), "slug": cols("slug"), "name": cols("name"), "parent": cols("parent_id"),
+		"tracks":     cols(),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "slug": cols("slug"), "name": cols("name"), "parent": cols("parent_id"),
 		"subsidiaries": cols(), "brands": cols(), "members": cols(), "groups": cols(), "artists": cols(),
 		"labels": cols(), "releases": cols(), "apiKeys": cols(), "invitations": cols(),
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	},
 	"Brand": stamps(map[string]need{
-		"id": cols(), "name": cols("name"), "tenant": cols("tenant_id"),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "name": cols("name"), "tenant": cols("tenant_id"),
 		"members": cols(), "artists": cols(), "releases": cols(),
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	}),
 	"Group": {
-		"id": cols(), "name": cols("name"), "isAdmin": cols("is_admin"), "tenant": cols("tenant_id"),
+		"databaseId": cols(),
+		"id":         cols(), "name": cols("name"), "isAdmin": cols("is_admin"), "tenant": cols("tenant_id"),
 		"createdAt": cols("created_at"),
 	},
 	"User": {
-		"id": cols(),
+		"channel": cols("channel"), "displayAbsoluteTime": cols("display_absolute_time"),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(),
 		// contact() shows them to those who may see the user's contacts.
 		"email": cols("email", "id"), "phone": cols("phone", "id"),
 		"firstName": cols("first_name"), "lastName": cols("last_name"), "nickname": cols("nickname"),
-		"fullName": cols("first_name", "last_name", "nickname"), "language": cols("language_code", "language_name"),
+		"fullName": cols("first_name", "last_name", "nickname"), "language": cols("language_code", "language_name", "language_icon", "language_square_icon"),
 		"pictureUrl": cols("picture_url"), "bannerUrl": cols("banner_url"), "websiteUrl": cols("website_url"),
 		"twitterUrl": cols("twitter_url"), "instagramUrl": cols("instagram_url"),
 		"spotifyProfile": cols("spotify_profile"), "soundCloudProfile": cols("sound_cloud_profile"),
@@ -112,17 +121,24 @@ var columnTables = map[string]map[string]need{
 		"memberships": cols(), "artists": cols(),
 	},
 	"Membership": {
-		"id": cols(), "tenant": cols("tenant_id"), "user": cols("user_id"), "userId": cols("user_id"),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "tenant": cols("tenant_id"), "user": cols("user_id"), "userId": cols("user_id"),
 		"role": cols("role"), "status": cols("status"), "lastSeenAt": cols("last_seen_at"),
 		"groups": cols(), "brandAccess": cols(), "version": cols("version"),
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	},
 	"BrandAccess": {
-		"id": cols(), "brand": cols("brand_id"), "user": cols("user_id"), "role": cols("role"),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "brand": cols("brand_id"), "user": cols("user_id"), "role": cols("role"),
 		"createdAt": cols("created_at"),
 	},
 	"Artist": stamps(map[string]need{
-		"id": cols(), "name": cols("name"), "tenant": cols("tenant_id"), "brand": cols("brand_id"),
+		"tracks":     cols(),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "name": cols("name"), "tenant": cols("tenant_id"), "brand": cols("brand_id"),
 		"user": cols("user_id"), "genre": cols("genre"), "country": cols("country"),
 		"biography": cols("biography"), "imageUrl": cols("image_url"), "spotifyId": cols("spotify_id"),
 		"appleMusicId": cols("apple_music_id"), "soundCloudId": cols("soundcloud_id"),
@@ -130,11 +146,15 @@ var columnTables = map[string]map[string]need{
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	}),
 	"Label": stamps(map[string]need{
-		"id": cols(), "name": cols("name"), "tenant": cols("tenant_id"), "releases": cols(),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "name": cols("name"), "tenant": cols("tenant_id"), "releases": cols(),
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	}),
 	"Release": stamps(map[string]need{
-		"id": cols(), "title": cols("title"), "type": cols("type"), "status": cols("status"),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "title": cols("title"), "type": cols("type"), "status": cols("status"),
 		"upc": cols("upc"), "catalogNumber": cols("catalog_number"), "releaseDate": cols("release_date"),
 		"genre": cols("genre"), "artworkUrl": cols("artwork_url"), "tenant": cols("tenant_id"),
 		"label": cols("label_id"), "brand": cols("brand_id"), "artists": cols(),
@@ -142,13 +162,16 @@ var columnTables = map[string]map[string]need{
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	}),
 	"Track": stamps(map[string]need{
-		"id": cols(), "position": cols("position"), "title": cols("title"), "isrc": cols("isrc"),
+		"databaseId": cols(),
+		"id":         cols(), "position": cols("position"), "title": cols("title"), "isrc": cols("isrc"),
 		"durationSeconds": cols("duration_seconds"), "explicit": cols("explicit"),
 		"release": cols("release_id"), "artists": cols(),
 		"createdAt": cols("created_at"), "updatedAt": cols("updated_at"),
 	}),
 	"ApiKey": {
-		"id": cols(), "name": cols("name"), "keyId": cols("key_id"), "role": cols("role"),
+		"auditLog":   cols(),
+		"databaseId": cols(),
+		"id":         cols(), "name": cols("name"), "keyId": cols("key_id"), "role": cols("role"),
 		"tenant": cols("tenant_id"), "createdBy": cols("created_by"), "createdAt": cols("created_at"),
 		"lastUsedAt": cols("last_used_at"), "revokedAt": cols("revoked_at"),
 	},
@@ -178,6 +201,18 @@ var columnTables = map[string]map[string]need{
 	"TrackArtistEdge": {
 		"cursor": cols(), "node": row("Artist", ""), "role": cols("credit_role"), "position": cols("credit_position"),
 	},
+	"ArtistTrackEdge": {
+		"cursor": cols(), "node": row("Track", ""), "role": cols("credit_role"), "position": cols("credit_position"),
+	},
+	"AuditLogEntry": {
+		"id": cols(), "databaseId": cols(), "tenant": cols("tenant_id"), "action": cols("action"),
+		// The subject's type is told by the action.
+		"subjectId": cols("subject_id", "action"), "subjectDatabaseId": cols("subject_id"),
+		"subjectType": cols("action", "subject_id"), "detail": cols("detail"),
+		"actor": cols("actor_id"), "actingAs": cols("acting_as"), "apiKey": cols("api_key_id"),
+		"createdAt": cols("created_at"),
+	},
+	"AuditLogEdge": edge("AuditLogEntry"),
 }
 
 // listRead is what the column selection knows of a list: the type of its

@@ -181,7 +181,7 @@ func TestReadsSelectWhatTheOperationShows(t *testing.T) {
 		{"a reference needs its foreign key", `{ node(id: "x") { ... on Track { release { id } createdBy { id } } } }`, nil,
 			"Track", db.TrackNode.Columns(), "created_by id release_id"},
 		{"derived fields", `{ viewer { user { language { name } fullName } } }`, nil,
-			"User", user, "first_name id language_code language_name last_name nickname"},
+			"User", user, "first_name id language_code language_icon language_name language_square_icon last_name nickname"},
 		{"the union over the operation", `{ viewer { user { firstName } }
 			nodes(ids: ["x"]) { ...N ... on User { em: email } } }
 			fragment N on Node { ... on User { lastName phone } }`, nil,

@@ -40,6 +40,10 @@ func releaseArtistEdge(at model.At, a *model.ReleaseArtist) *model.ReleaseArtist
 	return &model.ReleaseArtistEdge{At: at, Node: &a.Artist, Position: a.Position}
 }
 
+func artistTrackEdge(at model.At, t *model.ArtistTrack) *model.ArtistTrackEdge {
+	return &model.ArtistTrackEdge{At: at, Node: &t.Track, Role: t.Role, Position: t.Position}
+}
+
 func trackArtistEdge(at model.At, a *model.TrackArtist) *model.TrackArtistEdge {
 	return &model.TrackArtistEdge{At: at, Node: &a.Artist, Role: a.Role, Position: a.Position}
 }

@@ -46,7 +46,7 @@ func (r *mutationResolver) RevokeBrandAccess(ctx context.Context, input model.Re
 }
 
 func (r *mutationResolver) CreateBrand(ctx context.Context, input model.CreateBrandInput) (*model.BrandPayload, error) {
-	node, errs, err := createNamed(ctx, r.Store, brandKind, input.Name, input.IdempotencyKey)
+	node, errs, err := createNamed(ctx, r.Store, brandKind, input, input.Name, input.IdempotencyKey)
 	return payload(ctx, brandPayload, &model.BrandPayload{Brand: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err)
 }
 
@@ -56,7 +56,7 @@ func (r *mutationResolver) UpdateBrand(ctx context.Context, input model.UpdateBr
 }
 
 func (r *mutationResolver) CreateLabel(ctx context.Context, input model.CreateLabelInput) (*model.LabelPayload, error) {
-	node, errs, err := createNamed(ctx, r.Store, labelKind, input.Name, input.IdempotencyKey)
+	node, errs, err := createNamed(ctx, r.Store, labelKind, input, input.Name, input.IdempotencyKey)
 	return payload(ctx, labelPayload, &model.LabelPayload{Label: node, UserErrors: errs, ClientMutationID: input.ClientMutationID}, err)
 }
 

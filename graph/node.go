@@ -59,13 +59,22 @@ var nodeReads = map[model.NodeType]nodeRead{
 	model.TypeRelease:     rowsOf[model.Release, *model.Release]{db.ReleaseNode},
 	model.TypeTrack:       rowsOf[model.Track, *model.Track]{db.TrackNode},
 	model.TypeAPIKey:      rowsOf[model.APIKey, *model.APIKey]{db.APIKeyNode},
+
+	model.TypeAuditLogEntry: rowsOf[model.AuditLogEntry, *model.AuditLogEntry]{db.AuditLogNode},
+}
+
+// guarded are the node types only callers with a permission may read by
+// global ID; to anyone else their IDs name nothing.
+var guarded = map[model.NodeType]auth.Permission{
+	model.TypeAPIKey:        auth.PermManageAPIKeys,
+	model.TypeAuditLogEntry: auth.PermReadAudit,
 }
 
 // readerOf is the reader of a global ID's type for the caller; API keys
-// exist only for those who manage them.
+// exist only for those who manage them, audit entries for their readers.
 func readerOf(ctx context.Context, typ model.NodeType) (nodeRead, bool) {
-	if typ == model.TypeAPIKey {
-		if p, err := auth.From(ctx); err != nil || !p.Can(auth.PermManageAPIKeys) {
+	if perm, ok := guarded[typ]; ok {
+		if p, err := auth.From(ctx); err != nil || !p.Can(perm) {
 			return nil, false
 		}
 	}

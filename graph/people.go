@@ -39,6 +39,7 @@ var accountRules = []rule{
 	{"companyName", "company_name", text(200), false, writers},
 	{"companyLogoUrl", "company_logo_url", checkURL, false, writers},
 	{"companyIpRights", "company_ip_rights", checkBool, false, writers},
+	{"displayAbsoluteTime", "display_absolute_time", checkBool, true, writers},
 	{"dspPlanSubscribed", "dsp_plan_subscribed", checkBool, true, managers},
 	{"expiresAt", "expires_at", checkTime, false, managers},
 }
@@ -67,7 +68,7 @@ func inviteMember(ctx context.Context, store *db.Store, in model.InviteMemberInp
 		if err := w.check(); err != nil {
 			return err
 		}
-		id, err := w.idempotent(tenantID, in.IdempotencyKey, "inviteMember", func() (string, error) {
+		id, err := w.idempotent(tenantID, in.IdempotencyKey, "inviteMember", in, func() (string, error) {
 			userID, found, err := db.UserIDForEmail(ctx, w.s, email.(string))
 			if err != nil {
 				return "", err

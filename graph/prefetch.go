@@ -317,6 +317,12 @@ func permitted[P any](perm auth.Permission, s step[P]) step[P] {
 	}
 }
 
+// audited is the step of an auditLog list below parent: read only for
+// callers with audit:read, as its resolver checks.
+func audited[P any](parent *object[P], l *db.List[model.AuditLogEntry]) step[P] {
+	return permitted(auth.PermReadAudit, listOf(parent, l, auditEdges))
+}
+
 // self is the node of an edge whose row is the node.
 func self[T any](row *T) *T { return row }
 
@@ -347,6 +353,7 @@ var (
 	releasePlan     = &object[model.Release]{name: "Release", node: true, id: func(r *model.Release) string { return r.ID }}
 	trackPlan       = &object[model.Track]{name: "Track", node: true, id: func(t *model.Track) string { return t.ID }}
 	apiKeyPlan      = &object[model.APIKey]{name: "ApiKey", node: true, id: func(k *model.APIKey) string { return k.ID }}
+	auditPlan       = &object[model.AuditLogEntry]{name: "AuditLogEntry", node: true, id: func(e *model.AuditLogEntry) string { return e.ID }}
 	viewerPlan      = &object[model.Viewer]{name: "Viewer"}
 
 	tenantEdges      = edgesOf(tenantPlan)
@@ -363,6 +370,8 @@ var (
 	brandMemberEdges = &object[model.BrandMember]{name: "BrandMemberEdge"}
 	releaseArtists   = &object[model.ReleaseArtist]{name: "ReleaseArtistEdge"}
 	trackArtists     = &object[model.TrackArtist]{name: "TrackArtistEdge"}
+	artistTracks     = &object[model.ArtistTrack]{name: "ArtistTrackEdge"}
+	auditEdges       = &object[model.AuditLogEntry]{name: "AuditLogEdge"}
 
 	membershipPayload  = &object[model.MembershipPayload]{name: "MembershipPayload"}
 	userPayload        = &object[model.UserPayload]{name: "UserPayload"}
@@ -398,10 +407,10 @@ func (o *object[T]) fieldNames() []string {
 // schema.
 var objects = []described{
 	tenantPlan, brandPlan, groupPlan, userPlan, membershipPlan, brandAccessPlan,
-	artistPlan, labelPlan, releasePlan, trackPlan, apiKeyPlan, viewerPlan,
+	artistPlan, labelPlan, releasePlan, trackPlan, apiKeyPlan, auditPlan, viewerPlan,
 	tenantEdges, brandEdges, groupEdges, membershipEdges, brandAccessEdges, artistEdges,
 	labelEdges, releaseEdges, trackEdges, apiKeyEdges, memberEdges, brandMemberEdges,
-	releaseArtists, trackArtists,
+	releaseArtists, trackArtists, artistTracks, auditEdges,
 	membershipPayload, userPayload, brandAccessPayload, brandPayload, labelPayload,
 	artistPayload, releasePayload, createAPIKeyResult, revokeAPIKeyResult,
 }
@@ -428,12 +437,15 @@ func init() {
 		"releases":     listOf(tenantPlan, db.ReleasesByTenant, releaseEdges),
 		"apiKeys":      permitted(auth.PermManageAPIKeys, listOf(tenantPlan, db.APIKeysByTenant, apiKeyEdges)),
 		"invitations":  permitted(auth.PermManageMembers, listOf(tenantPlan, db.InvitationsByTenant, membershipEdges)),
+		"tracks":       listOf(tenantPlan, db.TracksByTenant, trackEdges),
+		"auditLog":     audited(tenantPlan, db.AuditLogByTenant),
 	}
 	brandPlan.steps = stamped(map[string]step[model.Brand]{
 		"tenant":   refTo(func(b *model.Brand) string { return b.TenantID }, db.TenantNode, tenantPlan),
 		"members":  listOf(brandPlan, db.BrandMembersByBrand, brandMemberEdges),
 		"artists":  listOf(brandPlan, db.ArtistsByBrand, artistEdges),
 		"releases": listOf(brandPlan, db.ReleasesByBrand, releaseEdges),
+		"auditLog": audited(brandPlan, db.AuditLogOfBrand),
 	}, func(b *model.Brand) *model.Stamps { return &b.Stamps })
 	groupPlan.steps = map[string]step[model.Group]{
 		"tenant": refTo(func(g *model.Group) string { return g.TenantID }, db.TenantNode, tenantPlan),
@@ -443,26 +455,32 @@ func init() {
 		"updatedBy":   refTo(func(u *model.User) string { return opt(u.UpdatedByID) }, db.UserNode, userPlan),
 		"memberships": listOf(userPlan, db.MembershipsByUser, membershipEdges),
 		"artists":     listOf(userPlan, db.ArtistsByUser, artistEdges),
+		"auditLog":    audited(userPlan, db.AuditLogOfUser),
 	}
 	membershipPlan.steps = map[string]step[model.Membership]{
 		"tenant":      refTo(func(m *model.Membership) string { return m.TenantID }, db.TenantNode, tenantPlan),
 		"user":        refTo(func(m *model.Membership) string { return m.UserID }, db.UserNode, userPlan),
 		"groups":      listOf(membershipPlan, db.GroupsByMembership, groupEdges),
 		"brandAccess": listOf(membershipPlan, db.BrandAccessByMembership, brandAccessEdges),
+		"auditLog":    audited(membershipPlan, db.AuditLogOfMembership),
 	}
 	brandAccessPlan.steps = map[string]step[model.BrandAccess]{
-		"brand": refTo(func(b *model.BrandAccess) string { return b.BrandID }, db.BrandNode, brandPlan),
-		"user":  refTo(func(b *model.BrandAccess) string { return b.UserID }, db.UserNode, userPlan),
+		"brand":    refTo(func(b *model.BrandAccess) string { return b.BrandID }, db.BrandNode, brandPlan),
+		"user":     refTo(func(b *model.BrandAccess) string { return b.UserID }, db.UserNode, userPlan),
+		"auditLog": audited(brandAccessPlan, db.AuditLogOfBrandAccess),
 	}
 	artistPlan.steps = stamped(map[string]step[model.Artist]{
 		"tenant":   refTo(func(a *model.Artist) string { return a.TenantID }, db.TenantNode, tenantPlan),
 		"brand":    refTo(func(a *model.Artist) string { return opt(a.BrandID) }, db.BrandNode, brandPlan),
 		"user":     refTo(func(a *model.Artist) string { return opt(a.UserID) }, db.UserNode, userPlan),
 		"releases": listOf(artistPlan, db.ReleasesByArtist, releaseEdges),
+		"tracks":   listOf(artistPlan, db.TracksByArtist, artistTracks),
+		"auditLog": audited(artistPlan, db.AuditLogOfArtist),
 	}, func(a *model.Artist) *model.Stamps { return &a.Stamps })
 	labelPlan.steps = stamped(map[string]step[model.Label]{
 		"tenant":   refTo(func(l *model.Label) string { return l.TenantID }, db.TenantNode, tenantPlan),
 		"releases": listOf(labelPlan, db.ReleasesByLabel, releaseEdges),
+		"auditLog": audited(labelPlan, db.AuditLogOfLabel),
 	}, func(l *model.Label) *model.Stamps { return &l.Stamps })
 	releasePlan.steps = stamped(map[string]step[model.Release]{
 		"tenant":         refTo(func(r *model.Release) string { return r.TenantID }, db.TenantNode, tenantPlan),
@@ -471,6 +489,7 @@ func init() {
 		"artists":        listOf(releasePlan, db.ArtistsByRelease, releaseArtists),
 		"tracks":         listOf(releasePlan, db.TracksByRelease, trackEdges),
 		"deliveryStores": keyed(releasePlan, deliveryStoresRead),
+		"auditLog":       audited(releasePlan, db.AuditLogOfRelease),
 	}, func(r *model.Release) *model.Stamps { return &r.Stamps })
 	trackPlan.steps = stamped(map[string]step[model.Track]{
 		"release": refTo(func(t *model.Track) string { return t.ReleaseID }, db.ReleaseNode, releasePlan),
@@ -479,6 +498,13 @@ func init() {
 	apiKeyPlan.steps = map[string]step[model.APIKey]{
 		"tenant":    refTo(func(k *model.APIKey) string { return k.TenantID }, db.TenantNode, tenantPlan),
 		"createdBy": refTo(func(k *model.APIKey) string { return opt(k.CreatedByID) }, db.UserNode, userPlan),
+		"auditLog":  audited(apiKeyPlan, db.AuditLogOfAPIKey),
+	}
+	auditPlan.steps = map[string]step[model.AuditLogEntry]{
+		"tenant":   refTo(func(e *model.AuditLogEntry) string { return e.TenantID }, db.TenantNode, tenantPlan),
+		"actor":    refTo(func(e *model.AuditLogEntry) string { return opt(e.ActorID) }, db.UserNode, userPlan),
+		"actingAs": refTo(func(e *model.AuditLogEntry) string { return opt(e.ActingAsID) }, db.UserNode, userPlan),
+		"apiKey":   refTo(func(e *model.AuditLogEntry) string { return opt(e.APIKeyID) }, db.APIKeyNode, apiKeyPlan),
 	}
 	// The impersonator is the caller's own identity, read with the
 	// credentials (internal/auth); it is not part of the plan.
@@ -502,6 +528,10 @@ func init() {
 	trackArtists.steps = map[string]step[model.TrackArtist]{
 		"node": embed(func(a *model.TrackArtist) *model.Artist { return &a.Artist }, artistPlan),
 	}
+	artistTracks.steps = map[string]step[model.ArtistTrack]{
+		"node": embed(func(t *model.ArtistTrack) *model.Track { return &t.Track }, trackPlan),
+	}
+	auditEdges.steps = map[string]step[model.AuditLogEntry]{"node": embed(self[model.AuditLogEntry], auditPlan)}
 
 	membershipPayload.steps = map[string]step[model.MembershipPayload]{
 		"membership": embed(func(p *model.MembershipPayload) *model.Membership { return p.Membership }, membershipPlan),

@@ -78,7 +78,7 @@ func saveRelease(ctx context.Context, store *db.Store, in model.SaveReleaseInput
 		var id string
 		var err error
 		if existing == nil {
-			id, err = w.idempotent(tenantID, in.IdempotencyKey, "saveRelease", write)
+			id, err = w.idempotent(tenantID, in.IdempotencyKey, "saveRelease", in, write)
 		} else {
 			id, err = write()
 		}

@@ -68,8 +68,8 @@ func (r *tenantResolver) Subsidiaries(ctx context.Context, obj *model.Tenant, fi
 	return &model.TenantConnection{Conn: res.conn, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Brands(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) (*model.BrandConnection, error) {
-	res, err := nested(ctx, db.BrandsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, subsidiaries: includeSubsidiaries})
+func (r *tenantResolver) Brands(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, orderBy []map[string]any, includeSubsidiaries *bool) (*model.BrandConnection, error) {
+	res, err := nested(ctx, db.BrandsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, orderBy: orderBy, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +100,8 @@ func (r *tenantResolver) Artists(ctx context.Context, obj *model.Tenant, first *
 	return &model.ArtistConnection{Conn: res.conn, Facets: &model.ArtistFacets{Facets: res.facets}, Edges: edges(res.page, nodeEdge)}, nil
 }
 
-func (r *tenantResolver) Labels(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) (*model.LabelConnection, error) {
-	res, err := nested(ctx, db.LabelsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, subsidiaries: includeSubsidiaries})
+func (r *tenantResolver) Labels(ctx context.Context, obj *model.Tenant, first *int, after *string, last *int, before *string, offset *int, orderBy []map[string]any, includeSubsidiaries *bool) (*model.LabelConnection, error) {
+	res, err := nested(ctx, db.LabelsByTenant, obj.ID, listArgs{first: first, after: after, last: last, before: before, offset: offset, orderBy: orderBy, subsidiaries: includeSubsidiaries})
 	if err != nil {
 		return nil, err
 	}

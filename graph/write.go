@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -147,30 +150,71 @@ func constraintField(ce *db.ConstraintError) ([]string, string) {
 }
 
 // idempotent runs create once per idempotency key: a retry with the same
-// key returns the subject the first request created.
-func (w *writer) idempotent(tenantID string, key *string, mutation string, create func() (string, error)) (string, error) {
+// key and the same input returns the subject the first request created. A
+// key used before for another mutation, or with another input, is an
+// IDEMPOTENCY_CONFLICT (as Stripe answers): the client reused a key for a
+// request that is not a retry, and it must not get someone else's result.
+// input is the mutation's input; see inputHash for what counts.
+func (w *writer) idempotent(tenantID string, key *string, mutation string, input any, create func() (string, error)) (string, error) {
 	if key == nil {
 		return create()
 	}
 	if !slugLikeRe.MatchString(*key) {
 		return "", w.reject(model.UserErrorCodeInvalid, "must be 1 to 200 letters, digits or . _ : -", "input", "idempotencyKey")
 	}
-	claimed, prev, subject, err := db.ClaimIdempotencyKey(w.ctx, w.s, tenantID, *key, mutation)
+	hash, err := inputHash(input)
 	if err != nil {
 		return "", err
 	}
-	if !claimed {
-		if prev != mutation || subject == nil {
+	claim, err := db.ClaimIdempotencyKey(w.ctx, w.s, tenantID, *key, mutation, hash)
+	if err != nil {
+		return "", err
+	}
+	if !claim.Claimed {
+		switch {
+		case claim.Mutation != mutation || claim.Subject == nil:
 			return "", w.reject(model.UserErrorCodeIdempotencyConflict,
-				fmt.Sprintf("this key was already used for %s", prev), "input", "idempotencyKey")
+				fmt.Sprintf("this key was already used for %s", claim.Mutation), "input", "idempotencyKey")
+		case claim.InputHash != nil && !bytes.Equal(claim.InputHash, hash):
+			return "", w.reject(model.UserErrorCodeIdempotencyConflict,
+				"this key was already used with a different input; a retry must send the same input, a new request a new key",
+				"input", "idempotencyKey")
 		}
-		return *subject, nil
+		return *claim.Subject, nil
 	}
 	id, err := create()
 	if err != nil || len(w.errs) > 0 {
 		return id, err
 	}
 	return id, db.CompleteIdempotencyKey(w.ctx, w.s, tenantID, *key, id)
+}
+
+// inputHash is the SHA-256 of a mutation's input in canonical form: its
+// JSON with object keys sorted, without clientMutationId (an echo, which
+// changes nothing stored) and idempotencyKey (the key itself). Defaults
+// the schema fills in count as if sent, so leaving out `role: USER` and
+// sending it are the same input.
+func inputHash(input any) ([]byte, error) {
+	raw, err := json.Marshal(input)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: encoding the input: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("idempotency: decoding the input: %w", err)
+	}
+	if m, ok := v.(map[string]any); ok {
+		delete(m, "clientMutationId")
+		delete(m, "idempotencyKey")
+	}
+	canon, err := json.Marshal(v) // sorts object keys
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: encoding the canonical input: %w", err)
+	}
+	sum := sha256.Sum256(canon)
+	return sum[:], nil
 }
 
 // decodeRef decodes an input ID of the given type, as a user error.

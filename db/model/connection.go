@@ -131,6 +131,21 @@ type TrackConnection struct {
 // TrackEdge is one track of a page.
 type TrackEdge = Edge[Track]
 
+// ArtistTrackConnection is a page of the tracks crediting an artist.
+type ArtistTrackConnection struct {
+	Conn
+	Facets *TrackFacets
+	Edges  []*ArtistTrackEdge
+}
+
+// ArtistTrackEdge is one track with the artist's credit on it.
+type ArtistTrackEdge struct {
+	At
+	Node     *Track
+	Role     TrackArtistRole
+	Position int
+}
+
 // TenantMemberConnection is a page of a tenant's users with their memberships.
 type TenantMemberConnection struct {
 	Conn

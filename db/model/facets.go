@@ -38,6 +38,11 @@ func (f *UserFacets) Language(ctx context.Context) ([]*FacetBucket, error) {
 	return f.Load(ctx, "language")
 }
 
+// Channel counts members by how their accounts came to the platform.
+func (f *UserFacets) Channel(ctx context.Context) ([]*FacetBucket, error) {
+	return f.Load(ctx, "channel")
+}
+
 // ArtistFacets are the facets of an artist list.
 type ArtistFacets struct{ Facets }
 

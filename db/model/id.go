@@ -25,12 +25,14 @@ const (
 	TypeRelease     NodeType = "Release"
 	TypeTrack       NodeType = "Track"
 	TypeAPIKey      NodeType = "ApiKey"
+	// TypeAuditLogEntry entries are read only with audit:read.
+	TypeAuditLogEntry NodeType = "AuditLogEntry"
 )
 
 var nodeTypes = map[NodeType]bool{
 	TypeTenant: true, TypeBrand: true, TypeGroup: true, TypeUser: true, TypeMembership: true,
 	TypeBrandAccess: true, TypeArtist: true, TypeLabel: true, TypeRelease: true, TypeTrack: true,
-	TypeAPIKey: true,
+	TypeAPIKey: true, TypeAuditLogEntry: true,
 }
 
 // EncodeID builds the opaque global ID of a row: base64url("Type:uuid"), the

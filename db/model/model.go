@@ -49,41 +49,47 @@ type Group struct {
 
 // User is a person's account, the union of the user fields of every seed API.
 type User struct {
-	ID                string         `db:"id"`
-	Email             string         `db:"email"`
-	FirstName         *string        `db:"first_name"`
-	LastName          *string        `db:"last_name"`
-	Nickname          *string        `db:"nickname"`
-	Phone             *string        `db:"phone"`
-	LanguageCode      *string        `db:"language_code"`
-	LanguageName      *string        `db:"language_name"`
-	PictureURL        *string        `db:"picture_url"`
-	BannerURL         *string        `db:"banner_url"`
-	WebsiteURL        *string        `db:"website_url"`
-	TwitterURL        *string        `db:"twitter_url"`
-	InstagramURL      *string        `db:"instagram_url"`
-	SpotifyProfile    *string        `db:"spotify_profile"`
-	SoundCloudProfile *string        `db:"sound_cloud_profile"`
-	AppleMusicProfile *string        `db:"apple_music_profile"`
-	Location          *string        `db:"location"`
-	Role              *string        `db:"role"`
-	Genre             *string        `db:"genre"`
-	Biography         *string        `db:"biography"`
-	CompanyName       *string        `db:"company_name"`
-	CompanyLogoURL    *string        `db:"company_logo_url"`
-	CompanyIPRights   *bool          `db:"company_ip_rights"`
-	DspPlanSubscribed bool           `db:"dsp_plan_subscribed"`
-	ReferralCode      string         `db:"referral_code"`
-	AdminRoleNames    pq.StringArray `db:"admin_roles"`
-	PermissionNames   pq.StringArray `db:"permissions"`
-	CreatedAt         time.Time      `db:"created_at"`
-	UpdatedAt         time.Time      `db:"updated_at"`
-	CreatedByID       *string        `db:"created_by"`
-	UpdatedByID       *string        `db:"updated_by"`
-	LastLoginAt       *time.Time     `db:"last_login_at"`
-	ExpiresAt         *time.Time     `db:"expires_at"`
-	IsDeleted         bool           `db:"is_deleted"`
-	Version           int            `db:"version"`
+	ID                 string         `db:"id"`
+	Email              string         `db:"email"`
+	FirstName          *string        `db:"first_name"`
+	LastName           *string        `db:"last_name"`
+	Nickname           *string        `db:"nickname"`
+	Phone              *string        `db:"phone"`
+	LanguageCode       *string        `db:"language_code"`
+	LanguageName       *string        `db:"language_name"`
+	LanguageIcon       *string        `db:"language_icon"`
+	LanguageSquareIcon *string        `db:"language_square_icon"`
+	PictureURL         *string        `db:"picture_url"`
+	BannerURL          *string        `db:"banner_url"`
+	WebsiteURL         *string        `db:"website_url"`
+	TwitterURL         *string        `db:"twitter_url"`
+	InstagramURL       *string        `db:"instagram_url"`
+	SpotifyProfile     *string        `db:"spotify_profile"`
+	SoundCloudProfile  *string        `db:"sound_cloud_profile"`
+	AppleMusicProfile  *string        `db:"apple_music_profile"`
+	Location           *string        `db:"location"`
+	Role               *string        `db:"role"`
+	Genre              *string        `db:"genre"`
+	Biography          *string        `db:"biography"`
+	CompanyName        *string        `db:"company_name"`
+	CompanyLogoURL     *string        `db:"company_logo_url"`
+	CompanyIPRights    *bool          `db:"company_ip_rights"`
+	DspPlanSubscribed  bool           `db:"dsp_plan_subscribed"`
+	ReferralCode       string         `db:"referral_code"`
+	AdminRoleNames     pq.StringArray `db:"admin_roles"`
+	PermissionNames    pq.StringArray `db:"permissions"`
+	CreatedAt          time.Time      `db:"created_at"`
+	UpdatedAt          time.Time      `db:"updated_at"`
+	CreatedByID        *string        `db:"created_by"`
+	UpdatedByID        *string        `db:"updated_by"`
+	LastLoginAt        *time.Time     `db:"last_login_at"`
+	ExpiresAt          *time.Time     `db:"expires_at"`
+	IsDeleted          bool           `db:"is_deleted"`
+	Version            int            `db:"version"`
+	// Channel is how the account came to the platform (seed 003 channel).
+	Channel AccountChannel `db:"channel"`
+	// DisplayAbsoluteTime is a display preference (seed 003).
+	DisplayAbsoluteTime bool `db:"display_absolute_time"`
 }
 
 // FullName joins the names as seed 003's full_name does, falling back to the
@@ -114,7 +120,7 @@ func (u *User) Language() *Language {
 	if u.LanguageCode == nil {
 		return nil
 	}
-	l := &Language{Code: *u.LanguageCode}
+	l := &Language{Code: *u.LanguageCode, Icon: u.LanguageIcon, SquareIcon: u.LanguageSquareIcon}
 	if u.LanguageName != nil {
 		l.Name = *u.LanguageName
 	}
@@ -135,8 +141,10 @@ func (u *User) Permissions() []string { return u.PermissionNames }
 
 // Language is a language a user can prefer.
 type Language struct {
-	Code string `db:"code"`
-	Name string `db:"name"`
+	Code       string  `db:"code"`
+	Name       string  `db:"name"`
+	Icon       *string `db:"icon"`
+	SquareIcon *string `db:"square_icon"`
 }
 
 // Membership places a user in a tenant with a role.
@@ -251,6 +259,13 @@ type ReleaseArtist struct {
 // TrackArtist is an artist credit on a track.
 type TrackArtist struct {
 	Artist
+	Role     TrackArtistRole `db:"credit_role"`
+	Position int             `db:"credit_position"`
+}
+
+// ArtistTrack is a track crediting an artist, with the credit.
+type ArtistTrack struct {
+	Track
 	Role     TrackArtistRole `db:"credit_role"`
 	Position int             `db:"credit_position"`
 }

@@ -325,6 +325,71 @@ type UserRepresentation struct {
 	MatchedKey UserMatchedKey `json:"-"`
 }
 
+// How an account came to the platform (seed 003 `channel`). The original endpoints'
+// `include_imported=false` leaves IMPORT out: `filter: { channel: { ne: IMPORT } }`.
+type AccountChannel string
+
+const (
+	// The person registered themself.
+	AccountChannelSignup AccountChannel = "SIGNUP"
+	// A member of a tenant invited the person (`inviteMember`), creating the account.
+	AccountChannelInvitation AccountChannel = "INVITATION"
+	// An API key acting as nobody created the account.
+	AccountChannelAPI AccountChannel = "API"
+	// A bulk import from another system created the account.
+	AccountChannelImport AccountChannel = "IMPORT"
+)
+
+var AllAccountChannel = []AccountChannel{
+	AccountChannelSignup,
+	AccountChannelInvitation,
+	AccountChannelAPI,
+	AccountChannelImport,
+}
+
+func (e AccountChannel) IsValid() bool {
+	switch e {
+	case AccountChannelSignup, AccountChannelInvitation, AccountChannelAPI, AccountChannelImport:
+		return true
+	}
+	return false
+}
+
+func (e AccountChannel) String() string {
+	return string(e)
+}
+
+func (e *AccountChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccountChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccountChannel", str)
+	}
+	return nil
+}
+
+func (e AccountChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccountChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccountChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Platform administration roles (seed 003 `admin_role`).
 type AdminRole string
 
@@ -500,6 +565,64 @@ func (e BrandAccessRole) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type BrandOrderField string
+
+const (
+	BrandOrderFieldCreatedAt BrandOrderField = "CREATED_AT"
+	BrandOrderFieldUpdatedAt BrandOrderField = "UPDATED_AT"
+	// The name, as people sort names (accents and case second).
+	BrandOrderFieldName BrandOrderField = "NAME"
+)
+
+var AllBrandOrderField = []BrandOrderField{
+	BrandOrderFieldCreatedAt,
+	BrandOrderFieldUpdatedAt,
+	BrandOrderFieldName,
+}
+
+func (e BrandOrderField) IsValid() bool {
+	switch e {
+	case BrandOrderFieldCreatedAt, BrandOrderFieldUpdatedAt, BrandOrderFieldName:
+		return true
+	}
+	return false
+}
+
+func (e BrandOrderField) String() string {
+	return string(e)
+}
+
+func (e *BrandOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BrandOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BrandOrderField", str)
+	}
+	return nil
+}
+
+func (e BrandOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BrandOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BrandOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The object types of the catalogue.
 type CatalogueType string
 
@@ -613,6 +736,64 @@ func (e *ChangeKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type LabelOrderField string
+
+const (
+	LabelOrderFieldCreatedAt LabelOrderField = "CREATED_AT"
+	LabelOrderFieldUpdatedAt LabelOrderField = "UPDATED_AT"
+	// The name, as people sort names (accents and case second).
+	LabelOrderFieldName LabelOrderField = "NAME"
+)
+
+var AllLabelOrderField = []LabelOrderField{
+	LabelOrderFieldCreatedAt,
+	LabelOrderFieldUpdatedAt,
+	LabelOrderFieldName,
+}
+
+func (e LabelOrderField) IsValid() bool {
+	switch e {
+	case LabelOrderFieldCreatedAt, LabelOrderFieldUpdatedAt, LabelOrderFieldName:
+		return true
+	}
+	return false
+}
+
+func (e LabelOrderField) String() string {
+	return string(e)
+}
+
+func (e *LabelOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LabelOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LabelOrderField", str)
+	}
+	return nil
+}
+
+func (e LabelOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LabelOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LabelOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1240,6 +1421,9 @@ func (e UserErrorCode) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Orderings of users. Names (`FIRST_NAME`, `LAST_NAME`, `NICKNAME`) sort as people read
+// them: accents and case count only between otherwise equal names (`Åkesson` among the
+// A's, `van Dijk` among the V's).
 type UserOrderField string
 
 const (

@@ -421,9 +421,105 @@ func (ec *executionContext) fieldContext_UserFacets_language(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _UserFacets_channel(ctx context.Context, field graphql.CollectedField, obj *model.UserFacets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserFacets_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
+			return ec.marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserFacets_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserFacets",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacetBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputAccountChannelFilter(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in", "notIn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOAccountChannel2ᚖcatalogueᚋdbᚋmodelᚐAccountChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["eq"] = data
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOAccountChannel2ᚖcatalogueᚋdbᚋmodelᚐAccountChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["ne"] = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOAccountChannel2ᚕcatalogueᚋdbᚋmodelᚐAccountChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["in"] = data
+		case "notIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
+			data, err := ec.unmarshalOAccountChannel2ᚕcatalogueᚋdbᚋmodelᚐAccountChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["notIn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountChannelFilter unmarshals raw into the AccountChannelFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountChannelFilter(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountChannelFilter", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputArtistFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
@@ -596,6 +692,60 @@ func (ec *executionContext) unmarshalInputArtistOrder(ctx context.Context, obj a
 func UnmarshalArtistOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArtistOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBrandOrder(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNBrandOrderField2catalogueᚋdbᚋmodelᚐBrandOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["field"] = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["direction"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBrandOrder unmarshals raw into the BrandOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBrandOrder(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BrandOrder", raw, &out)
 	return out, err
 }
 
@@ -915,6 +1065,60 @@ func (ec *executionContext) unmarshalInputIntFilter(ctx context.Context, obj any
 func UnmarshalIntFilter(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "IntFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLabelOrder(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLabelOrderField2catalogueᚋdbᚋmodelᚐLabelOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["field"] = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2catalogueᚋdbᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["direction"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLabelOrder unmarshals raw into the LabelOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLabelOrder(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LabelOrder", raw, &out)
 	return out, err
 }
 
@@ -1660,7 +1864,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"and", "or", "not", "search", "id", "email", "firstName", "lastName", "nickname", "phone", "role", "genre", "location", "companyName", "language", "createdAt", "updatedAt", "lastLoginAt", "expiresAt", "createdBy", "updatedBy", "isDeleted", "dspPlanSubscribed", "membershipRole", "membershipStatus", "lastSeenAt", "joinedAt", "brand"}
+	fieldsInOrder := [...]string{"and", "or", "not", "search", "id", "email", "firstName", "lastName", "nickname", "phone", "role", "genre", "location", "companyName", "language", "createdAt", "updatedAt", "lastLoginAt", "expiresAt", "createdBy", "updatedBy", "isDeleted", "dspPlanSubscribed", "channel", "membershipRole", "membershipStatus", "lastSeenAt", "joinedAt", "brand"}
 	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
@@ -1829,6 +2033,13 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it["dspPlanSubscribed"] = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOAccountChannelFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["channel"] = data
 		case "membershipRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membershipRole"))
 			data, err := ec.unmarshalOMembershipRoleFilter2map(ctx, v)
@@ -2142,6 +2353,12 @@ func (ec *executionContext) _UserFacets(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserFacets_language(ctx, field, obj)
 				})
+		case "channel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UserFacets_channel(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2191,6 +2408,21 @@ func (ec *executionContext) marshalNArtistOrderField2catalogueᚋdbᚋmodelᚐAr
 	return v
 }
 
+func (ec *executionContext) unmarshalNBrandOrder2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputBrandOrder(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBrandOrderField2catalogueᚋdbᚋmodelᚐBrandOrderField(ctx context.Context, v any) (model.BrandOrderField, error) {
+	var res model.BrandOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBrandOrderField2catalogueᚋdbᚋmodelᚐBrandOrderField(ctx context.Context, sel ast.SelectionSet, v model.BrandOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNFacetBucket2ᚕᚖcatalogueᚋdbᚋmodelᚐFacetBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FacetBucket) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -2213,6 +2445,21 @@ func (ec *executionContext) marshalNFacetBucket2ᚖcatalogueᚋdbᚋmodelᚐFace
 		return graphql.Null
 	}
 	return ec._FacetBucket(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLabelOrder2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputLabelOrder(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLabelOrderField2catalogueᚋdbᚋmodelᚐLabelOrderField(ctx context.Context, v any) (model.LabelOrderField, error) {
+	var res model.LabelOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLabelOrderField2catalogueᚋdbᚋmodelᚐLabelOrderField(ctx context.Context, sel ast.SelectionSet, v model.LabelOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNReleaseFacets2ᚖcatalogueᚋdbᚋmodelᚐReleaseFacets(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseFacets) graphql.Marshaler {
@@ -2299,6 +2546,14 @@ func (ec *executionContext) marshalNUserOrderField2catalogueᚋdbᚋmodelᚐUser
 	return v
 }
 
+func (ec *executionContext) unmarshalOAccountChannelFilter2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAccountChannelFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOArtistFilter2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -2341,6 +2596,23 @@ func (ec *executionContext) unmarshalOArtistOrder2ᚕmapᚄ(ctx context.Context,
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOBrandOrder2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBrandOrder2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalODateFilter2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -2371,6 +2643,23 @@ func (ec *executionContext) unmarshalOIntFilter2map(ctx context.Context, v any) 
 	}
 	res, err := ec.unmarshalInputIntFilter(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLabelOrder2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLabelOrder2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOMembershipRoleFilter2map(ctx context.Context, v any) (map[string]any, error) {

@@ -2167,7 +2167,7 @@ func (ec *executionContext) unmarshalInputUserProfileInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"firstName", "lastName", "nickname", "phone", "language", "pictureUrl", "bannerUrl", "websiteUrl", "twitterUrl", "instagramUrl", "spotifyProfile", "soundCloudProfile", "appleMusicProfile", "location", "role", "genre", "biography", "companyName", "companyLogoUrl", "companyIpRights", "dspPlanSubscribed", "expiresAt"}
+	fieldsInOrder := [...]string{"firstName", "lastName", "nickname", "phone", "language", "pictureUrl", "bannerUrl", "websiteUrl", "twitterUrl", "instagramUrl", "spotifyProfile", "soundCloudProfile", "appleMusicProfile", "location", "role", "genre", "biography", "companyName", "companyLogoUrl", "companyIpRights", "displayAbsoluteTime", "dspPlanSubscribed", "expiresAt"}
 	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
@@ -2315,6 +2315,13 @@ func (ec *executionContext) unmarshalInputUserProfileInput(ctx context.Context, 
 				return it, err
 			}
 			it["companyIpRights"] = data
+		case "displayAbsoluteTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayAbsoluteTime"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["displayAbsoluteTime"] = data
 		case "dspPlanSubscribed":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dspPlanSubscribed"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)

@@ -24,6 +24,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
 	Artist() ArtistResolver
+	AuditLogEntry() AuditLogEntryResolver
 	Brand() BrandResolver
 	BrandAccess() BrandAccessResolver
 	CatalogueChange() CatalogueChangeResolver
@@ -48,9 +49,11 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	ApiKey struct {
+		AuditLog   func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
 		GlobalID   func(childComplexity int) int
+		ID         func(childComplexity int) int
 		KeyID      func(childComplexity int) int
 		LastUsedAt func(childComplexity int) int
 		Name       func(childComplexity int) int
@@ -72,6 +75,7 @@ type ComplexityRoot struct {
 
 	Artist struct {
 		AppleMusicID func(childComplexity int) int
+		AuditLog     func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		Biography    func(childComplexity int) int
 		Brand        func(childComplexity int) int
 		Country      func(childComplexity int) int
@@ -79,12 +83,14 @@ type ComplexityRoot struct {
 		CreatedBy    func(childComplexity int) int
 		Genre        func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
+		ID           func(childComplexity int) int
 		ImageURL     func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Releases     func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		SoundCloudID func(childComplexity int) int
 		SpotifyID    func(childComplexity int) int
 		Tenant       func(childComplexity int) int
+		Tracks       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		UpdatedAt    func(childComplexity int) int
 		UpdatedBy    func(childComplexity int) int
 		User         func(childComplexity int) int
@@ -114,11 +120,53 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	ArtistTrackConnection struct {
+		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ArtistTrackEdge struct {
+		Cursor   func(childComplexity int) int
+		Node     func(childComplexity int) int
+		Position func(childComplexity int) int
+		Role     func(childComplexity int) int
+	}
+
+	AuditLogConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditLogEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AuditLogEntry struct {
+		APIKey          func(childComplexity int) int
+		ActingAs        func(childComplexity int) int
+		Action          func(childComplexity int) int
+		Actor           func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Detail          func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		SubjectGlobalID func(childComplexity int) int
+		SubjectID       func(childComplexity int) int
+		SubjectType     func(childComplexity int) int
+		Tenant          func(childComplexity int) int
+	}
+
 	Brand struct {
 		Artists   func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
+		AuditLog  func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Members   func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Name      func(childComplexity int) int
 		Releases  func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
@@ -129,9 +177,11 @@ type ComplexityRoot struct {
 	}
 
 	BrandAccess struct {
+		AuditLog  func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		Brand     func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Role      func(childComplexity int) int
 		User      func(childComplexity int) int
 	}
@@ -218,6 +268,7 @@ type ComplexityRoot struct {
 	Group struct {
 		CreatedAt func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
+		ID        func(childComplexity int) int
 		IsAdmin   func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Tenant    func(childComplexity int) int
@@ -249,9 +300,11 @@ type ComplexityRoot struct {
 	}
 
 	Label struct {
+		AuditLog  func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
 		GlobalID  func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Releases  func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
 		Tenant    func(childComplexity int) int
@@ -278,15 +331,19 @@ type ComplexityRoot struct {
 	}
 
 	Language struct {
-		Code func(childComplexity int) int
-		Name func(childComplexity int) int
+		Code       func(childComplexity int) int
+		Icon       func(childComplexity int) int
+		Name       func(childComplexity int) int
+		SquareIcon func(childComplexity int) int
 	}
 
 	Membership struct {
+		AuditLog     func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		BrandAccess  func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CreatedAt    func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
 		Groups       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ID           func(childComplexity int) int
 		LastSeenAt   func(childComplexity int) int
 		Role         func(childComplexity int) int
 		Status       func(childComplexity int) int
@@ -368,6 +425,7 @@ type ComplexityRoot struct {
 	Release struct {
 		Artists         func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ArtworkURL      func(childComplexity int) int
+		AuditLog        func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
 		Brand           func(childComplexity int) int
 		CatalogNumber   func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
@@ -375,6 +433,7 @@ type ComplexityRoot struct {
 		DeliveryStores  func(childComplexity int) int
 		Genre           func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
+		ID              func(childComplexity int) int
 		Label           func(childComplexity int) int
 		RejectionReason func(childComplexity int) int
 		ReleaseDate     func(childComplexity int) int
@@ -447,18 +506,21 @@ type ComplexityRoot struct {
 	Tenant struct {
 		APIKeys      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Artists      func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
-		Brands       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) int
+		AuditLog     func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string, includeSubsidiaries *bool) int
+		Brands       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, orderBy []map[string]any, includeSubsidiaries *bool) int
 		CreatedAt    func(childComplexity int) int
 		GlobalID     func(childComplexity int) int
 		Groups       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ID           func(childComplexity int) int
 		Invitations  func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Labels       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, includeSubsidiaries *bool) int
+		Labels       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Members      func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Name         func(childComplexity int) int
 		Parent       func(childComplexity int) int
 		Releases     func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		Slug         func(childComplexity int) int
 		Subsidiaries func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Tracks       func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any, includeSubsidiaries *bool) int
 		UpdatedAt    func(childComplexity int) int
 	}
 
@@ -494,6 +556,7 @@ type ComplexityRoot struct {
 		DurationSeconds func(childComplexity int) int
 		Explicit        func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
+		ID              func(childComplexity int) int
 		Isrc            func(childComplexity int) int
 		Position        func(childComplexity int) int
 		Release         func(childComplexity int) int
@@ -533,43 +596,47 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		AdminRoles        func(childComplexity int) int
-		AppleMusicProfile func(childComplexity int) int
-		Artists           func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
-		BannerURL         func(childComplexity int) int
-		Biography         func(childComplexity int) int
-		CompanyIPRights   func(childComplexity int) int
-		CompanyLogoURL    func(childComplexity int) int
-		CompanyName       func(childComplexity int) int
-		CreatedAt         func(childComplexity int) int
-		CreatedBy         func(childComplexity int) int
-		DspPlanSubscribed func(childComplexity int) int
-		Email             func(childComplexity int) int
-		ExpiresAt         func(childComplexity int) int
-		FirstName         func(childComplexity int) int
-		FullName          func(childComplexity int) int
-		Genre             func(childComplexity int) int
-		GlobalID          func(childComplexity int) int
-		InstagramURL      func(childComplexity int) int
-		IsDeleted         func(childComplexity int) int
-		Language          func(childComplexity int) int
-		LastLoginAt       func(childComplexity int) int
-		LastName          func(childComplexity int) int
-		Location          func(childComplexity int) int
-		Memberships       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Nickname          func(childComplexity int) int
-		Permissions       func(childComplexity int) int
-		Phone             func(childComplexity int) int
-		PictureURL        func(childComplexity int) int
-		ReferralCode      func(childComplexity int) int
-		Role              func(childComplexity int) int
-		SoundCloudProfile func(childComplexity int) int
-		SpotifyProfile    func(childComplexity int) int
-		TwitterURL        func(childComplexity int) int
-		UpdatedAt         func(childComplexity int) int
-		UpdatedBy         func(childComplexity int) int
-		Version           func(childComplexity int) int
-		WebsiteURL        func(childComplexity int) int
+		AdminRoles          func(childComplexity int) int
+		AppleMusicProfile   func(childComplexity int) int
+		Artists             func(childComplexity int, first *int, after *string, last *int, before *string, offset *int, filter map[string]any, query *string, orderBy []map[string]any) int
+		AuditLog            func(childComplexity int, first *int, after *string, last *int, before *string, filter map[string]any, query *string) int
+		BannerURL           func(childComplexity int) int
+		Biography           func(childComplexity int) int
+		Channel             func(childComplexity int) int
+		CompanyIPRights     func(childComplexity int) int
+		CompanyLogoURL      func(childComplexity int) int
+		CompanyName         func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		CreatedBy           func(childComplexity int) int
+		DisplayAbsoluteTime func(childComplexity int) int
+		DspPlanSubscribed   func(childComplexity int) int
+		Email               func(childComplexity int) int
+		ExpiresAt           func(childComplexity int) int
+		FirstName           func(childComplexity int) int
+		FullName            func(childComplexity int) int
+		Genre               func(childComplexity int) int
+		GlobalID            func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		InstagramURL        func(childComplexity int) int
+		IsDeleted           func(childComplexity int) int
+		Language            func(childComplexity int) int
+		LastLoginAt         func(childComplexity int) int
+		LastName            func(childComplexity int) int
+		Location            func(childComplexity int) int
+		Memberships         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Nickname            func(childComplexity int) int
+		Permissions         func(childComplexity int) int
+		Phone               func(childComplexity int) int
+		PictureURL          func(childComplexity int) int
+		ReferralCode        func(childComplexity int) int
+		Role                func(childComplexity int) int
+		SoundCloudProfile   func(childComplexity int) int
+		SpotifyProfile      func(childComplexity int) int
+		TwitterURL          func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
+		UpdatedBy           func(childComplexity int) int
+		Version             func(childComplexity int) int
+		WebsiteURL          func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -579,6 +646,7 @@ type ComplexityRoot struct {
 	}
 
 	UserFacets struct {
+		Channel          func(childComplexity int) int
 		Genre            func(childComplexity int) int
 		Language         func(childComplexity int) int
 		MembershipRole   func(childComplexity int) int
@@ -623,6 +691,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "ApiKey.auditLog":
+		if e.ComplexityRoot.ApiKey.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_ApiKey_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ApiKey.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
 			break
@@ -641,6 +720,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.GlobalID(childComplexity), true
+	case "ApiKey.databaseId":
+		if e.ComplexityRoot.ApiKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.ID(childComplexity), true
 	case "ApiKey.keyId":
 		if e.ComplexityRoot.ApiKey.KeyID == nil {
 			break
@@ -716,6 +801,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artist.AppleMusicID(childComplexity), true
+	case "Artist.auditLog":
+		if e.ComplexityRoot.Artist.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Artist_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Artist.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "Artist.biography":
 		if e.ComplexityRoot.Artist.Biography == nil {
 			break
@@ -758,6 +854,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artist.GlobalID(childComplexity), true
+	case "Artist.databaseId":
+		if e.ComplexityRoot.Artist.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artist.ID(childComplexity), true
 	case "Artist.imageUrl":
 		if e.ComplexityRoot.Artist.ImageURL == nil {
 			break
@@ -799,6 +901,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artist.Tenant(childComplexity), true
+	case "Artist.tracks":
+		if e.ComplexityRoot.Artist.Tracks == nil {
+			break
+		}
+
+		args, err := ec.field_Artist_tracks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Artist.Tracks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
 	case "Artist.updatedAt":
 		if e.ComplexityRoot.Artist.UpdatedAt == nil {
 			break
@@ -894,6 +1007,161 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ArtistPayload.UserErrors(childComplexity), true
 
+	case "ArtistTrackConnection.edges":
+		if e.ComplexityRoot.ArtistTrackConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackConnection.Edges(childComplexity), true
+	case "ArtistTrackConnection.facets":
+		if e.ComplexityRoot.ArtistTrackConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackConnection.Facets(childComplexity), true
+	case "ArtistTrackConnection.pageInfo":
+		if e.ComplexityRoot.ArtistTrackConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackConnection.PageInfo(childComplexity), true
+	case "ArtistTrackConnection.totalCount":
+		if e.ComplexityRoot.ArtistTrackConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackConnection.TotalCount(childComplexity), true
+
+	case "ArtistTrackEdge.cursor":
+		if e.ComplexityRoot.ArtistTrackEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackEdge.Cursor(childComplexity), true
+	case "ArtistTrackEdge.node":
+		if e.ComplexityRoot.ArtistTrackEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackEdge.Node(childComplexity), true
+	case "ArtistTrackEdge.position":
+		if e.ComplexityRoot.ArtistTrackEdge.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackEdge.Position(childComplexity), true
+	case "ArtistTrackEdge.role":
+		if e.ComplexityRoot.ArtistTrackEdge.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArtistTrackEdge.Role(childComplexity), true
+
+	case "AuditLogConnection.edges":
+		if e.ComplexityRoot.AuditLogConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogConnection.Edges(childComplexity), true
+	case "AuditLogConnection.pageInfo":
+		if e.ComplexityRoot.AuditLogConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogConnection.PageInfo(childComplexity), true
+	case "AuditLogConnection.totalCount":
+		if e.ComplexityRoot.AuditLogConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogConnection.TotalCount(childComplexity), true
+
+	case "AuditLogEdge.cursor":
+		if e.ComplexityRoot.AuditLogEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEdge.Cursor(childComplexity), true
+	case "AuditLogEdge.node":
+		if e.ComplexityRoot.AuditLogEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEdge.Node(childComplexity), true
+
+	case "AuditLogEntry.apiKey":
+		if e.ComplexityRoot.AuditLogEntry.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.APIKey(childComplexity), true
+	case "AuditLogEntry.actingAs":
+		if e.ComplexityRoot.AuditLogEntry.ActingAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.ActingAs(childComplexity), true
+	case "AuditLogEntry.action":
+		if e.ComplexityRoot.AuditLogEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.Action(childComplexity), true
+	case "AuditLogEntry.actor":
+		if e.ComplexityRoot.AuditLogEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.Actor(childComplexity), true
+	case "AuditLogEntry.createdAt":
+		if e.ComplexityRoot.AuditLogEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.CreatedAt(childComplexity), true
+	case "AuditLogEntry.detail":
+		if e.ComplexityRoot.AuditLogEntry.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.Detail(childComplexity), true
+	case "AuditLogEntry.id":
+		if e.ComplexityRoot.AuditLogEntry.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.GlobalID(childComplexity), true
+	case "AuditLogEntry.databaseId":
+		if e.ComplexityRoot.AuditLogEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.ID(childComplexity), true
+	case "AuditLogEntry.subjectId":
+		if e.ComplexityRoot.AuditLogEntry.SubjectGlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.SubjectGlobalID(childComplexity), true
+	case "AuditLogEntry.subjectDatabaseId":
+		if e.ComplexityRoot.AuditLogEntry.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.SubjectID(childComplexity), true
+	case "AuditLogEntry.subjectType":
+		if e.ComplexityRoot.AuditLogEntry.SubjectType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.SubjectType(childComplexity), true
+	case "AuditLogEntry.tenant":
+		if e.ComplexityRoot.AuditLogEntry.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEntry.Tenant(childComplexity), true
+
 	case "Brand.artists":
 		if e.ComplexityRoot.Brand.Artists == nil {
 			break
@@ -905,6 +1173,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Brand.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
+	case "Brand.auditLog":
+		if e.ComplexityRoot.Brand.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Brand_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Brand.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "Brand.createdAt":
 		if e.ComplexityRoot.Brand.CreatedAt == nil {
 			break
@@ -923,6 +1202,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Brand.GlobalID(childComplexity), true
+	case "Brand.databaseId":
+		if e.ComplexityRoot.Brand.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Brand.ID(childComplexity), true
 	case "Brand.members":
 		if e.ComplexityRoot.Brand.Members == nil {
 			break
@@ -976,6 +1261,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Brand.Version(childComplexity), true
 
+	case "BrandAccess.auditLog":
+		if e.ComplexityRoot.BrandAccess.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_BrandAccess_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BrandAccess.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "BrandAccess.brand":
 		if e.ComplexityRoot.BrandAccess.Brand == nil {
 			break
@@ -994,6 +1290,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandAccess.GlobalID(childComplexity), true
+	case "BrandAccess.databaseId":
+		if e.ComplexityRoot.BrandAccess.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandAccess.ID(childComplexity), true
 	case "BrandAccess.role":
 		if e.ComplexityRoot.BrandAccess.Role == nil {
 			break
@@ -1334,6 +1636,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.GlobalID(childComplexity), true
+	case "Group.databaseId":
+		if e.ComplexityRoot.Group.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.ID(childComplexity), true
 	case "Group.isAdmin":
 		if e.ComplexityRoot.Group.IsAdmin == nil {
 			break
@@ -1435,6 +1743,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvitationPayload.UserErrors(childComplexity), true
 
+	case "Label.auditLog":
+		if e.ComplexityRoot.Label.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Label_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Label.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "Label.createdAt":
 		if e.ComplexityRoot.Label.CreatedAt == nil {
 			break
@@ -1453,6 +1772,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Label.GlobalID(childComplexity), true
+	case "Label.databaseId":
+		if e.ComplexityRoot.Label.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.ID(childComplexity), true
 	case "Label.name":
 		if e.ComplexityRoot.Label.Name == nil {
 			break
@@ -1552,13 +1877,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Language.Code(childComplexity), true
+	case "Language.icon":
+		if e.ComplexityRoot.Language.Icon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Language.Icon(childComplexity), true
 	case "Language.name":
 		if e.ComplexityRoot.Language.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Language.Name(childComplexity), true
+	case "Language.squareIcon":
+		if e.ComplexityRoot.Language.SquareIcon == nil {
+			break
+		}
 
+		return e.ComplexityRoot.Language.SquareIcon(childComplexity), true
+
+	case "Membership.auditLog":
+		if e.ComplexityRoot.Membership.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Membership_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Membership.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "Membership.brandAccess":
 		if e.ComplexityRoot.Membership.BrandAccess == nil {
 			break
@@ -1593,6 +1941,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Groups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Membership.databaseId":
+		if e.ComplexityRoot.Membership.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.ID(childComplexity), true
 	case "Membership.lastSeenAt":
 		if e.ComplexityRoot.Membership.LastSeenAt == nil {
 			break
@@ -2098,6 +2452,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.ArtworkURL(childComplexity), true
+	case "Release.auditLog":
+		if e.ComplexityRoot.Release.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Release_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Release.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "Release.brand":
 		if e.ComplexityRoot.Release.Brand == nil {
 			break
@@ -2140,6 +2505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.GlobalID(childComplexity), true
+	case "Release.databaseId":
+		if e.ComplexityRoot.Release.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.ID(childComplexity), true
 	case "Release.label":
 		if e.ComplexityRoot.Release.Label == nil {
 			break
@@ -2432,6 +2803,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
+	case "Tenant.auditLog":
+		if e.ComplexityRoot.Tenant.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Tenant_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tenant.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.brands":
 		if e.ComplexityRoot.Tenant.Brands == nil {
 			break
@@ -2442,7 +2824,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Brands(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["includeSubsidiaries"].(*bool)), true
+		return e.ComplexityRoot.Tenant.Brands(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.createdAt":
 		if e.ComplexityRoot.Tenant.CreatedAt == nil {
 			break
@@ -2466,6 +2848,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Groups(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Tenant.databaseId":
+		if e.ComplexityRoot.Tenant.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.ID(childComplexity), true
 	case "Tenant.invitations":
 		if e.ComplexityRoot.Tenant.Invitations == nil {
 			break
@@ -2487,7 +2875,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Labels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["includeSubsidiaries"].(*bool)), true
+		return e.ComplexityRoot.Tenant.Labels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.members":
 		if e.ComplexityRoot.Tenant.Members == nil {
 			break
@@ -2539,6 +2927,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Subsidiaries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Tenant.tracks":
+		if e.ComplexityRoot.Tenant.Tracks == nil {
+			break
+		}
+
+		args, err := ec.field_Tenant_tracks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tenant.Tracks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any), args["includeSubsidiaries"].(*bool)), true
 	case "Tenant.updatedAt":
 		if e.ComplexityRoot.Tenant.UpdatedAt == nil {
 			break
@@ -2669,6 +3068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Track.GlobalID(childComplexity), true
+	case "Track.databaseId":
+		if e.ComplexityRoot.Track.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.ID(childComplexity), true
 	case "Track.isrc":
 		if e.ComplexityRoot.Track.Isrc == nil {
 			break
@@ -2824,6 +3229,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Artists(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["filter"].(map[string]any), args["query"].(*string), args["orderBy"].([]map[string]any)), true
+	case "User.auditLog":
+		if e.ComplexityRoot.User.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_User_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(map[string]any), args["query"].(*string)), true
 	case "User.bannerUrl":
 		if e.ComplexityRoot.User.BannerURL == nil {
 			break
@@ -2836,6 +3252,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Biography(childComplexity), true
+	case "User.channel":
+		if e.ComplexityRoot.User.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Channel(childComplexity), true
 	case "User.companyIpRights":
 		if e.ComplexityRoot.User.CompanyIPRights == nil {
 			break
@@ -2866,6 +3288,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CreatedBy(childComplexity), true
+	case "User.displayAbsoluteTime":
+		if e.ComplexityRoot.User.DisplayAbsoluteTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.DisplayAbsoluteTime(childComplexity), true
 	case "User.dspPlanSubscribed":
 		if e.ComplexityRoot.User.DspPlanSubscribed == nil {
 			break
@@ -2908,6 +3336,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.GlobalID(childComplexity), true
+	case "User.databaseId":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
 	case "User.instagramUrl":
 		if e.ComplexityRoot.User.InstagramURL == nil {
 			break
@@ -3053,6 +3487,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "UserFacets.channel":
+		if e.ComplexityRoot.UserFacets.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserFacets.Channel(childComplexity), true
 	case "UserFacets.genre":
 		if e.ComplexityRoot.UserFacets.Genre == nil {
 			break
@@ -3174,11 +3614,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AccountChannelFilter", ec.unmarshalInputAccountChannelFilter),
 			graphql.NewInputUnmarshaler("AnswerInvitationInput", ec.unmarshalInputAnswerInvitationInput),
 			graphql.NewInputUnmarshaler("ArtistFieldsInput", ec.unmarshalInputArtistFieldsInput),
 			graphql.NewInputUnmarshaler("ArtistFilter", ec.unmarshalInputArtistFilter),
 			graphql.NewInputUnmarshaler("ArtistOrder", ec.unmarshalInputArtistOrder),
 			graphql.NewInputUnmarshaler("ArtistRepresentation", ec.unmarshalInputArtistRepresentation),
+			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
+			graphql.NewInputUnmarshaler("BrandOrder", ec.unmarshalInputBrandOrder),
 			graphql.NewInputUnmarshaler("BrandRepresentation", ec.unmarshalInputBrandRepresentation),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateArtistInput", ec.unmarshalInputCreateArtistInput),
@@ -3192,6 +3635,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
+			graphql.NewInputUnmarshaler("LabelOrder", ec.unmarshalInputLabelOrder),
 			graphql.NewInputUnmarshaler("LabelRepresentation", ec.unmarshalInputLabelRepresentation),
 			graphql.NewInputUnmarshaler("MembershipRepresentation", ec.unmarshalInputMembershipRepresentation),
 			graphql.NewInputUnmarshaler("MembershipRoleFilter", ec.unmarshalInputMembershipRoleFilter),
@@ -3316,6 +3760,124 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/audit.graphqls", Input: `# The audit log: every write records who made it, acting as whom, with which
+# API key, what it did and to which object (see the README, "Who did it").
+# Only ADMIN and OWNER read it (` + "`" + `audit:read` + "`" + `); anyone else gets FORBIDDEN.
+
+"A JSON value, such as an audit entry's ` + "`" + `detail` + "`" + ` object."
+scalar JSON
+
+"""
+One write recorded in the audit log. Entries are never changed. Reading them needs
+` + "`" + `audit:read` + "`" + ` (ADMIN or OWNER); ` + "`" + `node(id:)` + "`" + ` answers null to anyone else.
+"""
+type AuditLogEntry implements Node {
+  id: ID!
+  "The entry's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
+  tenant: Tenant!
+  "What was done: ` + "`" + `<object>.<verb>` + "`" + `, e.g. ` + "`" + `artist.create` + "`" + `, ` + "`" + `release.submit` + "`" + `, ` + "`" + `member.invite` + "`" + `, ` + "`" + `apiKey.revoke` + "`" + `."
+  action: String!
+  "The object acted on, a global ID for ` + "`" + `node(id:)` + "`" + `; it may no longer exist (a revoked brand access)."
+  subjectId: ID
+  "The UUID of the object acted on."
+  subjectDatabaseId: UUID
+  "The type of the object acted on, e.g. ` + "`" + `Artist` + "`" + `."
+  subjectType: String
+  "What changed, as the write recorded it, e.g. ` + "`" + `{\"name\": \"Northern Lights\"}` + "`" + ` or ` + "`" + `{\"fields\": [\"genre\"]}` + "`" + `."
+  detail: JSON!
+  """
+  The person who made the change: the real user behind an impersonated request. Null
+  for an API key acting as nobody, and for a user the caller cannot see (a platform
+  administrator who belongs to no tenant of the caller).
+  """
+  actor: User
+  "The member the actor acted as with ` + "`" + `enterprise-id` + "`" + ` (seed 000 impersonation); null otherwise."
+  actingAs: User
+  "The API key that authenticated the request, if one did."
+  apiKey: ApiKey
+  "When the change was committed."
+  createdAt: DateTime!
+}
+
+type AuditLogConnection {
+  edges: [AuditLogEdge!]!
+  pageInfo: PageInfo!
+  "Number of items in the whole list, ignoring pagination. Computed only when selected."
+  totalCount: Int!
+}
+
+type AuditLogEdge {
+  cursor: String!
+  node: AuditLogEntry!
+}
+
+"Filter of audit log entries."
+input AuditLogFilter {
+  and: [AuditLogFilter!]
+  or: [AuditLogFilter!]
+  not: AuditLogFilter
+  "Who made the change; matches visible users only, as ` + "`" + `UserFilter.createdBy` + "`" + `."
+  actor: IDFilter
+  "The member acted as through ` + "`" + `enterprise-id` + "`" + `; matches visible users only."
+  actingAs: IDFilter
+  "The API key of the request."
+  apiKey: IDFilter
+  "The action, e.g. ` + "`" + `{ in: [\"release.approve\", \"release.reject\"] }` + "`" + ` or ` + "`" + `{ like: \"release.*\" }` + "`" + `."
+  action: StringFilter
+  "When the change was made."
+  createdAt: DateTimeFilter
+}
+
+extend type Tenant {
+  """
+  Every audit entry of the tenant (and of its subsidiaries unless includeSubsidiaries is
+  false), newest first. Needs ` + "`" + `audit:read` + "`" + ` (ADMIN or OWNER). ` + "`" + `query` + "`" + ` takes the search
+  syntax of the README, e.g. ` + "`" + `action:release.* created:2025-03-01..2025-03-31` + "`" + `.
+  """
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String, includeSubsidiaries: Boolean = true): AuditLogConnection!
+}
+
+extend type User {
+  "Audit entries about this account (` + "`" + `user.update` + "`" + `, ` + "`" + `user.terminate` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type Membership {
+  "Audit entries about this membership (` + "`" + `member.invite` + "`" + `, ` + "`" + `membership.update` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type BrandAccess {
+  "Audit entries about this grant (` + "`" + `brandAccess.grant` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type Brand {
+  "Audit entries about this brand (` + "`" + `brand.create` + "`" + `, ` + "`" + `brand.update` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type Label {
+  "Audit entries about this label (` + "`" + `label.create` + "`" + `, ` + "`" + `label.update` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type Artist {
+  "Audit entries about this artist (` + "`" + `artist.create` + "`" + `, ` + "`" + `artist.update` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type Release {
+  "Audit entries about this release (` + "`" + `release.create` + "`" + `, ` + "`" + `release.update` + "`" + `, its workflow steps), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+
+extend type ApiKey {
+  "Audit entries about this key (` + "`" + `apiKey.create` + "`" + `, ` + "`" + `apiKey.revoke` + "`" + `), newest first. Needs ` + "`" + `audit:read` + "`" + `."
+  auditLog(first: Int, after: String, last: Int, before: String, filter: AuditLogFilter, query: String): AuditLogConnection!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/catalogue.graphqls", Input: `"A performer in a tenant's catalogue, optionally linked to a user account."
 type Artist implements Node @key(fields: "id") {
   id: ID!
@@ -3625,6 +4187,13 @@ input ReleaseStatusFilter {
   notIn: [ReleaseStatus!]
 }
 
+input AccountChannelFilter {
+  eq: AccountChannel
+  ne: AccountChannel
+  in: [AccountChannel!]
+  notIn: [AccountChannel!]
+}
+
 input ReleaseTypeFilter {
   eq: ReleaseType
   ne: ReleaseType
@@ -3644,7 +4213,8 @@ Filter of users in a member list. Seed parameters: ` + "`" + `searchText` + "`" 
 ` + "`" + `firstname` + "`" + `, ` + "`" + `lastname` + "`" + `, ` + "`" + `email` + "`" + `, ` + "`" + `id` + "`" + `, ` + "`" + `created_by` + "`" + `, ` + "`" + `updated_by` + "`" + ` with ` + "`" + `*` + "`" + ` → the
 field's ` + "`" + `like` + "`" + `; ` + "`" + `ids` + "`" + `, ` + "`" + `roles` + "`" + `, ` + "`" + `genres` + "`" + ` with ` + "`" + `+` + "`" + `/` + "`" + `-` + "`" + ` → ` + "`" + `in` + "`" + `/` + "`" + `notIn` + "`" + `;
 ` + "`" + `fromDate` + "`" + `/` + "`" + `toDate` + "`" + `, ` + "`" + `newerThan` + "`" + `/` + "`" + `olderThan` + "`" + ` → ` + "`" + `createdAt { gte / lte }` + "`" + `;
-` + "`" + `brand_ids` + "`" + ` → ` + "`" + `brand { in }` + "`" + `.
+` + "`" + `brand_ids` + "`" + ` → ` + "`" + `brand { in }` + "`" + `; ` + "`" + `channel` + "`" + ` → ` + "`" + `channel` + "`" + `; ` + "`" + `include_imported=false` + "`" + ` →
+` + "`" + `channel { ne: IMPORT }` + "`" + `.
 """
 input UserFilter {
   and: [UserFilter!]
@@ -3681,6 +4251,8 @@ input UserFilter {
   updatedBy: IDFilter
   isDeleted: Boolean
   dspPlanSubscribed: Boolean
+  "How the account came to the platform (seed 003 ` + "`" + `channel` + "`" + `); ` + "`" + `{ ne: IMPORT }` + "`" + ` is seed 003's ` + "`" + `include_imported=false` + "`" + `."
+  channel: AccountChannelFilter
   "Role of the membership that places the user in the list (on Tenant.members, the edge's representative ` + "`" + `membership` + "`" + `)."
   membershipRole: MembershipRoleFilter
   "Status of that membership; member lists leave PENDING invitations out (see ` + "`" + `Tenant.invitations` + "`" + `)."
@@ -3697,6 +4269,11 @@ input UserFilter {
   brand: IDFilter
 }
 
+"""
+Orderings of users. Names (` + "`" + `FIRST_NAME` + "`" + `, ` + "`" + `LAST_NAME` + "`" + `, ` + "`" + `NICKNAME` + "`" + `) sort as people read
+them: accents and case count only between otherwise equal names (` + "`" + `Åkesson` + "`" + ` among the
+A's, ` + "`" + `van Dijk` + "`" + ` among the V's).
+"""
 enum UserOrderField {
   "When the user joined the tenant (the default, newest first); on Tenant.members, of the representative membership."
   JOINED_AT
@@ -3737,6 +4314,32 @@ type UserFacets {
   role: [FacetBucket!]!
   genre: [FacetBucket!]!
   language: [FacetBucket!]!
+  "How the accounts came to the platform."
+  channel: [FacetBucket!]!
+}
+
+enum BrandOrderField {
+  CREATED_AT
+  UPDATED_AT
+  "The name, as people sort names (accents and case second)."
+  NAME
+}
+
+input BrandOrder {
+  field: BrandOrderField!
+  direction: OrderDirection! = ASC
+}
+
+enum LabelOrderField {
+  CREATED_AT
+  UPDATED_AT
+  "The name, as people sort names (accents and case second)."
+  NAME
+}
+
+input LabelOrder {
+  field: LabelOrderField!
+  direction: OrderDirection! = ASC
 }
 
 input ArtistFilter {
@@ -3848,6 +4451,76 @@ input TrackOrder {
 
 type TrackFacets {
   explicit: [FacetBucket!]!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/ids.graphqls", Input: `# The database UUID of every node, beside its opaque global ID, for
+# backends that map the graph to the original endpoints, whose ` + "`" + `id` + "`" + ` it is.
+
+"A UUID in canonical text form, e.g. ` + "`" + `5ec2c050-7aa8-48b4-98d7-7c972dfabf6f` + "`" + `."
+scalar UUID
+
+extend interface Node {
+  """
+  The object's UUID in the database: the ` + "`" + `id` + "`" + ` of the original endpoints (seeds 002 and
+  004), so that a backend mapping to them need not decode the global ` + "`" + `id` + "`" + `. Fetch objects
+  by their global ` + "`" + `id` + "`" + ` with ` + "`" + `node` + "`" + `/` + "`" + `nodes` + "`" + `; filters take either form.
+  """
+  databaseId: UUID!
+}
+
+extend type Tenant {
+  "The tenant's UUID (` + "`" + `Node.databaseId` + "`" + `); seed 004's ` + "`" + `customer_id` + "`" + ` names the tenant."
+  databaseId: UUID!
+}
+
+extend type Brand {
+  "The brand's UUID (` + "`" + `Node.databaseId` + "`" + `); seed 003's ` + "`" + `brand_ids` + "`" + ` name brands."
+  databaseId: UUID!
+}
+
+extend type Group {
+  "The group's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
+}
+
+extend type ApiKey {
+  "The API key's UUID (` + "`" + `Node.databaseId` + "`" + `); not the ` + "`" + `<API_KEY>` + "`" + ` of the header, which is ` + "`" + `keyId` + "`" + `."
+  databaseId: UUID!
+}
+
+extend type User {
+  "The user's UUID (` + "`" + `Node.databaseId` + "`" + `): the ` + "`" + `id` + "`" + ` of seeds 002 and 004, and of ` + "`" + `created_by` + "`" + `/` + "`" + `updated_by` + "`" + `."
+  databaseId: UUID!
+}
+
+extend type Membership {
+  "The membership's UUID (` + "`" + `Node.databaseId` + "`" + `): seed 003's ` + "`" + `tenant_user.id` + "`" + `."
+  databaseId: UUID!
+}
+
+extend type BrandAccess {
+  "The grant's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
+}
+
+extend type Artist {
+  "The artist's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
+}
+
+extend type Label {
+  "The label's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
+}
+
+extend type Release {
+  "The release's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
+}
+
+extend type Track {
+  "The track's UUID (` + "`" + `Node.databaseId` + "`" + `)."
+  databaseId: UUID!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/mutation.graphqls", Input: `# Writes. Every mutation takes one input object and returns a payload with
@@ -4041,6 +4714,8 @@ input UserProfileInput {
   companyLogoUrl: String
   "User or manager."
   companyIpRights: Boolean
+  "User or manager: absolute rather than relative times in clients (seed 003 ` + "`" + `display_absolute_time` + "`" + `)."
+  displayAbsoluteTime: Boolean
   "Manager only: the plan is the tenant's business, not the user's choice."
   dspPlanSubscribed: Boolean
   "Manager only: a user cannot lift or move an expiry set on their account."
@@ -4506,8 +5181,8 @@ type Tenant implements Node @key(fields: "id") {
   parent: Tenant
   "Direct subsidiaries, newest first."
   subsidiaries(first: Int, after: String, last: Int, before: String): TenantConnection!
-  "Brands of this tenant (and of its subsidiaries unless includeSubsidiaries is false), newest first."
-  brands(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): BrandConnection!
+  "Brands of this tenant (and of its subsidiaries unless includeSubsidiaries is false), newest first unless orderBy says otherwise."
+  brands(first: Int, after: String, last: Int, before: String, offset: Int, orderBy: [BrandOrder!], includeSubsidiaries: Boolean = true): BrandConnection!
   """
   The tenant's users, each once, with the membership that represents them in the list,
   newest membership first. With includeSubsidiaries (the default, as seed 004) the
@@ -4526,8 +5201,8 @@ type Tenant implements Node @key(fields: "id") {
   groups(first: Int, after: String, last: Int, before: String): GroupConnection!
   "Artists of the tenant's catalogue (and its subsidiaries' unless includeSubsidiaries is false), newest first."
   artists(first: Int, after: String, last: Int, before: String, offset: Int, filter: ArtistFilter, query: String, orderBy: [ArtistOrder!], includeSubsidiaries: Boolean = true): ArtistConnection!
-  "Record labels of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first."
-  labels(first: Int, after: String, last: Int, before: String, offset: Int, includeSubsidiaries: Boolean = true): LabelConnection!
+  "Record labels of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first unless orderBy says otherwise."
+  labels(first: Int, after: String, last: Int, before: String, offset: Int, orderBy: [LabelOrder!], includeSubsidiaries: Boolean = true): LabelConnection!
   "Releases of the tenant (and its subsidiaries unless includeSubsidiaries is false), newest first."
   releases(first: Int, after: String, last: Int, before: String, offset: Int, filter: ReleaseFilter, query: String, orderBy: [ReleaseOrder!], includeSubsidiaries: Boolean = true): ReleaseConnection!
   """
@@ -4634,6 +5309,45 @@ type ApiKeyEdge {
   node: ApiKey!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/tracks.graphqls", Input: `# Tracks beyond their release: the tracks an artist is credited on, and all
+# the tracks of a tenant. Both take the filters, orderings and facets of
+# Release.tracks; both are newest first by default.
+
+extend type Artist {
+  """
+  Tracks crediting this artist, as a primary or a featured artist, newest first. The
+  edge tells how the artist is credited on the track (` + "`" + `role` + "`" + `, ` + "`" + `position` + "`" + `).
+  """
+  tracks(first: Int, after: String, last: Int, before: String, offset: Int, filter: TrackFilter, query: String, orderBy: [TrackOrder!]): ArtistTrackConnection!
+}
+
+extend type Tenant {
+  """
+  Tracks of the tenant's releases (and of its subsidiaries' unless includeSubsidiaries
+  is false), newest first.
+  """
+  tracks(first: Int, after: String, last: Int, before: String, offset: Int, filter: TrackFilter, query: String, orderBy: [TrackOrder!], includeSubsidiaries: Boolean = true): TrackConnection!
+}
+
+"Tracks crediting an artist; each edge carries the credit."
+type ArtistTrackConnection {
+  "Counts over the whole filtered list, computed only when selected."
+  facets: TrackFacets!
+  edges: [ArtistTrackEdge!]!
+  pageInfo: PageInfo!
+  "Number of items in the whole list, ignoring pagination. Computed only when selected."
+  totalCount: Int!
+}
+
+type ArtistTrackEdge {
+  cursor: String!
+  node: Track!
+  "How the artist is credited on the track."
+  role: TrackArtistRole!
+  "1-based credit position on the track."
+  position: Int!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/user.graphqls", Input: `"""
 A person's account. A user belongs to tenants through memberships.
 
@@ -4698,6 +5412,13 @@ type User implements Node @key(fields: "id") {
   expiresAt: DateTime
   "Soft-deleted (terminated) account (seed 003 ` + "`" + `is_deleted` + "`" + `)."
   isDeleted: Boolean!
+  "How the account came to the platform (seed 003 ` + "`" + `channel` + "`" + `; ` + "`" + `include_imported` + "`" + ` asks about IMPORT)."
+  channel: AccountChannel!
+  """
+  The user prefers absolute times (` + "`" + `2025-03-10 12:34` + "`" + `) to relative ones (` + "`" + `3 days ago` + "`" + `)
+  wherever a client shows times (seed 003 ` + "`" + `display_absolute_time` + "`" + `).
+  """
+  displayAbsoluteTime: Boolean!
   "Increases with every change; pass it as ` + "`" + `expectedVersion` + "`" + ` to update safely."
   version: Int!
   "The tenants this user belongs to, newest membership first."
@@ -4712,6 +5433,25 @@ type Language {
   code: String!
   "English name, e.g. ` + "`" + `French` + "`" + `."
   name: String!
+  "The language's icon, an image URL or an emoji, as the operator set it; null when none (seed 003 ` + "`" + `icon` + "`" + `)."
+  icon: String
+  "Its square variant, for avatars and compact lists (seed 003 ` + "`" + `icon_sqare` + "`" + `)."
+  squareIcon: String
+}
+
+"""
+How an account came to the platform (seed 003 ` + "`" + `channel` + "`" + `). The original endpoints'
+` + "`" + `include_imported=false` + "`" + ` leaves IMPORT out: ` + "`" + `filter: { channel: { ne: IMPORT } }` + "`" + `.
+"""
+enum AccountChannel {
+  "The person registered themself."
+  SIGNUP
+  "A member of a tenant invited the person (` + "`" + `inviteMember` + "`" + `), creating the account."
+  INVITATION
+  "An API key acting as nobody created the account."
+  API
+  "A bulk import from another system created the account."
+  IMPORT
 }
 
 "Platform administration roles (seed 003 ` + "`" + `admin_role` + "`" + `)."
@@ -5003,6 +5743,10 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_ApiKey_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_ApiKey_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
 }
@@ -5067,6 +5811,12 @@ func (ec *executionContext) childFields_Artist(ctx context.Context, field graphq
 		return ec.fieldContext_Artist_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Artist_updatedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Artist_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Artist_databaseId(ctx, field)
+	case "tracks":
+		return ec.fieldContext_Artist_tracks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Artist", field.Name)
 }
@@ -5117,6 +5867,86 @@ func (ec *executionContext) childFields_ArtistPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ArtistPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ArtistTrackConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "facets":
+		return ec.fieldContext_ArtistTrackConnection_facets(ctx, field)
+	case "edges":
+		return ec.fieldContext_ArtistTrackConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ArtistTrackConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ArtistTrackConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArtistTrackConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ArtistTrackEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ArtistTrackEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ArtistTrackEdge_node(ctx, field)
+	case "role":
+		return ec.fieldContext_ArtistTrackEdge_role(ctx, field)
+	case "position":
+		return ec.fieldContext_ArtistTrackEdge_position(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArtistTrackEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditLogConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditLogConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditLogConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditLogConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditLogEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditLogEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditLogEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditLogEntry_id(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_AuditLogEntry_databaseId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_AuditLogEntry_tenant(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditLogEntry_action(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_AuditLogEntry_subjectId(ctx, field)
+	case "subjectDatabaseId":
+		return ec.fieldContext_AuditLogEntry_subjectDatabaseId(ctx, field)
+	case "subjectType":
+		return ec.fieldContext_AuditLogEntry_subjectType(ctx, field)
+	case "detail":
+		return ec.fieldContext_AuditLogEntry_detail(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditLogEntry_actor(ctx, field)
+	case "actingAs":
+		return ec.fieldContext_AuditLogEntry_actingAs(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_AuditLogEntry_apiKey(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AuditLogEntry_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditLogEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_Brand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5141,6 +5971,10 @@ func (ec *executionContext) childFields_Brand(ctx context.Context, field graphql
 		return ec.fieldContext_Brand_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Brand_updatedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Brand_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Brand_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Brand", field.Name)
 }
@@ -5157,6 +5991,10 @@ func (ec *executionContext) childFields_BrandAccess(ctx context.Context, field g
 		return ec.fieldContext_BrandAccess_role(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_BrandAccess_createdAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_BrandAccess_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_BrandAccess_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandAccess", field.Name)
 }
@@ -5307,6 +6145,8 @@ func (ec *executionContext) childFields_Group(ctx context.Context, field graphql
 		return ec.fieldContext_Group_tenant(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Group_createdAt(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Group_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Group", field.Name)
 }
@@ -5381,6 +6221,10 @@ func (ec *executionContext) childFields_Label(ctx context.Context, field graphql
 		return ec.fieldContext_Label_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Label_updatedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Label_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Label_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Label", field.Name)
 }
@@ -5425,6 +6269,10 @@ func (ec *executionContext) childFields_Language(ctx context.Context, field grap
 		return ec.fieldContext_Language_code(ctx, field)
 	case "name":
 		return ec.fieldContext_Language_name(ctx, field)
+	case "icon":
+		return ec.fieldContext_Language_icon(ctx, field)
+	case "squareIcon":
+		return ec.fieldContext_Language_squareIcon(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Language", field.Name)
 }
@@ -5455,6 +6303,10 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Membership_updatedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Membership_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Membership_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
@@ -5563,6 +6415,10 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Release_updatedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Release_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Release_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -5697,6 +6553,12 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Tenant_updatedAt(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Tenant_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Tenant_databaseId(ctx, field)
+	case "tracks":
+		return ec.fieldContext_Tenant_tracks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -5779,6 +6641,8 @@ func (ec *executionContext) childFields_Track(ctx context.Context, field graphql
 		return ec.fieldContext_Track_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Track_updatedAt(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_Track_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Track", field.Name)
 }
@@ -5911,12 +6775,20 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_expiresAt(ctx, field)
 	case "isDeleted":
 		return ec.fieldContext_User_isDeleted(ctx, field)
+	case "channel":
+		return ec.fieldContext_User_channel(ctx, field)
+	case "displayAbsoluteTime":
+		return ec.fieldContext_User_displayAbsoluteTime(ctx, field)
 	case "version":
 		return ec.fieldContext_User_version(ctx, field)
 	case "memberships":
 		return ec.fieldContext_User_memberships(ctx, field)
 	case "artists":
 		return ec.fieldContext_User_artists(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_User_auditLog(ctx, field)
+	case "databaseId":
+		return ec.fieldContext_User_databaseId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -5945,6 +6817,8 @@ func (ec *executionContext) childFields_UserFacets(ctx context.Context, field gr
 		return ec.fieldContext_UserFacets_genre(ctx, field)
 	case "language":
 		return ec.fieldContext_UserFacets_language(ctx, field)
+	case "channel":
+		return ec.fieldContext_UserFacets_channel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserFacets", field.Name)
 }

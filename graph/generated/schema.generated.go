@@ -2720,6 +2720,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Brand(ctx, sel, obj)
+	case *model.AuditLogEntry:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AuditLogEntry(ctx, sel, obj)
 	case *model.Artist:
 		if obj == nil {
 			return graphql.Null

@@ -36,6 +36,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"catalogue/db"
@@ -246,7 +247,7 @@ type credWant struct {
 func credRolePermissions(role string, super bool) []string {
 	user := []auth.Permission{auth.PermRead}
 	admin := append(slices.Clone(user), auth.PermReadContacts, auth.PermManageMembers, auth.PermManageCatalog,
-		auth.PermManageAPIKeys, auth.PermImpersonate)
+		auth.PermManageAPIKeys, auth.PermImpersonate, auth.PermReadAudit)
 	owner := append(slices.Clone(admin), auth.PermManageSettings)
 	perms := map[string][]auth.Permission{"USER": user, "ADMIN": admin, "OWNER": owner}[role]
 	if super {
@@ -1228,7 +1229,7 @@ type credRow struct {
 }
 
 // credAllRows collects every row of every node type with its tenants.
-func credAllRows(t testing.TB) map[model.NodeType][]credRow {
+func credAllRows(t testing.TB, oracle *sqlx.DB) map[model.NodeType][]credRow {
 	t.Helper()
 	queries := map[model.NodeType]string{
 		model.TypeTenant:      `SELECT id::text, ARRAY[id::text] AS tenants FROM tenants`,
@@ -1249,7 +1250,9 @@ func credAllRows(t testing.TB) map[model.NodeType][]credRow {
 			ID      string         `db:"id"`
 			Tenants pq.StringArray `db:"tenants"`
 		}
-		sqlRows(t, &rows, q+` ORDER BY 1`)
+		if err := oracle.SelectContext(t.Context(), &rows, q+` ORDER BY 1`); err != nil {
+			t.Fatalf("oracle %s: %v", compact(q), err)
+		}
 		if len(rows) == 0 {
 			t.Fatalf("the seed holds no %s", typ)
 		}
@@ -1360,18 +1363,18 @@ type credNode struct {
 // like an ID that does not exist, and every own ID is returned.
 func TestTenantIsolationRandomized(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(credSeed(t), 0x15011a7e))
-	credIsolationRandomized(t, rng, server.URL, credPrincipals(t, rng))
+	credIsolationRandomized(t, rng, server.URL, env.DB, credPrincipals(t, rng))
 }
 
 // credIsolationRandomized is TestTenantIsolationRandomized for the server
 // at base and the given principals.
-func credIsolationRandomized(t *testing.T, rng *mrand.Rand, base string, principals []credPrincipal) {
+func credIsolationRandomized(t *testing.T, rng *mrand.Rand, base string, oracle *sqlx.DB, principals []credPrincipal) {
 	const (
 		batches   = 5   // nodes() requests per principal
 		batchSize = 100 // IDs per nodes() request
 		singles   = 25  // node() requests per principal
 	)
-	rows := credAllRows(t)
+	rows := credAllRows(t, oracle)
 	types := make([]model.NodeType, 0, len(rows))
 	for typ := range rows {
 		types = append(types, typ)
@@ -1508,18 +1511,20 @@ func mapKeys(m map[string]bool) func(yield func(string) bool) {
 // principal's subtree.
 func TestTenantIsolationFilteredLists(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(credSeed(t), 0xf11e5))
-	credIsolationFilteredLists(t, rng, server.URL, credPrincipals(t, rng))
+	credIsolationFilteredLists(t, rng, server.URL, env.DB, credPrincipals(t, rng))
 }
 
 // credIsolationFilteredLists is TestTenantIsolationFilteredLists for the
 // server at base and the given principals.
-func credIsolationFilteredLists(t *testing.T, rng *mrand.Rand, base string, principals []credPrincipal) {
-	rows := credAllRows(t)
+func credIsolationFilteredLists(t *testing.T, rng *mrand.Rand, base string, oracle *sqlx.DB, principals []credPrincipal) {
+	rows := credAllRows(t, oracle)
 	var allSlugs []struct {
 		ID   string `db:"id"`
 		Slug string `db:"slug"`
 	}
-	sqlRows(t, &allSlugs, `SELECT id::text, slug FROM tenants ORDER BY slug`)
+	if err := oracle.SelectContext(t.Context(), &allSlugs, `SELECT id::text, slug FROM tenants ORDER BY slug`); err != nil {
+		t.Fatal(err)
+	}
 	leaked := 0
 	// sample is up to n random IDs of typ that p sees (own) or does not.
 	sample := func(p credPrincipal, typ model.NodeType, own bool, n int) []string {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"crypto/rand"
 	"fmt"
 	"reflect"
 	"strings"
@@ -100,7 +101,7 @@ const empty = `('null', 'false', '0', '""', '[]', '{}')`
 var nodeTables = map[string]string{
 	"Tenant": "tenants", "Brand": "brands", "Group": "groups", "User": "users", "Membership": "memberships",
 	"BrandAccess": "brand_access", "Artist": "artists", "Label": "labels", "Release": "releases",
-	"Track": "tracks", "ApiKey": "api_keys",
+	"Track": "tracks", "ApiKey": "api_keys", "AuditLogEntry": "audit_log",
 }
 
 // TestEachFieldAloneShowsWhatAllFieldsShow: for every Node type and every
@@ -117,8 +118,11 @@ func TestEachFieldAloneShowsWhatAllFieldsShow(t *testing.T) {
 			continue
 		}
 		t.Run(def.Name, func(t *testing.T) {
-			if def.Name == "ApiKey" {
+			switch def.Name {
+			case "ApiKey":
 				apiKeysOfEveryState(t)
+			case "AuditLogEntry":
+				auditEntriesOfEveryState(t)
 			}
 			// For every column, a row where it is set (not null, false, 0
 			// or empty) and one where it is not; and rows picked at random,
@@ -153,6 +157,20 @@ func apiKeysOfEveryState(t *testing.T) {
 	used, revoked := credNewKey(t, admin, "USER"), credNewKey(t, admin, "USER")
 	credOK(t, credPost(t, server.URL, credHeaders(used.Authorization), `{ viewer { role } }`, nil), nil)
 	credOK(t, credPost(t, server.URL, admin, credRevokeKey, map[string]any{"id": revoked.ID}), nil)
+}
+
+// auditEntriesOfEveryState makes audit entries with and without an actor,
+// an API key and an impersonated member: writes by a user, by an API key
+// acting as nobody, and by an OWNER acting as an ADMIN.
+func auditEntriesOfEveryState(t *testing.T) {
+	apiKeysOfEveryState(t)
+	owner := credMember(t, "acme-music", "OWNER")
+	admin := credMember(t, "acme-music", "ADMIN")
+	key := credNewKey(t, credBearer(tokenFor(t, admin, "acme-music")), "ADMIN")
+	const create = `mutation($n: String!) { createLabel(input: {name: $n}) { label { id } } }`
+	credOK(t, credPost(t, server.URL, credHeaders(key.Authorization), create, map[string]any{"n": "audit by key " + rand.Text()}), nil)
+	credOK(t, credPost(t, server.URL, credBearer(tokenFor(t, owner, "acme-music"), "enterprise-id", admin), create,
+		map[string]any{"n": "audit as admin " + rand.Text()}), nil)
 }
 
 // TestEachEdgeFieldAloneShowsWhatAllFieldsShow is the same for the edges

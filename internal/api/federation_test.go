@@ -35,8 +35,9 @@ var entityTypes = []string{"Artist", "Brand", "Group", "Label", "Membership", "R
 // nonEntities are the Node types no other subgraph may resolve or extend,
 // and why.
 var nonEntities = map[string]string{
-	"ApiKey":      "credential metadata, visible only to those who manage keys",
-	"BrandAccess": "an access grant, managed here and meaningless elsewhere",
+	"ApiKey":        "credential metadata, visible only to those who manage keys",
+	"BrandAccess":   "an access grant, managed here and meaningless elsewhere",
+	"AuditLogEntry": "the audit trail of this service's writes, readable by admins only",
 }
 
 // serviceSDL is the subgraph schema as a router reads it.

@@ -1255,6 +1255,9 @@ func flOrder(keys ...string) []any {
 	return out
 }
 
+// Orderings by names compare with the collation catalogue_name, as the
+// server's order keys do (migration 0012); TestParityNamesSortAsPeopleReadThem
+// checks that it sorts names as people read them.
 func TestListFilterOrderByWalks(t *testing.T) {
 	acme := flTenants(t, "acme-music", false)
 	tree := flTenants(t, "acme-music", true)
@@ -1270,10 +1273,10 @@ func TestListFilterOrderByWalks(t *testing.T) {
 	}{
 		{"members LAST_NAME ASC, CREATED_AT DESC", flMembers("acme-music", false),
 			flM{"orderBy": flOrder("LAST_NAME ASC", "CREATED_AT DESC")}, flUserRows, acme, flLive,
-			"u.last_name ASC NULLS LAST, u.created_at DESC NULLS LAST, m.id DESC", 37},
+			"u.last_name COLLATE catalogue_name ASC NULLS LAST, u.created_at DESC NULLS LAST, m.id DESC", 37},
 		{"members LAST_NAME DESC, CREATED_AT ASC", flMembers("acme-music", false),
 			flM{"orderBy": flOrder("LAST_NAME DESC", "CREATED_AT ASC")}, flUserRows, acme, flLive,
-			"u.last_name DESC NULLS LAST, u.created_at ASC, m.id ASC", 41},
+			"u.last_name COLLATE catalogue_name DESC NULLS LAST, u.created_at ASC, m.id ASC", 41},
 		{"members GENRE ASC, ROLE DESC (two nullable keys), filtered", flMembers("acme-music", true),
 			flM{"orderBy": flOrder("GENRE ASC", "ROLE DESC"), "filter": flM{"membershipStatus": flM{"eq": "ACTIVE"}}}, flUserRows, tree,
 			flLive + " AND m.status = 'ACTIVE'", "u.genre ASC NULLS LAST, u.role DESC NULLS LAST, m.id DESC", 97},
@@ -1284,19 +1287,19 @@ func TestListFilterOrderByWalks(t *testing.T) {
 			flLive + " AND u.last_name IS NOT NULL", "m.role ASC, m.created_at DESC, m.id DESC", 60},
 		{"members FIRST_NAME DESC, EMAIL ASC", flMembers("acme-music", false),
 			flM{"orderBy": flOrder("FIRST_NAME DESC", "EMAIL ASC")}, flUserRows, acme, flLive,
-			"u.first_name DESC NULLS LAST, u.email ASC, m.id ASC", 70},
+			"u.first_name COLLATE catalogue_name DESC NULLS LAST, u.email ASC, m.id ASC", 70},
 		{"members LAST_SEEN_AT ASC, NICKNAME DESC, LOCATION ASC", flMembers("acme-music", false),
 			flM{"orderBy": flOrder("LAST_SEEN_AT ASC", "NICKNAME DESC", "LOCATION ASC")}, flUserRows, acme, flLive,
-			"m.last_seen_at ASC NULLS LAST, u.nickname DESC NULLS LAST, u.location ASC NULLS LAST, m.id ASC", 80},
-		{"artists NAME ASC", flArtists("acme-music", true), flM{"orderBy": flOrder("NAME ASC")}, flArtistRows, tree, "true", "a.name ASC, a.id ASC", 7},
-		{"artists NAME DESC", flArtists("acme-music", true), flM{"orderBy": flOrder("NAME DESC")}, flArtistRows, tree, "true", "a.name DESC, a.id DESC", 9},
+			"m.last_seen_at ASC NULLS LAST, u.nickname COLLATE catalogue_name DESC NULLS LAST, u.location ASC NULLS LAST, m.id ASC", 80},
+		{"artists NAME ASC", flArtists("acme-music", true), flM{"orderBy": flOrder("NAME ASC")}, flArtistRows, tree, "true", "a.name COLLATE catalogue_name ASC, a.id ASC", 7},
+		{"artists NAME DESC", flArtists("acme-music", true), flM{"orderBy": flOrder("NAME DESC")}, flArtistRows, tree, "true", "a.name COLLATE catalogue_name DESC, a.id DESC", 9},
 		{"artists COUNTRY ASC, GENRE DESC", flArtists("acme-music", true), flM{"orderBy": flOrder("COUNTRY ASC", "GENRE DESC")},
 			flArtistRows, tree, "true", "a.country ASC NULLS LAST, a.genre DESC NULLS LAST, a.id DESC", 11},
 		{"releases RELEASE_DATE DESC", flReleases("acme-music", true), flM{"orderBy": flOrder("RELEASE_DATE DESC")},
 			flReleaseRows, tree, "true", "r.release_date DESC NULLS LAST, r.id DESC", 29},
 		{"releases RELEASE_DATE ASC, TITLE ASC, filtered", flReleases("acme-music", false),
 			flM{"orderBy": flOrder("RELEASE_DATE ASC", "TITLE ASC"), "filter": flM{"type": flM{"ne": "SINGLE"}}},
-			flReleaseRows, acme, "r.type <> 'SINGLE'", "r.release_date ASC NULLS LAST, r.title ASC, r.id ASC", 13},
+			flReleaseRows, acme, "r.type <> 'SINGLE'", "r.release_date ASC NULLS LAST, r.title COLLATE catalogue_name ASC, r.id ASC", 13},
 		{"releases STATUS DESC, UPDATED_AT DESC", flReleases("acme-music", false), flM{"orderBy": flOrder("STATUS DESC", "UPDATED_AT DESC")},
 			flReleaseRows, acme, "true", "r.status DESC, r.updated_at DESC, r.id DESC", 23},
 	}
@@ -1317,7 +1320,7 @@ func TestListFilterOrderByWalks(t *testing.T) {
 			want := flTrackRows.ids(t, []string{release}, "true", "t.duration_seconds "+dir+" NULLS LAST, t.id "+dir)
 			flTracks(release).walk(t, flM{"orderBy": flOrder("DURATION " + dir)}, 3, want)
 		}
-		want := flTrackRows.ids(t, []string{release}, "t.duration_seconds >= 120", "t.title ASC, t.id ASC")
+		want := flTrackRows.ids(t, []string{release}, "t.duration_seconds >= 120", "t.title COLLATE catalogue_name ASC, t.id ASC")
 		flTracks(release).walk(t, flM{"orderBy": flOrder("TITLE ASC"), "filter": flM{"durationSeconds": flM{"gte": 120}}}, 2, want)
 	})
 }
@@ -1419,8 +1422,8 @@ func TestListFilterOffset(t *testing.T) {
 		{"members default order", flMembers("acme-music", false), flM{}, flAcme(t, "true")},
 		{"members filtered and sorted", flMembers("acme-music", false),
 			flM{"filter": flM{"membershipRole": flM{"eq": "USER"}}, "orderBy": flOrder("FIRST_NAME ASC", "LAST_NAME DESC")},
-			flUserRows.ids(t, acme, flLive+" AND m.role = 'USER'", "u.first_name ASC NULLS LAST, u.last_name DESC NULLS LAST, m.id DESC")},
-		{"artists by name", flArtists("acme-music", false), flM{"orderBy": flOrder("NAME ASC")}, flArtistRows.ids(t, acme, "true", "a.name, a.id")},
+			flUserRows.ids(t, acme, flLive+" AND m.role = 'USER'", "u.first_name COLLATE catalogue_name ASC NULLS LAST, u.last_name COLLATE catalogue_name DESC NULLS LAST, m.id DESC")},
+		{"artists by name", flArtists("acme-music", false), flM{"orderBy": flOrder("NAME ASC")}, flArtistRows.ids(t, acme, "true", "a.name COLLATE catalogue_name, a.id")},
 		{"releases by release date", flReleases("acme-music", false), flM{"orderBy": flOrder("RELEASE_DATE DESC")},
 			flReleaseRows.ids(t, acme, "true", "r.release_date DESC NULLS LAST, r.id DESC")},
 	}
@@ -1566,9 +1569,9 @@ func TestListFilterBadInput(t *testing.T) {
 		{"query wildcard in a list", members, flM{"query": "genre:Pop,R*"}, []string{"*"}, 10},
 		{"query range on an enum", members, flM{"query": "status:>ACTIVE"}, []string{"enum"}, 7},
 		{"query 51 conditions", members, flM{"query": strings.Join(terms, " ")}, []string{"50"}, len(strings.Join(terms[:50], " ")) + 1},
-		{"query date-time that does not parse", members, flM{"query": "genre:Pop created:>=yesterday"}, []string{"yesterday"}, 10},
-		{"query enum value that does not exist", members, flM{"query": "status:SLEEPING"}, []string{"SLEEPING"}, 0},
-		{"query UUID that does not parse", members, flM{"query": "genre:Pop -id:123"}, []string{"123"}, 11},
+		{"query date-time that does not parse", members, flM{"query": "genre:Pop created:>=yesterday"}, []string{"yesterday"}, 20},
+		{"query enum value that does not exist", members, flM{"query": "status:SLEEPING"}, []string{"SLEEPING"}, 7},
+		{"query UUID that does not parse", members, flM{"query": "genre:Pop -id:123"}, []string{"123"}, 14},
 		{"query 201 characters", members, flM{"query": "firstName:" + strings.Repeat("d", 201)}, []string{"200"}, 10},
 		{"query unknown field on releases", flReleases("acme-music", false), flM{"query": "genre:Pop email:x"}, []string{`"email"`}, 10},
 	}
@@ -1596,7 +1599,7 @@ func TestListFilterBadInput(t *testing.T) {
 			if tc.position >= 0 {
 				pos, ok := e.Extensions["position"].(float64)
 				if !ok || int(pos) != tc.position {
-					t.Errorf("extensions.position %v, want %d (the offending term of %q)\n%s", e.Extensions["position"], tc.position, tc.args["query"], r.describe())
+					t.Errorf("extensions.position %v, want %d (the offending term or value of %q)\n%s", e.Extensions["position"], tc.position, tc.args["query"], r.describe())
 				}
 			}
 		})
@@ -1608,7 +1611,7 @@ func TestListFilterBadInput(t *testing.T) {
 		members.check(t, "500 values", flM{"filter": flM{"genre": flM{"in": values[:500]}}}, nil)
 		members.check(t, "5 order keys", flM{"orderBy": flOrder("LAST_NAME ASC", "FIRST_NAME ASC", "GENRE ASC", "ROLE ASC", "LOCATION ASC")},
 			flUserRows.ids(t, flTenants(t, "acme-music", false), flLive,
-				"u.last_name NULLS LAST, u.first_name NULLS LAST, u.genre NULLS LAST, u.role NULLS LAST, u.location NULLS LAST, m.id"))
+				"u.last_name COLLATE catalogue_name NULLS LAST, u.first_name COLLATE catalogue_name NULLS LAST, u.genre NULLS LAST, u.role NULLS LAST, u.location NULLS LAST, m.id"))
 		members.check(t, "200 characters", flM{"filter": flM{"lastName": flM{"eq": strings.Repeat("b", 200)}}}, nil)
 		members.check(t, "50 conditions in query", flM{"query": strings.Join(terms[:50], " OR ")}, nil)
 	})

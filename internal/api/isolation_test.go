@@ -64,6 +64,6 @@ func TestTenantPredicatesHoldWithoutRowLevelSecurity(t *testing.T) {
 
 	principals := credRolePrincipals(t, []string{"acme-music", "nordic-sound"}, "OWNER", "ADMIN", "USER")
 	rng := mrand.New(mrand.NewPCG(credSeed(t), 0x0ff5ec))
-	t.Run("randomized", func(t *testing.T) { credIsolationRandomized(t, rng, srv.URL, principals) })
-	t.Run("filtered lists", func(t *testing.T) { credIsolationFilteredLists(t, rng, srv.URL, principals) })
+	t.Run("randomized", func(t *testing.T) { credIsolationRandomized(t, rng, srv.URL, x, principals) })
+	t.Run("filtered lists", func(t *testing.T) { credIsolationFilteredLists(t, rng, srv.URL, x, principals) })
 }

@@ -2387,16 +2387,13 @@ func TestMutationIdempotentCreates(t *testing.T) {
 				if n := f.count(t, `SELECT count(*) FROM audit_log WHERE subject_id = $1`, mutUUID(t, n1.ID)); n != 1 {
 					t.Errorf("%d audit rows for the created node, want 1", n)
 				}
-				// A retry with a changed input still answers the first creation.
+				// The same key with a changed input is not a retry: a conflict,
+				// which neither creates nor answers the first creation.
 				changed := c.input(key)
-				third := f.ok(t, f.owner, c.mutation, changed, nil)
-				var n3 struct{ ID string }
-				_ = json.Unmarshal(third.Node, &n3)
-				if n3.ID != n1.ID {
-					t.Errorf("a retry with the same key returned %s, want %s", decodeForHumans(n3.ID), decodeForHumans(n1.ID))
-				}
+				third := f.fails(t, f.owner, c.mutation, changed)
+				mutWantUserError(t, third, "IDEMPOTENCY_CONFLICT", "input", "idempotencyKey")
 				if n := c.rows(t, changed); n != 0 {
-					t.Errorf("a retry with the same key created %d rows", n)
+					t.Errorf("a reused key with another input created %d rows", n)
 				}
 			})
 		}

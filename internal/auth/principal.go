@@ -25,14 +25,15 @@ const (
 	PermImpersonate    Permission = "impersonate"
 	PermAllTenants     Permission = "platform:allTenants"
 	PermManageSettings Permission = "tenant:manage"
+	PermReadAudit      Permission = "audit:read" // the audit log of writes
 )
 
 // rolePermissions grants permissions by tenant role (seed 003: reading
 // needs USER, managing people and catalogue needs ADMIN).
 var rolePermissions = map[model.MembershipRole][]Permission{
 	model.MembershipRoleUser:  {PermRead},
-	model.MembershipRoleAdmin: {PermRead, PermReadContacts, PermManageMembers, PermManageCatalog, PermManageAPIKeys, PermImpersonate},
-	model.MembershipRoleOwner: {PermRead, PermReadContacts, PermManageMembers, PermManageCatalog, PermManageAPIKeys, PermImpersonate, PermManageSettings},
+	model.MembershipRoleAdmin: {PermRead, PermReadContacts, PermManageMembers, PermManageCatalog, PermManageAPIKeys, PermImpersonate, PermReadAudit},
+	model.MembershipRoleOwner: {PermRead, PermReadContacts, PermManageMembers, PermManageCatalog, PermManageAPIKeys, PermImpersonate, PermReadAudit, PermManageSettings},
 }
 
 // roleRank orders tenant roles, for checks that an action does not raise

@@ -52,6 +52,9 @@ type Field struct {
 	Aliases []string // other names the query syntax accepts, e.g. "created", "created_at"
 	Enum    []string // allowed values of a KindEnum field
 	IDType  string   // node type of a KindID field, e.g. "User"
+	// Signed values keep a leading + or - in the query syntax, which
+	// otherwise includes or excludes (seed 002): phone numbers (+33...).
+	Signed bool
 }
 
 // Expr is a node of the filter tree: exactly one of And, Or, Not or Cond
@@ -73,6 +76,19 @@ type Cond struct {
 	// Pos is the byte offset in the query string of the term that made
 	// this condition, for error messages; -1 for typed input.
 	Pos int
+	// ValuePos, from the query syntax, holds the byte offset of each of
+	// Values in the query, so that a bad value is pointed at itself; nil
+	// for typed input and for values that have no text of their own.
+	ValuePos []int
+}
+
+// PosOf is the position to blame for the i-th value: the value's own
+// when the query syntax recorded it, else the term's.
+func (c *Cond) PosOf(i int) int {
+	if i >= 0 && i < len(c.ValuePos) {
+		return c.ValuePos[i]
+	}
+	return c.Pos
 }
 
 // SyntaxError is a problem in a query string at a byte offset.

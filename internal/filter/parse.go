@@ -18,10 +18,25 @@ import (
 //	value  = "null" | "!null"
 //	       | ( ">=" | ">" | "<=" | "<" ) text
 //	       | [ text ] ".." [ text ]                       (* gte and/or lte *)
-//	       | text { "," text } ;                          (* eq, like, in *)
+//	       | item { "," item } ;                          (* eq, like, in, notIn *)
+//	item   = [ "+" | "-" ] text ;                         (* seed 002: include, exclude *)
 //	opname = "eq" | "ne" | "neq" | "in" | "nin" | "notin" | "not_in" | "contains"
 //	       | "startswith" | "starts_with" | "like" | "gt" | "gte" | "lt" | "lte"
 //	       | "isnull" | "null" | "between" ;             (* any case *)
+//
+// Seed 002's prefixes (ids=+a,-b,c) apply to text, ID and enum fields: an
+// item with + (or none) is included, one with - excluded. The included
+// items are one eq (a single value) or in; the excluded ones one notIn,
+// which keeps rows where the field is empty, as the seed's exclusion does;
+// both must hold. A lone -x*, a wildcard, excludes the pattern. Elsewhere
+// (numbers, dates, fields marked Signed such as phone numbers) a sign is
+// part of the value, as is a quoted one.
+//
+// Between the field and a second colon, a word of letters and underscores
+// is an operator (seed 003): one not in opname is an error at the word,
+// never part of the value (genre:zz:Pop); a value with such a colon of its
+// own is quoted (genre:"zz:Pop"). Values with digits before their colons,
+// such as date-times, need no quotes.
 //
 // Text is any run of characters other than white space and parentheses, in
 // which "double-quoted" parts (with \" and \\ escapes) may hold anything.
@@ -414,6 +429,16 @@ func (p *queryParser) cond(pos int, field string, op Op, values ...any) (*Expr, 
 	return &Expr{Cond: &Cond{Field: field, Op: op, Values: values, Pos: pos}}, nil
 }
 
+// condAt is cond with the position of each value in the query.
+func (p *queryParser) condAt(pos int, field string, op Op, values []any, at []int) (*Expr, error) {
+	e, err := p.cond(pos, field, op, values...)
+	if err != nil {
+		return nil, err
+	}
+	e.Cond.ValuePos = at
+	return e, nil
+}
+
 // opBetween stands for seed 003's between, which is not one operation but
 // a gte and an lte.
 const opBetween Op = "between"
@@ -426,6 +451,23 @@ var opNames = map[string]Op{
 	"contains": OpContains, "startswith": OpStartsWith, "starts_with": OpStartsWith, "like": OpLike,
 	"gt": OpGt, "gte": OpGte, "lt": OpLt, "lte": OpLte,
 	"isnull": OpIsNull, "null": OpIsNull, "between": opBetween,
+}
+
+// opList names the operators in error messages.
+const opList = "eq, ne, in, nin, contains, startswith, like, gt, gte, lt, lte, isnull, between"
+
+// isOpName reports whether s has the shape of an operator name: letters
+// and underscores.
+func isOpName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // comparisons are the prefixes of a value that compare, longest first.
@@ -459,12 +501,16 @@ func (p *queryParser) parseTerm(t queryToken) (*Expr, error) {
 		return nil, errAt(t.pos, "unknown field %q; this list has no filterable fields", name)
 	}
 	v := w.tail(colon, 1)
-	// Seed 003's field:operator:values, but only for a known operator: a
-	// value such as 2025-01-01T10:00:00Z has colons of its own.
-	if k := v.index(":"); k > 0 && !v.hasQuoted(0, k) {
-		if op, ok := opNames[strings.ToLower(v.s[:k])]; ok {
-			return p.parseOpForm(t.pos, f, op, v.head(k), v.tail(k, 1))
+	// Seed 003's field:operator:values. A value such as
+	// 2025-01-01T10:00:00Z has colons of its own, so only a word of letters
+	// is an operator; an unknown one is refused, not read as a value.
+	if k := v.index(":"); k > 0 && !v.hasQuoted(0, k) && isOpName(v.s[:k]) {
+		op, ok := opNames[strings.ToLower(v.s[:k])]
+		if !ok {
+			return nil, errAt(v.start, "unknown operator %q; operators are %s (quote a value that holds a colon: %s:%q)",
+				v.s[:k], opList, name, v.s)
 		}
+		return p.parseOpForm(t.pos, f, op, v.head(k), v.tail(k, 1))
 	}
 	return p.parseValue(t.pos, f, name, v)
 }
@@ -476,9 +522,9 @@ func (p *queryParser) parseValue(pos int, f Field, name string, v qtext) (*Expr,
 	case v.s == "":
 		return nil, errAt(v.start, "expected a value after %s:", name)
 	case v.is("null"):
-		return p.cond(pos, f.Name, OpIsNull, true)
+		return p.condAt(pos, f.Name, OpIsNull, []any{true}, []int{v.start})
 	case v.is("!null"):
-		return p.cond(pos, f.Name, OpIsNull, false)
+		return p.condAt(pos, f.Name, OpIsNull, []any{false}, []int{v.start})
 	}
 	for _, c := range comparisons {
 		if !strings.HasPrefix(v.s, c.sym) || v.hasQuoted(0, len(c.sym)) {
@@ -487,11 +533,12 @@ func (p *queryParser) parseValue(pos int, f Field, name string, v qtext) (*Expr,
 		if err := checkOp(f, c.op, v.start, c.sym); err != nil {
 			return nil, err
 		}
-		s, err := valueText(v.tail(0, len(c.sym)), c.sym)
+		val := v.tail(0, len(c.sym))
+		s, err := valueText(val, c.sym)
 		if err != nil {
 			return nil, err
 		}
-		return p.cond(pos, f.Name, c.op, s)
+		return p.condAt(pos, f.Name, c.op, []any{s}, []int{val.start})
 	}
 	if k := v.index(".."); k >= 0 {
 		if err := checkOp(f, OpGte, v.start, "a range (..)"); err != nil {
@@ -512,7 +559,7 @@ func (p *queryParser) parseValue(pos int, f Field, name string, v qtext) (*Expr,
 			if err := checkLen(b.v.s, b.v.start); err != nil {
 				return nil, err
 			}
-			e, err := p.cond(pos, f.Name, b.op, b.v.s)
+			e, err := p.condAt(pos, f.Name, b.op, []any{b.v.s}, []int{b.v.start})
 			if err != nil {
 				return nil, err
 			}
@@ -520,28 +567,82 @@ func (p *queryParser) parseValue(pos int, f Field, name string, v qtext) (*Expr,
 		}
 		return All(bounds...), nil
 	}
-	if parts := v.split(','); len(parts) > 1 {
-		values, err := listValues(parts, name+":", ",")
+	return p.parseItems(pos, f, name, v.split(','))
+}
+
+// parseItems reads the value of name:value that is a list (or one item),
+// with seed 002's + and - prefixes where the field's kind takes them.
+func (p *queryParser) parseItems(pos int, f Field, name string, parts []qtext) (*Expr, error) {
+	if len(parts) > MaxValues {
+		return nil, errAt(parts[MaxValues].start, "more than %d values in one list", MaxValues)
+	}
+	signs := !f.Signed && (f.Kind == KindText || f.Kind == KindID || f.Kind == KindEnum)
+	var in, out []any
+	var inAt, outAt []int
+	for i, part := range parts {
+		after := ","
+		if i == 0 {
+			after = name + ":"
+		}
+		exclude := false
+		if signs && part.s != "" && !part.quoted[0] && (part.s[0] == '+' || part.s[0] == '-') {
+			exclude, after = part.s[0] == '-', part.s[:1]
+			part = part.tail(0, 1)
+		}
+		s, err := valueText(part, after)
 		if err != nil {
 			return nil, err
 		}
-		for i, s := range values {
-			if strings.Contains(s.(string), "*") {
-				return nil, errAt(parts[i].start, "a * wildcard cannot be used in a list of values; join terms with OR instead")
-			}
+		if len(parts) > 1 && strings.Contains(s, "*") {
+			return nil, errAt(part.start, "a * wildcard cannot be used in a list of values; join terms with OR instead")
 		}
-		return p.cond(pos, f.Name, OpIn, values...)
+		if exclude {
+			out, outAt = append(out, s), append(outAt, part.start)
+		} else {
+			in, inAt = append(in, s), append(inAt, part.start)
+		}
 	}
-	if err := checkLen(v.s, v.start); err != nil {
-		return nil, err
+	if len(parts) == 1 {
+		return p.parseItem(pos, f, in, out, append(inAt, outAt...))
 	}
-	if strings.Contains(v.s, "*") {
-		if err := checkOp(f, OpLike, v.start, "a * wildcard"); err != nil {
+	var conds []*Expr
+	if len(in) > 0 {
+		e, err := p.condAt(pos, f.Name, OpIn, in, inAt)
+		if err != nil {
 			return nil, err
 		}
-		return p.cond(pos, f.Name, OpLike, v.s)
+		conds = append(conds, e)
 	}
-	return p.cond(pos, f.Name, OpEq, v.s)
+	if len(out) > 0 {
+		e, err := p.condAt(pos, f.Name, OpNotIn, out, outAt)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, e)
+	}
+	return All(conds...), nil
+}
+
+// parseItem makes the condition of a lone item, which is in in (included)
+// or in out (excluded) and starts at at[0]: eq, notIn, or a like pattern
+// or its negation.
+func (p *queryParser) parseItem(pos int, f Field, in, out []any, at []int) (*Expr, error) {
+	exclude := len(out) == 1
+	s := append(in, out...)[0].(string)
+	if !strings.Contains(s, "*") {
+		if exclude {
+			return p.condAt(pos, f.Name, OpNotIn, []any{s}, at)
+		}
+		return p.condAt(pos, f.Name, OpEq, []any{s}, at)
+	}
+	if err := checkOp(f, OpLike, at[0], "a * wildcard"); err != nil {
+		return nil, err
+	}
+	e, err := p.condAt(pos, f.Name, OpLike, []any{s}, at)
+	if err != nil || !exclude {
+		return e, err
+	}
+	return p.node(pos, &Expr{Not: e})
 }
 
 // parseOpForm reads seed 003's field:operator:v1|v2 once the operator is known.
@@ -554,22 +655,26 @@ func (p *queryParser) parseOpForm(pos int, f Field, op Op, name, v qtext) (*Expr
 	if err != nil {
 		return nil, err
 	}
+	at := make([]int, len(parts))
+	for i, part := range parts {
+		at[i] = part.start
+	}
 	switch {
 	case op == OpEq && len(values) > 1:
-		return p.cond(pos, f.Name, OpIn, values...)
+		return p.condAt(pos, f.Name, OpIn, values, at)
 	case op == OpNe && len(values) > 1:
-		return p.cond(pos, f.Name, OpNotIn, values...)
+		return p.condAt(pos, f.Name, OpNotIn, values, at)
 	case op == OpEq || op == OpNe || op == OpIn || op == OpNotIn:
-		return p.cond(pos, f.Name, op, values...)
+		return p.condAt(pos, f.Name, op, values, at)
 	case op == opBetween:
 		if len(values) != 2 {
 			return nil, errAt(v.start, "expected two values for %s: low|high", name.s)
 		}
-		lo, err := p.cond(pos, f.Name, OpGte, values[0])
+		lo, err := p.condAt(pos, f.Name, OpGte, values[:1], at[:1])
 		if err != nil {
 			return nil, err
 		}
-		hi, err := p.cond(pos, f.Name, OpLte, values[1])
+		hi, err := p.condAt(pos, f.Name, OpLte, values[1:], at[1:])
 		if err != nil {
 			return nil, err
 		}
@@ -588,7 +693,7 @@ func (p *queryParser) parseOpForm(pos int, f Field, op Op, name, v qtext) (*Expr
 			return nil, errAt(v.start, "expected true or false for %s", name.s)
 		}
 	}
-	return p.cond(pos, f.Name, op, values...)
+	return p.condAt(pos, f.Name, op, values, at)
 }
 
 // listValues checks the values of a list: first follows the text before

@@ -22,6 +22,7 @@ var testFields = NewFieldSet(
 	Field{Name: "id", Kind: KindID, IDType: "User"},
 	Field{Name: "isDeleted", Kind: KindBool, Aliases: []string{"is_deleted"}},
 	Field{Name: "trackCount", Kind: KindInt},
+	Field{Name: "phone", Kind: KindText, Signed: true},
 )
 
 // render prints a tree compactly, e.g. AND(eq(role,"Producer"), NOT(...)),
@@ -97,7 +98,8 @@ var parseTests = []struct {
 	{`status:ACTIVE`, `eq(status,"ACTIVE")`},
 	{`created:2025-01-01T10:00:00Z`, `eq(createdAt,"2025-01-01T10:00:00Z")`},
 	{`role:a-b:c`, `eq(role,"a-b:c")`},
-	{`name:-x`, `eq(name,"-x")`},
+	{`name:"-x"`, `eq(name,"-x")`},
+	{`name:"+x"`, `eq(name,"+x")`},
 
 	// Wildcards, in or out of quotes.
 	{`firstname:Jo*`, `like(firstName,"Jo*")`},
@@ -123,6 +125,25 @@ var parseTests = []struct {
 	{`genre:Pop,R&B,Soul`, `in(genre,"Pop","R&B","Soul")`},
 	{`status:ACTIVE,DEACTIVATED`, `in(status,"ACTIVE","DEACTIVATED")`},
 	{`-genre:Pop,Rock`, `NOT(in(genre,"Pop","Rock"))`},
+
+	// Seed 002's + (include, the default) and - (exclude) prefixes on text,
+	// ID and enum values; a quoted or non-text value keeps its sign.
+	{`genre:Pop,-Rock,+Jazz`, `AND(in(genre,"Pop","Jazz"), notIn(genre,"Rock"))`},
+	{`genre:-Rock`, `notIn(genre,"Rock")`},
+	{`genre:-Rock,-Metal`, `notIn(genre,"Rock","Metal")`},
+	{`genre:+Pop`, `eq(genre,"Pop")`},
+	{`genre:+Pop,+Soul`, `in(genre,"Pop","Soul")`},
+	{`genre:-"Hip Hop",Pop`, `AND(in(genre,"Pop"), notIn(genre,"Hip Hop"))`},
+	{`genre:"-Rock"`, `eq(genre,"-Rock")`},
+	{`genre:-Ro*`, `NOT(like(genre,"Ro*"))`},
+	{`name:-x`, `notIn(name,"x")`},
+	{`id:-5ec2c050-7aa8-48b4-98d7-7c972dfabf6f`, `notIn(id,"5ec2c050-7aa8-48b4-98d7-7c972dfabf6f")`},
+	{`status:-DEACTIVATED`, `notIn(status,"DEACTIVATED")`},
+	{`-genre:-Rock`, `NOT(notIn(genre,"Rock"))`},
+	{`trackCount:-1`, `eq(trackCount,"-1")`},
+	{`phone:+33612345678`, `eq(phone,"+33612345678")`},
+	{`phone:+33612345678,-1`, `in(phone,"+33612345678","-1")`},
+	{`created:-2025-01-01`, `eq(createdAt,"-2025-01-01")`},
 
 	// Comparisons and ranges.
 	{`created:>2025-01-01`, `gt(createdAt,"2025-01-01")`},
@@ -168,7 +189,8 @@ var parseTests = []struct {
 	{`name:in:"a|b"|c`, `in(name,"a|b","c")`},
 	{`name:in:a,b`, `in(name,"a,b")`},
 	{`name:eq:"x y":z`, `eq(name,"x y:z")`},
-	{`name:foo:bar`, `eq(name,"foo:bar")`},
+	{`name:"foo:bar"`, `eq(name,"foo:bar")`},
+	{`name:foo1:bar`, `eq(name,"foo1:bar")`},
 	{`name:"eq":x`, `eq(name,"eq:x")`},
 	{`name:eq`, `eq(name,"eq")`},
 	{`-status:in:A|B`, `NOT(in(status,"A","B"))`},
@@ -242,6 +264,53 @@ func TestParsePositions(t *testing.T) {
 	}
 }
 
+// Each value carries its own position, for errors about it; a sign is not
+// part of the value.
+func TestParseValuePositions(t *testing.T) {
+	tests := []struct {
+		query string
+		want  [][]int // ValuePos of each condition, in tree order
+	}{
+		{`genre:Pop,-Rock,+Jazz`, [][]int{{6, 17}, {11}}},
+		{`role:Producer`, [][]int{{5}}},
+		{`x created:>=2025-01-01`, [][]int{nil, {12}}},
+		{`created:2025-01-01..2025-02-01`, [][]int{{8}, {20}}},
+		{`created:..2025-02-01`, [][]int{{10}}},
+		{`status:in:A|"B"|C`, [][]int{{10, 12, 16}}},
+		{`created:between:2025|2026`, [][]int{{16}, {21}}},
+		{`location:null`, [][]int{{9}}},
+		{`genre:-Ro*`, [][]int{{7}}},
+	}
+	for _, tt := range tests {
+		e, err := Parse(tt.query, testFields)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.query, err)
+			continue
+		}
+		var got [][]int
+		var walk func(*Expr)
+		walk = func(e *Expr) {
+			switch {
+			case e.Cond != nil:
+				got = append(got, e.Cond.ValuePos)
+			case e.Not != nil:
+				walk(e.Not)
+			}
+			for _, c := range append(append([]*Expr{}, e.And...), e.Or...) {
+				walk(c)
+			}
+		}
+		walk(e)
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("Parse(%q): value positions %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	c := &Cond{Pos: 3, ValuePos: []int{7}}
+	if c.PosOf(0) != 7 || c.PosOf(1) != 3 || (&Cond{Pos: -1}).PosOf(0) != -1 {
+		t.Errorf("PosOf falls back to the term's position only when the value has none")
+	}
+}
+
 // The exact tree, not just its rendering: string values, a Go bool for
 // isNull, Pos on every condition.
 func TestParseTree(t *testing.T) {
@@ -258,7 +327,7 @@ func TestParseTree(t *testing.T) {
 	}
 }
 
-var fieldList = "createdAt, email, firstName, genre, id, isDeleted, location, name, releaseDate, role, status, trackCount"
+var fieldList = "createdAt, email, firstName, genre, id, isDeleted, location, name, phone, releaseDate, role, status, trackCount"
 
 var errorTests = []struct {
 	query string
@@ -303,6 +372,11 @@ var errorTests = []struct {
 	{`a -foo:bar`, 3, `unknown field "foo"; filterable fields: ` + fieldList},
 	{`http://example.com`, 0, `unknown field "http"; filterable fields: ` + fieldList},
 	{`:x`, 0, `expected a field name before ":" (quote the whole term to search for it)`},
+
+	// Operators: a word between two colons must be one.
+	{`genre:zz:Pop`, 6, `unknown operator "zz"; operators are ` + opList + ` (quote a value that holds a colon: genre:"zz:Pop")`},
+	{`a name:Foo_bar:x`, 7, `unknown operator "Foo_bar"; operators are ` + opList + ` (quote a value that holds a colon: name:"Foo_bar:x")`},
+	{`status:ACTIVE:`, 7, `unknown operator "ACTIVE"; operators are ` + opList + ` (quote a value that holds a colon: status:"ACTIVE:")`},
 	{`"a b":c`, 0, `expected a field name before ":" (quote the whole term to search for it)`},
 
 	// Empty values.
@@ -314,6 +388,9 @@ var errorTests = []struct {
 	{`genre:Pop,`, 10, `expected a value after ,`},
 	{`genre:,Pop`, 6, `expected a value after genre:`},
 	{`genre:a,,b`, 8, `expected a value after ,`},
+	{`genre:-`, 7, `expected a value after -`},
+	{`genre:Pop,+`, 11, `expected a value after +`},
+	{`genre:Pop,-"",x`, 11, `expected a value after -`},
 	{`created:>=`, 10, `expected a value after >=`},
 	{`created:<`, 9, `expected a value after <`},
 	{`created:..`, 8, `expected a value before or after ..`},
@@ -351,6 +428,7 @@ var errorTests = []struct {
 	// A wildcard in a list has no operation to become.
 	{`email:a*,b`, 6, `a * wildcard cannot be used in a list of values; join terms with OR instead`},
 	{`email:a,"*b"`, 8, `a * wildcard cannot be used in a list of values; join terms with OR instead`},
+	{`email:a,-*b`, 9, `a * wildcard cannot be used in a list of values; join terms with OR instead`},
 
 	// Input that PostgreSQL would refuse.
 	{"a \xff", 2, `invalid UTF-8`},
