@@ -3,6 +3,7 @@ package db
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -251,6 +252,9 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return "", badValue(cond, "pattern longer than %d characters", filter.MaxPatternLen)
 		}
+		if msg := badText(s); msg != "" {
+			return "", badValue(cond, "%s", msg)
+		}
 		var pattern string
 		switch cond.Op {
 		case filter.OpContains:
@@ -327,6 +331,9 @@ func (c *compiler) search(cond *filter.Cond) (string, error) {
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return "", badValue(cond, "search text longer than %d characters", filter.MaxPatternLen)
 		}
+		if msg := badText(s); msg != "" {
+			return "", badValue(cond, "%s", msg)
+		}
 		words = append(words, strings.Fields(s)...)
 	}
 	if len(words) == 0 {
@@ -362,6 +369,18 @@ func boolValue(cond *filter.Cond) (bool, error) {
 	return false, badValue(cond, "isNull takes true or false")
 }
 
+// badText says why PostgreSQL would refuse s as text, or "" if it would
+// not: invalid UTF-8, or a NUL character, which no text value can hold.
+func badText(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "text that is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "text cannot contain the NUL character (U+0000)"
+	}
+	return ""
+}
+
 // escapeLike makes LIKE metacharacters in user text literal.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -379,6 +398,9 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 		}
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return nil, badValue(cond, "value longer than %d characters", filter.MaxPatternLen)
+		}
+		if msg := badText(s); msg != "" {
+			return nil, badValue(cond, "%s", msg)
 		}
 		return s, nil
 	case filter.KindID:
@@ -410,17 +432,25 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 		}
 		return nil, badValue(cond, "invalid date-time %v, want RFC 3339 such as 2025-01-31T12:00:00Z or a date 2025-01-31", v)
 	case filter.KindDate:
+		var d time.Time
+		ok := true
 		switch t := v.(type) {
 		case model.Date:
-			return t.Format("2006-01-02"), nil
+			d = t.Time
 		case *model.Date:
-			return t.Format("2006-01-02"), nil
+			d = t.Time
 		case string:
-			if tt, err := time.Parse("2006-01-02", t); err == nil {
-				return tt.Format("2006-01-02"), nil
-			}
+			var err error
+			d, err = time.Parse("2006-01-02", t)
+			ok = err == nil
+		default:
+			ok = false
 		}
-		return nil, badValue(cond, "invalid date %v, want YYYY-MM-DD", v)
+		// Year 0 is a date PostgreSQL cannot read in this notation.
+		if !ok || d.Year() < 1 {
+			return nil, badValue(cond, "invalid date %v, want YYYY-MM-DD from 0001-01-01", v)
+		}
+		return d.Format("2006-01-02"), nil
 	case filter.KindEnum:
 		s, ok := v.(string)
 		if ok {
@@ -443,23 +473,34 @@ func (c *compiler) value(col Column, cond *filter.Cond, v any) (any, error) {
 		}
 		return nil, badValue(cond, "invalid boolean %v", v)
 	case filter.KindInt:
-		switch n := v.(type) {
-		case int:
-			return int64(n), nil
-		case int64:
-			return n, nil
-		case interface{ Int64() (int64, error) }:
-			if i, err := n.Int64(); err == nil {
-				return i, nil
-			}
-		case string:
-			if i, err := strconv.ParseInt(n, 10, 64); err == nil {
-				return i, nil
-			}
+		i, ok := intValue(v)
+		if !ok {
+			return nil, badValue(cond, "invalid integer %v", v)
 		}
-		return nil, badValue(cond, "invalid integer %v", v)
+		// Integer columns are PostgreSQL integers: 32 bits, like GraphQL's Int.
+		if i < math.MinInt32 || i > math.MaxInt32 {
+			return nil, badValue(cond, "integer %v is out of range (a 32-bit integer: %d to %d)", v, math.MinInt32, math.MaxInt32)
+		}
+		return i, nil
 	}
 	return nil, badValue(cond, "unsupported field")
+}
+
+// intValue reads an integer from typed input or the query syntax.
+func intValue(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return i, err == nil
+	case string:
+		i, err := strconv.ParseInt(n, 10, 64)
+		return i, err == nil
+	}
+	return 0, false
 }
 
 // sqlText renders a checked value as the text PostgreSQL casts from, for
