@@ -5,7 +5,7 @@ GO ?= go
 # Data folder of the cluster that `make run` starts and keeps between runs.
 DATA_DIR := .data/postgres
 
-.PHONY: run build test generate clean-data
+.PHONY: run build test fuzz-short generate clean-data
 
 run:
 	$(GO) run .
@@ -20,6 +20,21 @@ generate:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) --no-print-directory fuzz-short
+
+# Fuzz each target briefly (FUZZTIME each; go test -fuzz takes one target
+# per run). Plain `go test` already runs their seeds and testdata/fuzz; an
+# input that fails is written to the package's testdata/fuzz/<target>/, to
+# be committed with the fix.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := ./db:FuzzDecodeCursor ./db:FuzzCompileFilter ./internal/filter:FuzzParse ./internal/api/guard:FuzzDecodeRequest
+
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 # Stop the cluster of `make run` if it runs (as the postgres user when root,
 # as it was started), then delete all local data.

@@ -38,6 +38,20 @@ type Config struct {
 	// DevAuth makes the server mint a development token for the demo data
 	// and hand it to the playground; on by default with the embedded database.
 	DevAuth bool
+
+	// Limits on requests (README, "Limits and abuse"). 0, the default of
+	// each, takes the api package's default.
+	MaxBodyBytes           int // MAX_BODY_BYTES
+	MaxQueryTokens         int // MAX_QUERY_TOKENS
+	MaxQueryFields         int // MAX_QUERY_FIELDS
+	MaxSelectionFields     int // MAX_SELECTION_FIELDS
+	MaxQueryAliases        int // MAX_QUERY_ALIASES
+	MaxFieldDirectives     int // MAX_FIELD_DIRECTIVES
+	MaxQueryDirectives     int // MAX_QUERY_DIRECTIVES
+	MaxFragmentSpreads     int // MAX_FRAGMENT_SPREADS
+	MaxIntrospectionFields int // MAX_INTROSPECTION_FIELDS
+	MaxIntrospectionDepth  int // MAX_INTROSPECTION_DEPTH
+	MaxResponseBytes       int // MAX_RESPONSE_BYTES
 }
 
 // Load reads the configuration from the environment.
@@ -100,6 +114,17 @@ func Load() (Config, error) {
 	boolVar(&c.Seed, "SEED_DEMO", true)
 	durVar(&c.JWTLeeway, "JWT_LEEWAY", 30*time.Second)
 	boolVar(&c.DevAuth, "DEV_AUTH", c.DatabaseURL == "")
+	intVar(&c.MaxBodyBytes, "MAX_BODY_BYTES", 0)
+	intVar(&c.MaxQueryTokens, "MAX_QUERY_TOKENS", 0)
+	intVar(&c.MaxQueryFields, "MAX_QUERY_FIELDS", 0)
+	intVar(&c.MaxSelectionFields, "MAX_SELECTION_FIELDS", 0)
+	intVar(&c.MaxQueryAliases, "MAX_QUERY_ALIASES", 0)
+	intVar(&c.MaxFieldDirectives, "MAX_FIELD_DIRECTIVES", 0)
+	intVar(&c.MaxQueryDirectives, "MAX_QUERY_DIRECTIVES", 0)
+	intVar(&c.MaxFragmentSpreads, "MAX_FRAGMENT_SPREADS", 0)
+	intVar(&c.MaxIntrospectionFields, "MAX_INTROSPECTION_FIELDS", 0)
+	intVar(&c.MaxIntrospectionDepth, "MAX_INTROSPECTION_DEPTH", 0)
+	intVar(&c.MaxResponseBytes, "MAX_RESPONSE_BYTES", 0)
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
