@@ -14,7 +14,7 @@ import (
 // Zero takes the default (see Defaults).
 type DocumentLimits struct {
 	MaxFields              int // field selections in the document, fragments included
-	MaxSelectionFields     int // fields of one selection set, with those its fragments bring in
+	MaxSelectionFields     int // fields of one selection set, with those its fragments bring in (for each spread)
 	MaxAliases             int // fields under an alias
 	MaxFieldDirectives     int // directives on one field, fragment, variable or operation
 	MaxDirectives          int // directives in the document
@@ -177,9 +177,10 @@ func (w *shapeWalker) set(set ast.SelectionSet) (fields int) {
 }
 
 // fragmentFields is what a fragment brings into a selection set: its
-// fields, those of its inline fragments and of the fragments it spreads.
-// It is counted once per fragment, without walking anything else (the
-// fragment's definition is walked by Measure).
+// fields, those of its inline fragments and of the fragments it spreads. A
+// fragment that two others spread counts in both: an upper bound, computed
+// once per fragment, without walking anything else (the fragment's
+// definition is walked by Measure).
 func (w *shapeWalker) fragmentFields(name string) int {
 	if n, ok := w.fields[name]; ok {
 		return max(n, 0)
