@@ -14,7 +14,7 @@ RUN_PG_DIR := .data/postgres
 FEDERATION_DIR := test/federation
 FEDERATION_DEPS := $(FEDERATION_DIR)/node_modules/.package-lock.json
 
-.PHONY: run build test generate generate-client clean-data federation-deps
+.PHONY: run build test fuzz-short generate generate-client clean-data federation-deps
 
 run:
 	$(GO) run .
@@ -37,6 +37,21 @@ generate-client:
 test: $(FEDERATION_DEPS)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) --no-print-directory fuzz-short
+
+# Fuzz each target briefly (FUZZTIME each; go test -fuzz takes one target
+# per run). Plain `go test` already runs their seeds and testdata/fuzz; an
+# input that fails is written to the package's testdata/fuzz/<target>/, to
+# be committed with the fix.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := ./db:FuzzDecodeCursor ./db:FuzzCompileFilter ./internal/filter:FuzzParse ./internal/api/guard:FuzzDecodeRequest
+
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 federation-deps: $(FEDERATION_DEPS)
 

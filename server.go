@@ -337,6 +337,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			Events:                events,
 			Metrics:               newMetrics(cfg),
 			Tracing:               tracer,
+			MaxBodyBytes:          int64(cfg.MaxBodyBytes),
+			MaxTokens:             cfg.MaxQueryTokens,
+			MaxResponseBytes:      cfg.MaxResponseBytes,
+			DocumentLimits: api.DocumentLimits{
+				MaxFields:              cfg.MaxQueryFields,
+				MaxSelectionFields:     cfg.MaxSelectionFields,
+				MaxAliases:             cfg.MaxQueryAliases,
+				MaxFieldDirectives:     cfg.MaxFieldDirectives,
+				MaxDirectives:          cfg.MaxQueryDirectives,
+				MaxFragmentSpreads:     cfg.MaxFragmentSpreads,
+				MaxIntrospectionFields: cfg.MaxIntrospectionFields,
+				MaxIntrospectionDepth:  cfg.MaxIntrospectionDepth,
+			},
 		})
 		srv := &http.Server{
 			Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),

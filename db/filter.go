@@ -3,6 +3,7 @@ package db
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -278,6 +279,9 @@ func (c *compiler) compare(col Column, expr string, cond *filter.Cond) (string, 
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return "", badValueAt(cond, 0, "pattern longer than %d characters", filter.MaxPatternLen)
 		}
+		if msg := badText(s); msg != "" {
+			return "", badValue(cond, "%s", msg)
+		}
 		var pattern string
 		switch cond.Op {
 		case filter.OpContains:
@@ -354,6 +358,9 @@ func (c *compiler) search(cond *filter.Cond) (string, error) {
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return "", badValueAt(cond, i, "search text longer than %d characters", filter.MaxPatternLen)
 		}
+		if msg := badText(s); msg != "" {
+			return "", badValue(cond, "%s", msg)
+		}
 		words = append(words, strings.Fields(s)...)
 	}
 	if len(words) == 0 {
@@ -389,6 +396,18 @@ func boolValue(cond *filter.Cond) (bool, error) {
 	return false, badValueAt(cond, 0, "isNull takes true or false")
 }
 
+// badText says why PostgreSQL would refuse s as text, or "" if it would
+// not: invalid UTF-8, or a NUL character, which no text value can hold.
+func badText(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "text that is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "text cannot contain the NUL character (U+0000)"
+	}
+	return ""
+}
+
 // escapeLike makes LIKE metacharacters in user text literal.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -407,6 +426,9 @@ func (c *compiler) value(col Column, cond *filter.Cond, i int) (any, error) {
 		}
 		if utf8.RuneCountInString(s) > filter.MaxPatternLen {
 			return nil, badValueAt(cond, i, "value longer than %d characters", filter.MaxPatternLen)
+		}
+		if msg := badText(s); msg != "" {
+			return nil, badValue(cond, "%s", msg)
 		}
 		return s, nil
 	case filter.KindID:
@@ -438,17 +460,25 @@ func (c *compiler) value(col Column, cond *filter.Cond, i int) (any, error) {
 		}
 		return nil, badValueAt(cond, i, "invalid date-time %v, want RFC 3339 such as 2025-01-31T12:00:00Z or a date 2025-01-31", v)
 	case filter.KindDate:
+		var d time.Time
+		ok := true
 		switch t := v.(type) {
 		case model.Date:
-			return t.Format("2006-01-02"), nil
+			d = t.Time
 		case *model.Date:
-			return t.Format("2006-01-02"), nil
+			d = t.Time
 		case string:
-			if tt, err := time.Parse("2006-01-02", t); err == nil {
-				return tt.Format("2006-01-02"), nil
-			}
+			var err error
+			d, err = time.Parse("2006-01-02", t)
+			ok = err == nil
+		default:
+			ok = false
 		}
-		return nil, badValueAt(cond, i, "invalid date %v, want YYYY-MM-DD", v)
+		// Year 0 is a date PostgreSQL cannot read in this notation.
+		if !ok || d.Year() < 1 {
+			return nil, badValueAt(cond, i, "invalid date %v, want YYYY-MM-DD from 0001-01-01", v)
+		}
+		return d.Format("2006-01-02"), nil
 	case filter.KindEnum:
 		s, ok := v.(string)
 		if ok {
@@ -471,23 +501,34 @@ func (c *compiler) value(col Column, cond *filter.Cond, i int) (any, error) {
 		}
 		return nil, badValueAt(cond, i, "invalid boolean %v", v)
 	case filter.KindInt:
-		switch n := v.(type) {
-		case int:
-			return int64(n), nil
-		case int64:
-			return n, nil
-		case interface{ Int64() (int64, error) }:
-			if i, err := n.Int64(); err == nil {
-				return i, nil
-			}
-		case string:
-			if i, err := strconv.ParseInt(n, 10, 64); err == nil {
-				return i, nil
-			}
+		n, ok := intValue(v)
+		if !ok {
+			return nil, badValueAt(cond, i, "invalid integer %v", v)
 		}
-		return nil, badValueAt(cond, i, "invalid integer %v", v)
+		// Integer columns are PostgreSQL integers: 32 bits, like GraphQL's Int.
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return nil, badValueAt(cond, i, "integer %v is out of range (a 32-bit integer: %d to %d)", v, math.MinInt32, math.MaxInt32)
+		}
+		return n, nil
 	}
 	return nil, badValueAt(cond, i, "unsupported field")
+}
+
+// intValue reads an integer from typed input or the query syntax.
+func intValue(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return i, err == nil
+	case string:
+		i, err := strconv.ParseInt(n, 10, 64)
+		return i, err == nil
+	}
+	return 0, false
 }
 
 // sqlText renders a checked value as the text PostgreSQL casts from, for

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -25,6 +26,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testdb.FuzzOnly() {
+		return m.Run() // the fuzz targets need no database
+	}
 	ctx := context.Background()
 	env, err := testdb.Setup(ctx, func(ctx context.Context, x *sqlx.DB) error {
 		if _, err := Migrate(ctx, x); err != nil {

@@ -259,7 +259,8 @@ func typedValue(k OrderKey, v any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad number value")
 		}
-		i, err := strconv.ParseInt(n.String(), 10, 64)
+		// Cast to int: PostgreSQL's 32-bit integer.
+		i, err := strconv.ParseInt(n.String(), 10, 32)
 		if err != nil {
 			return nil, fmt.Errorf("bad number value")
 		}
@@ -269,7 +270,7 @@ func typedValue(k OrderKey, v any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad date value")
 		}
-		if _, err := time.Parse("2006-01-02", s); err != nil {
+		if d, err := time.Parse("2006-01-02", s); err != nil || d.Year() < 1 {
 			return nil, fmt.Errorf("bad date value")
 		}
 		return s, nil
@@ -281,7 +282,7 @@ func typedValue(k OrderKey, v any) (any, error) {
 		return b, nil
 	default:
 		s, ok := v.(string)
-		if !ok {
+		if !ok || badText(s) != "" {
 			return nil, fmt.Errorf("bad text value")
 		}
 		return s, nil

@@ -27,8 +27,10 @@ func (d *Date) UnmarshalGQL(v any) error {
 		return &InputError{Arg: "Date", Msg: fmt.Sprintf("must be a string in the form YYYY-MM-DD, got %v", v)}
 	}
 	t, err := time.Parse(dateLayout, s)
-	if err != nil {
-		return &InputError{Arg: "Date", Msg: fmt.Sprintf("invalid date %q, want YYYY-MM-DD", s)}
+	if err != nil || t.Year() < 1 {
+		// PostgreSQL has no year 0 in this notation: 0000-01-01 would
+		// fail as a statement instead of here.
+		return &InputError{Arg: "Date", Msg: fmt.Sprintf("invalid date %q, want YYYY-MM-DD from 0001-01-01", s)}
 	}
 	d.Time = t
 	return nil

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
 
 	"catalogue/db"
+	"catalogue/internal/api/guard"
 )
 
 // DefaultMaxBatch is the most operations one batched POST may carry when
@@ -34,7 +36,7 @@ const DefaultMaxBatch = 10
 // is not an array of objects, an empty one, or one of more than limit
 // operations is refused as a whole with HTTP 400 and BAD_REQUEST before
 // any operation runs.
-func withBatching(limit int, next http.Handler) http.Handler {
+func withBatching(log *slog.Logger, limit int, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.Body == nil {
 			next.ServeHTTP(w, r)
@@ -43,8 +45,13 @@ func withBatching(limit int, next http.Handler) http.Handler {
 		// The body is already in memory (requestContext bounds it).
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			writeBatchError(w, http.StatusBadRequest, "could not read the request body")
+			refuse(w, r, log, &guard.Error{Status: http.StatusBadRequest, Msg: "could not read the request body"})
 			return
+		}
+		// A batch refused as a whole is logged and answered like any
+		// request refused before GraphQL.
+		refuseBatch := func(msg string) {
+			refuse(w, r, log, &guard.Error{Status: http.StatusBadRequest, Msg: msg, Excerpt: guard.Excerpt(body)})
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '[' || !isJSON(r) {
@@ -53,20 +60,20 @@ func withBatching(limit int, next http.Handler) http.Handler {
 		}
 		var ops []json.RawMessage
 		if err := json.Unmarshal(body, &ops); err != nil {
-			writeBatchError(w, http.StatusBadRequest, "the body is not a JSON array of operations: "+err.Error())
+			refuseBatch("the body is not a JSON array of operations: " + err.Error())
 			return
 		}
 		switch {
 		case len(ops) == 0:
-			writeBatchError(w, http.StatusBadRequest, "the batch is empty: send at least one operation")
+			refuseBatch("the batch is empty: send at least one operation")
 			return
 		case len(ops) > limit:
-			writeBatchError(w, http.StatusBadRequest, fmt.Sprintf("a batch of %d operations is more than the limit of %d; send fewer or split it", len(ops), limit))
+			refuseBatch(fmt.Sprintf("a batch of %d operations is more than the limit of %d; send fewer or split it", len(ops), limit))
 			return
 		}
 		for i, op := range ops {
 			if trimmed := bytes.TrimLeft(op, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-				writeBatchError(w, http.StatusBadRequest, fmt.Sprintf("operation %d of the batch is not a JSON object {query, variables, operationName}", i))
+				refuseBatch(fmt.Sprintf("operation %d of the batch is not a JSON object {query, variables, operationName}", i))
 				return
 			}
 		}
@@ -76,7 +83,7 @@ func withBatching(limit int, next http.Handler) http.Handler {
 		var contentType string
 		status := 0
 		for i, op := range ops {
-			ctx, _ := db.WithStats(withCostNote(r.Context()))
+			ctx, _ := db.WithStats(withNote(r.Context()))
 			sub := r.Clone(ctx)
 			sub.Body = io.NopCloser(bytes.NewReader(op))
 			sub.ContentLength = int64(len(op))
@@ -151,13 +158,4 @@ func withoutMultipart(accept string) string {
 		}
 	}
 	return strings.Join(keep, ", ")
-}
-
-// writeBatchError refuses a whole batch.
-func writeBatchError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/graphql-response+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": CodeBadRequest}}},
-	})
 }

@@ -9,11 +9,9 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path"
 	"reflect"
@@ -29,27 +27,10 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 
-	"catalogue/db"
 	"catalogue/graph/generated"
 	"catalogue/internal/api"
-	"catalogue/internal/auth"
 	"catalogue/internal/config"
 )
-
-// newServer serves api.New with cfg over the package's database; it
-// accepts the suite's tokens.
-func newServer(t *testing.T, cfg api.Config) *httptest.Server {
-	t.Helper()
-	store := db.NewStore(env.DB)
-	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Auth = auth.NewAuthenticator(store, verifier, auth.CacheConfig{})
-	srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), cfg))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // exchange is an HTTP answer as it came over the wire: the body is not
 // decompressed (a request that sets Accept-Encoding itself gets the bytes
@@ -115,7 +96,7 @@ func varyHas(header http.Header, h string) bool {
 
 func TestCORSPreflight(t *testing.T) {
 	origins := append([]string{"https://app.example.com"}, config.DevCORSOrigins...)
-	srv := newServer(t, api.Config{CORSOrigins: origins, CORSMaxAge: 10 * time.Minute})
+	srv := newServer(t, env.DB, api.Config{CORSOrigins: origins, CORSMaxAge: 10 * time.Minute})
 	preflight := func(t *testing.T, origin string) exchange {
 		req := newRequest(t, http.MethodOptions, srv.URL+"/graphql", nil)
 		return do(t, req, map[string]string{
@@ -502,7 +483,7 @@ func TestBatchLimits(t *testing.T) {
 		}
 	})
 	t.Run("configured limit", func(t *testing.T) {
-		srv := newServer(t, api.Config{MaxBatch: 2})
+		srv := newServer(t, env.DB, api.Config{MaxBatch: 2})
 		x := do(t, newRequest(t, http.MethodPost, srv.URL+"/graphql", jsonBody(t, slices.Repeat([]map[string]any{op}, 3))), nil)
 		if x.status != http.StatusBadRequest {
 			t.Errorf("3 operations with MaxBatch 2: HTTP %d, want 400", x.status)
@@ -541,7 +522,7 @@ var externalURL = regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
 
 func TestPlaygroundLoadsNothingFromOutside(t *testing.T) {
 	headers := map[string]string{"Authorization": "Bearer dev-token", "X-Tenant": "acme-music"}
-	srv := newServer(t, api.Config{Playground: true, PlaygroundCredentials: func() (map[string]string, error) { return headers, nil }})
+	srv := newServer(t, env.DB, api.Config{Playground: true, PlaygroundCredentials: func() (map[string]string, error) { return headers, nil }})
 	page := do(t, newRequest(t, http.MethodGet, srv.URL+"/", nil), map[string]string{"Authorization": ""})
 	if page.status != http.StatusOK {
 		t.Fatalf("GET /: HTTP %d", page.status)

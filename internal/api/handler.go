@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/trace"
 
 	"catalogue/db"
@@ -31,9 +33,15 @@ type Config struct {
 	MaxDepth       int
 	MaxCost        int
 	MaxBodyBytes   int64
-	SQLStats       bool // report statements and database time in each response's extensions
-	Playground     bool
-	LoaderWait     time.Duration
+	// MaxTokens bounds the tokens of a document, counted as it is parsed.
+	MaxTokens int
+	// MaxResponseBytes bounds the JSON of one response's data.
+	MaxResponseBytes int
+	// DocumentLimits bound the shape of a document before it is validated.
+	DocumentLimits
+	SQLStats   bool // report statements and database time in each response's extensions
+	Playground bool
+	LoaderWait time.Duration
 	// Auth checks every /graphql request's credentials.
 	Auth *auth.Authenticator
 	// PlaygroundCredentials, when set, gives the playground a development
@@ -74,6 +82,15 @@ func (c *Config) defaults() {
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = DefaultMaxBatch
 	}
+	if c.MaxTokens <= 0 {
+		// Real queries, GraphiQL's introspection included, use a few
+		// thousand at most.
+		c.MaxTokens = 20_000
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = 16 << 20
+	}
+	c.DocumentLimits.Defaults()
 }
 
 // New returns the server's HTTP handler.
@@ -81,9 +98,10 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	cfg.defaults()
 	log = withRequestAttrs(log)
 	tp := tracerProvider(cfg.Tracing)
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+	es := generated.NewExecutableSchema(generated.Config{
 		Resolvers: &graph.Resolver{Store: store, Events: cfg.Events},
-	}))
+	})
+	srv := handler.New(es)
 	// Subscriptions: websocket and SSE first, as POST would take SSE requests.
 	streams := addStreams(srv, store, log, cfg)
 	srv.AddTransport(transport.Options{})
@@ -92,18 +110,25 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.AddTransport(transport.MultipartMixed{DeliveryTimeout: 5 * time.Millisecond})
 	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	// A query of more tokens than this is refused before it is parsed
-	// further; real queries, GraphiQL's introspection included, use a few
-	// thousand at most.
-	srv.SetParserTokenLimit(20_000)
+	// further.
+	srv.SetParserTokenLimit(cfg.MaxTokens)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})
+	// Operation parameter mutators run in this order, before gqlgen parses:
+	// the document a persisted-query hash stands for is checked too.
+	srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)}})
+	srv.Use(documentGate{limits: cfg.DocumentLimits, tokens: cfg.MaxTokens, cache: queries})
+	srv.Use(inputValues{schema: es.Schema()})
+	schemaCost, typeCost := introspectionCosts(es.Schema())
+	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost, SchemaCost: schemaCost, TypeCost: typeCost})
 	srv.Use(deferNeedsStreaming{})
 	srv.Use(operationObserver{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
+	srv.AroundResponses(logRefusals(log))
+	srv.AroundResponses(limitResponse(cfg.MaxResponseBytes))
 	srv.AroundResponses(endReads(cfg))
 	srv.AroundRootFields(forgetCredentials(cfg.Auth))
 
@@ -116,10 +141,15 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		}
 		return p.Scope()
 	}
-	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
+	// Its log lines carry the request ID; lookups that fail because the
+	// client hung up are not errors.
+	authLog := slog.New(requestLog{log.Handler()})
+	gql := auth.Middleware(cfg.Auth, authLog, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, observeOperation(cfg.Metrics, tp, gql)))))
+	// A batch is split first; each of its operations, like a single one,
+	// is then checked for malformed input before anything else.
+	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(log, cfg.MaxBatch, observeOperation(cfg.Metrics, tp, refuseMalformed(log, gql))))))
 	mux.HandleFunc("GET /healthz", health(store))
 	if cfg.Metrics != nil {
 		cfg.Metrics.WatchPool("primary", store.DB().DB)
@@ -136,8 +166,8 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		observe(cfg.Metrics, tp, streams.route(srv, gql, requestContext(log, cfg, withCompression(mux)))))
 }
 
-// methods answers 405 for methods GraphQL-over-HTTP does not use, and for
-// a mutation sent by GET (gqlgen says 406; the spec says 405).
+// methods answers 405 for methods GraphQL-over-HTTP does not use, and
+// corrects gqlgen's status codes (specStatus).
 func methods(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -149,22 +179,62 @@ func methods(next http.Handler) http.Handler {
 			_, _ = w.Write([]byte(`{"errors":[{"message":"use GET for queries or POST for any operation","extensions":{"code":"BAD_REQUEST"}}]}`))
 			return
 		}
-		if r.Method == http.MethodGet {
-			w = &getStatus{ResponseWriter: w}
-		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(&specStatus{ResponseWriter: w, get: r.Method == http.MethodGet}, r)
 	})
 }
 
-// getStatus turns gqlgen's 406 for a mutation over GET into 405.
-type getStatus struct{ http.ResponseWriter }
+// specStatus turns two of gqlgen's status codes into what the
+// GraphQL-over-HTTP spec says:
+//   - a request error (parse, validation, a limit) answered as
+//     application/json is 200, not 422: with that media type every answer
+//     to a well-formed request is 200 and the errors are in the body;
+//   - a mutation sent by GET is 405, not 406.
+type specStatus struct {
+	http.ResponseWriter
+	get bool
+}
 
-func (g *getStatus) WriteHeader(code int) {
-	if code == http.StatusNotAcceptable {
-		g.Header().Set("Allow", "POST")
+func (s *specStatus) WriteHeader(code int) {
+	switch {
+	case code == http.StatusNotAcceptable && s.get:
+		s.Header().Set("Allow", "POST")
 		code = http.StatusMethodNotAllowed
+	case code == http.StatusUnprocessableEntity:
+		if mt, _, _ := mime.ParseMediaType(s.Header().Get("Content-Type")); mt == "application/json" {
+			code = http.StatusOK
+		}
 	}
-	g.ResponseWriter.WriteHeader(code)
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets streamed answers (multipart/mixed) through.
+func (s *specStatus) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (s *specStatus) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// limitResponse replaces the data of an answer larger than max bytes by an
+// error saying so (logRefusals logs it). The data is built in memory before
+// this sees it: what keeps that memory bounded is the cost and document
+// limits; this keeps the bytes sent bounded. With @defer it applies to each
+// part.
+func limitResponse(max int) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || len(resp.Data) <= max {
+			return resp
+		}
+		n := len(resp.Data)
+		err := gqlerror.Errorf("the answer would be %d bytes, more than the limit of %d; ask for fewer fields or smaller pages", n, max)
+		err.Extensions = map[string]any{"code": CodeBadUserInput, "responseBytes": n, "maxResponseBytes": max}
+		resp.Data = nil
+		resp.Errors = gqlerror.List{err}
+		return resp
+	}
 }
 
 // endReads ends the request's read snapshot as soon as its last response
@@ -185,8 +255,8 @@ func endReads(cfg Config) func(ctx context.Context, next graphql.ResponseHandler
 		if resp.Extensions == nil {
 			resp.Extensions = map[string]any{}
 		}
-		if n := costFrom(ctx); n != nil {
-			resp.Extensions["cost"] = map[string]any{"requested": n.requested, "limit": cfg.MaxCost}
+		if n := noteFrom(ctx); n != nil {
+			resp.Extensions["cost"] = map[string]any{"requested": n.cost, "limit": cfg.MaxCost}
 		}
 		if st := db.StatsFrom(ctx); cfg.SQLStats && st != nil {
 			resp.Extensions["sql"] = map[string]any{

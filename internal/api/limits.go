@@ -17,9 +17,14 @@ import (
 // query can return: a connection multiplies the cost of its selection by
 // its page size (first/last, or the default), so the cost of
 // tenants → artists(first: 20) → releases(first: 10) is 20 × 10 × … .
+// Introspection costs what it returns: SchemaCost for each __schema field
+// and TypeCost for each __type, whatever they select (see
+// introspectionCosts).
 type Limits struct {
-	MaxDepth int
-	MaxCost  int
+	MaxDepth   int
+	MaxCost    int
+	SchemaCost int
+	TypeCost   int
 }
 
 var _ interface {
@@ -39,9 +44,10 @@ func (l Limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 	if op.Operation == nil {
 		return nil
 	}
-	depth, cost := measure(op.Operation.SelectionSet, op.Variables, 1)
-	if n := costFrom(ctx); n != nil {
-		n.requested = cost
+	m := measurer{limits: l, vars: op.Variables, fragments: map[string]measured{}}
+	depth, cost := m.set(op.Operation.SelectionSet)
+	if n := noteFrom(ctx); n != nil {
+		n.cost = cost
 	}
 	if l.MaxDepth > 0 && depth > l.MaxDepth {
 		err := gqlerror.Errorf("query is nested %d levels deep, more than the limit of %d", depth, l.MaxDepth)
@@ -56,30 +62,62 @@ func (l Limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 	return nil
 }
 
-// measure returns the depth and the estimated object count of a selection.
-// Introspection counts for depth (a hostile one can nest without end) but
-// not for cost: the schema is small and tools ask for it whole.
-func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost int) {
+// measured is the depth and estimated object count of a selection set.
+type measured struct{ depth, cost int }
+
+// measurer measures the selection sets of one operation. A fragment
+// measures the same wherever it is spread, so each is measured once: a
+// document whose fragments each spread the next one twice stands for an
+// exponential number of paths.
+type measurer struct {
+	limits    Limits
+	vars      map[string]any
+	fragments map[string]measured
+}
+
+// set returns the depth and the estimated object count of a selection.
+// Introspection counts for depth (a hostile one can nest without end) and
+// costs SchemaCost or TypeCost whatever it selects. A fragment spread twice
+// in one selection set counts once, as gqlgen collects it once.
+func (m *measurer) set(set ast.SelectionSet) (depth, cost int) {
+	var spread map[string]bool
 	for _, sel := range set {
 		var d, c int
 		switch s := sel.(type) {
 		case *ast.Field:
 			d, c = 1, 1
-			if strings.HasPrefix(s.Name, "__") {
+			switch {
+			case s.Name == "__schema":
+				c = m.limits.SchemaCost
+			case s.Name == "__type":
+				c = m.limits.TypeCost
+			case strings.HasPrefix(s.Name, "__"):
 				c = 0
 			}
 			if len(s.SelectionSet) > 0 {
-				cd, cc := measure(s.SelectionSet, vars, level+1)
+				cd, cc := m.set(s.SelectionSet)
 				d += cd
-				if c > 0 {
-					c = satAdd(c, satMul(pageSize(s, vars), cc))
+				if !strings.HasPrefix(s.Name, "__") {
+					c = satAdd(c, satMul(pageSize(s, m.vars), cc))
 				}
 			}
 		case *ast.InlineFragment:
-			d, c = measure(s.SelectionSet, vars, level)
+			d, c = m.set(s.SelectionSet)
 		case *ast.FragmentSpread:
+			if spread[s.Name] {
+				continue
+			}
+			if spread == nil {
+				spread = map[string]bool{}
+			}
+			spread[s.Name] = true
 			if s.Definition != nil {
-				d, c = measure(s.Definition.SelectionSet, vars, level)
+				f, ok := m.fragments[s.Name]
+				if !ok {
+					f.depth, f.cost = m.set(s.Definition.SelectionSet)
+					m.fragments[s.Name] = f
+				}
+				d, c = f.depth, f.cost
 			}
 		}
 		depth = max(depth, d)
@@ -131,6 +169,24 @@ func toInt(v any) (int, error) {
 	return 0, fmt.Errorf("not an integer: %v", v)
 }
 
+// introspectionCosts estimates the objects that __schema and __type
+// return: one per type, field, argument, enum value, interface and
+// possible type of the schema, and of its largest type.
+func introspectionCosts(s *ast.Schema) (schema, typ int) {
+	for _, d := range s.Types {
+		n := 1 + len(d.Fields) + len(d.EnumValues) + len(d.Interfaces) + len(s.PossibleTypes[d.Name])
+		for _, f := range d.Fields {
+			n += len(f.Arguments)
+		}
+		schema += n
+		typ = max(typ, n)
+	}
+	for _, d := range s.Directives {
+		schema += 1 + len(d.Arguments)
+	}
+	return schema, typ
+}
+
 // maxMeasure caps the arithmetic of measure: an estimate that large is
 // refused by any limit, and capping keeps a hostile query from wrapping
 // the count around to a small or negative number.
@@ -143,18 +199,4 @@ func satMul(a, b int) int {
 		return maxMeasure
 	}
 	return min(a*b, maxMeasure)
-}
-
-// costNote carries the cost Limits measured to the response extensions.
-type costNote struct{ requested int }
-
-type costKey struct{}
-
-func withCostNote(ctx context.Context) context.Context {
-	return context.WithValue(ctx, costKey{}, &costNote{})
-}
-
-func costFrom(ctx context.Context) *costNote {
-	n, _ := ctx.Value(costKey{}).(*costNote)
-	return n
 }

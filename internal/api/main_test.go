@@ -473,6 +473,13 @@ func (s *logStore) lines(requestID string) string {
 	return "  " + strings.Join(s.byRequest[requestID], "\n  ")
 }
 
+// records are the request's log lines, each "LEVEL message key=value…".
+func (s *logStore) records(requestID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.byRequest[requestID]...)
+}
+
 // accessLogStatements is the sql_statements of the request's access-log
 // line: the statement count measured outside GraphQL, around the handler.
 func (s *logStore) accessLogStatements(t testing.TB, requestID string) int64 {

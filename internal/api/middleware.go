@@ -5,7 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,9 +15,36 @@ import (
 	"time"
 
 	"catalogue/db"
+	"catalogue/internal/api/guard"
 )
 
 type requestIDKey struct{}
+
+// note is what the layers handling one request tell each other and the
+// response: each field is written once, by whoever measures it, before it
+// is read.
+type note struct {
+	cost  int    // objects the operation could return, measured by Limits
+	query string // the document as received (APQ resolved), for log excerpts
+	// timeoutLogged is set by the first TIMEOUT error the presenter logs,
+	// so that a request whose every field timed out makes one WARN line.
+	timeoutLogged atomic.Bool
+	// unavailable is set when a query found the database down: its
+	// answer is HTTP 503 with Retry-After.
+	unavailable atomic.Bool
+}
+
+type noteKey struct{}
+
+func withNote(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noteKey{}, &note{})
+}
+
+// noteFrom is the request's note; nil outside requestContext.
+func noteFrom(ctx context.Context) *note {
+	n, _ := ctx.Value(noteKey{}).(*note)
+	return n
+}
 
 // RequestID is the ID of the request in ctx, as logged and returned in the
 // X-Request-Id header.
@@ -37,8 +64,8 @@ func newRequestID() string {
 // statusRecorder remembers the status a handler wrote, for the access log.
 type statusRecorder struct {
 	http.ResponseWriter
-	status      int
-	unavailable *atomic.Bool // set when a query found the database down
+	status int
+	note   *note
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -60,7 +87,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		if s.unavailable != nil && s.unavailable.Load() {
+		if s.note != nil && s.note.unavailable.Load() {
 			// A query that found the database down is answered 503 with
 			// Retry-After, so that clients and load balancers retry it.
 			s.Header().Set("Retry-After", "1")
@@ -72,13 +99,11 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-type unavailableKey struct{}
-
 // unavailableFrom records that the query of the request in ctx found the
 // database unavailable, for the status of its answer.
 func unavailableFrom(ctx context.Context) {
-	if b, ok := ctx.Value(unavailableKey{}).(*atomic.Bool); ok {
-		b.Store(true)
+	if n := noteFrom(ctx); n != nil {
+		n.unavailable.Store(true)
 	}
 }
 
@@ -103,17 +128,15 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 		}
 		defer cancel()
 		ctx, stats := db.WithStats(ctx)
-		ctx = withCostNote(ctx)
-		down := new(atomic.Bool)
-		ctx = context.WithValue(ctx, unavailableKey{}, down)
-		rec := &statusRecorder{ResponseWriter: w, unavailable: down}
-		if tooLarge(rec, r, cfg.MaxBodyBytes) {
-			log.LogAttrs(ctx, slog.LevelInfo, "request body too large", slog.String("request_id", id))
-			return
+		ctx = withNote(ctx)
+		rec := &statusRecorder{ResponseWriter: w, note: noteFrom(ctx)}
+		if e := tooLarge(r, cfg.MaxBodyBytes); e != nil {
+			refuse(rec, r.WithContext(ctx), log, e)
+		} else {
+			next.ServeHTTP(rec, r.WithContext(ctx))
 		}
-		next.ServeHTTP(rec, r.WithContext(ctx))
 
-		log.LogAttrs(ctx, slog.LevelInfo, "request",
+		attrs := []slog.Attr{
 			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -123,32 +146,68 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 			slog.Int64("sql_overhead", stats.Overhead()),
 			slog.Int64("sql_credentials", stats.Credentials()),
 			slog.Duration("sql_duration", stats.Duration()),
-		)
+		}
+		if r.Context().Err() != nil {
+			// The client hung up: this line is all the log says of it.
+			attrs = append(attrs, slog.Bool("client_gone", true))
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 	})
 }
 
+// clientGone reports whether the client of the request in ctx hung up (as
+// opposed to the request running out of time).
+func clientGone(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
+}
+
+// requestLog is the log handler of code outside this package that logs
+// with a request's context but knows nothing of this package, such as the
+// authentication middleware. Its records get the request's ID, and those of
+// a request whose client has hung up are logged at DEBUG: whatever fails
+// then (a cancelled lookup) fails because the client left, and the access
+// log already says so; such code would log it at ERROR.
+type requestLog struct{ slog.Handler }
+
+func (h requestLog) Handle(ctx context.Context, r slog.Record) error {
+	if ctx == nil {
+		return h.Handler.Handle(ctx, r)
+	}
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	if r.Level > slog.LevelDebug && clientGone(ctx) {
+		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestLog) WithAttrs(as []slog.Attr) slog.Handler {
+	return requestLog{h.Handler.WithAttrs(as)}
+}
+
+func (h requestLog) WithGroup(name string) slog.Handler {
+	return requestLog{h.Handler.WithGroup(name)}
+}
+
 // tooLarge reads a request body of at most limit bytes into memory, so
-// that no handler meets a half-read body, and answers 413 with a GraphQL
-// error for a larger one.
-func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) bool {
+// that no handler meets a half-read body, and refuses a larger one (413).
+func tooLarge(r *http.Request, limit int64) *guard.Error {
 	if r.Body == nil || r.Body == http.NoBody {
-		return false
+		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	_ = r.Body.Close()
-	if err == nil && int64(len(body)) <= limit {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		return false
+	switch {
+	case err != nil && int64(len(body)) <= limit:
+		return &guard.Error{Status: http.StatusBadRequest, Msg: "could not read the request body", Excerpt: err.Error()}
+	case int64(len(body)) > limit:
+		return &guard.Error{Status: http.StatusRequestEntityTooLarge, Excerpt: guard.Excerpt(body),
+			Msg: fmt.Sprintf("request body larger than %d bytes", limit)}
 	}
-	msg := fmt.Sprintf("request body larger than %d bytes", limit)
-	status := http.StatusRequestEntityTooLarge
-	if err != nil && int64(len(body)) <= limit {
-		msg, status = "could not read the request body", http.StatusBadRequest
-	}
-	w.Header().Set("Content-Type", "application/graphql-response+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": CodeBadUserInput}}},
-	})
-	return true
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,11 +117,12 @@ func (s *streams) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 	if kind == "websocket" {
 		if origin := r.Header.Get("Origin"); !allowedOrigin(r, origin, s.origins) {
 			log.InfoContext(ctx, "websocket origin refused", "origin", origin)
-			refuse(w, http.StatusForbidden, CodeForbidden, fmt.Sprintf("websocket connections from origin %q are not allowed", origin))
+			writeError(w, r, http.StatusForbidden, CodeForbidden, fmt.Sprintf("websocket connections from origin %q are not allowed", origin))
 			return
 		}
 		ctx = context.WithValue(ctx, upgradeHeadersKey{}, r.Header.Clone())
-	} else if tooLarge(w, r, s.cfg.MaxBodyBytes) {
+	} else if e := tooLarge(r, s.cfg.MaxBodyBytes); e != nil {
+		refuse(w, r.WithContext(ctx), log, e)
 		return
 	}
 	// A stream outlives the server's read and write timeouts; a hijacked
@@ -131,18 +131,9 @@ func (s *streams) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
 	ctx = context.WithValue(ctx, streamKey{}, kind)
-	ctx = withCostNote(ctx)
+	ctx = withNote(ctx)
 	next.ServeHTTP(w, r.WithContext(ctx))
 	log.InfoContext(ctx, "stream", "path", r.URL.Path, "duration", time.Since(start))
-}
-
-// refuse answers a request that cannot become a stream.
-func refuse(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
-	})
 }
 
 // allowedOrigin decides whether a websocket may be opened from a page of
@@ -162,10 +153,6 @@ func allowedOrigin(r *http.Request, origin string, cors *cors.Cors) bool {
 }
 
 type upgradeHeadersKey struct{}
-
-// credentialHeaders are the headers that make a principal, read from the
-// connection_init payload of a websocket.
-var credentialHeaders = []string{"Authorization", auth.HeaderTenant, auth.HeaderImpersonation}
 
 // websocketCloseCodes close a websocket whose credentials were refused,
 // after the graphql-transport-ws convention (4401, 4403).

@@ -73,6 +73,20 @@ type Config struct {
 	// or OTEL_TRACES_EXPORTER=none) turns tracing off. The exporter reads
 	// its other OTEL_* settings itself.
 	TracingEndpoint string
+
+	// Limits on requests (README, "Limits and abuse"). 0, the default of
+	// each, takes the api package's default.
+	MaxBodyBytes           int // MAX_BODY_BYTES
+	MaxQueryTokens         int // MAX_QUERY_TOKENS
+	MaxQueryFields         int // MAX_QUERY_FIELDS
+	MaxSelectionFields     int // MAX_SELECTION_FIELDS
+	MaxQueryAliases        int // MAX_QUERY_ALIASES
+	MaxFieldDirectives     int // MAX_FIELD_DIRECTIVES
+	MaxQueryDirectives     int // MAX_QUERY_DIRECTIVES
+	MaxFragmentSpreads     int // MAX_FRAGMENT_SPREADS
+	MaxIntrospectionFields int // MAX_INTROSPECTION_FIELDS
+	MaxIntrospectionDepth  int // MAX_INTROSPECTION_DEPTH
+	MaxResponseBytes       int // MAX_RESPONSE_BYTES
 }
 
 // Load reads the configuration from the environment.
@@ -158,6 +172,17 @@ func Load() (Config, error) {
 		errs = append(errs, "METRICS_MAX_OPERATIONS=0: give operations room for one name at least, or set METRICS=false")
 	}
 	c.TracingEndpoint, errs = tracingEndpoint(errs)
+	intVar(&c.MaxBodyBytes, "MAX_BODY_BYTES", 0)
+	intVar(&c.MaxQueryTokens, "MAX_QUERY_TOKENS", 0)
+	intVar(&c.MaxQueryFields, "MAX_QUERY_FIELDS", 0)
+	intVar(&c.MaxSelectionFields, "MAX_SELECTION_FIELDS", 0)
+	intVar(&c.MaxQueryAliases, "MAX_QUERY_ALIASES", 0)
+	intVar(&c.MaxFieldDirectives, "MAX_FIELD_DIRECTIVES", 0)
+	intVar(&c.MaxQueryDirectives, "MAX_QUERY_DIRECTIVES", 0)
+	intVar(&c.MaxFragmentSpreads, "MAX_FRAGMENT_SPREADS", 0)
+	intVar(&c.MaxIntrospectionFields, "MAX_INTROSPECTION_FIELDS", 0)
+	intVar(&c.MaxIntrospectionDepth, "MAX_INTROSPECTION_DEPTH", 0)
+	intVar(&c.MaxResponseBytes, "MAX_RESPONSE_BYTES", 0)
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
