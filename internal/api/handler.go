@@ -47,6 +47,15 @@ type Config struct {
 	CORSOrigins []string
 	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
 	MaxBatch    int           // most operations in one batched POST; DefaultMaxBatch if 0
+	// TenantMaxConns is how many pool connections the requests of one
+	// tenant may hold at once (platform administrators without a tenant
+	// share one bound); others wait for a slot of their tenant within
+	// their deadline. 0: a quarter of the pool's MaxOpenConns, at least 1
+	// (no bound for a pool without a maximum); negative: no bound.
+	TenantMaxConns int
+	// MaxSearchTerms is the most search words one filter or query
+	// argument may hold; DefaultMaxSearchTerms if 0.
+	MaxSearchTerms int
 	// Events feeds the subscriptions (nil: subscriptions answer an error).
 	Events *db.Events
 	// Metrics records every GraphQL operation and the connection pool and
@@ -74,6 +83,35 @@ func (c *Config) defaults() {
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = DefaultMaxBatch
 	}
+	if c.MaxSearchTerms <= 0 {
+		c.MaxSearchTerms = DefaultMaxSearchTerms
+	}
+}
+
+// tenantGates bounds the connections of each tenant (Config.TenantMaxConns).
+func tenantGates(store *db.Store, n int) *db.Gates {
+	if n == 0 {
+		if pool := store.DB().Stats().MaxOpenConnections; pool > 0 {
+			n = max(1, pool/4)
+		}
+	}
+	return db.NewGates(n)
+}
+
+// withTenantGate makes the request's transactions take a connection slot
+// of the principal's tenant (see db.Gates): one tenant's load waits for
+// that tenant's own connections and leaves the rest of the pool to others.
+func withTenantGate(gates *db.Gates, next http.Handler) http.Handler {
+	if gates == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := ""
+		if p, err := auth.From(r.Context()); err == nil {
+			key = p.TenantID
+		}
+		next.ServeHTTP(w, r.WithContext(db.WithGate(r.Context(), gates, key)))
+	})
 }
 
 // New returns the server's HTTP handler.
@@ -100,6 +138,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost})
+	srv.Use(SearchLimit{Max: cfg.MaxSearchTerms})
 	srv.Use(deferNeedsStreaming{})
 	srv.Use(operationObserver{})
 	srv.SetErrorPresenter(presentError(log))
@@ -116,7 +155,8 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		}
 		return p.Scope()
 	}
-	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
+	gql := auth.Middleware(cfg.Auth, log, withTenantGate(tenantGates(store, cfg.TenantMaxConns),
+		loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv)))
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", methods(withCacheHeaders(withBatching(cfg.MaxBatch, observeOperation(cfg.Metrics, tp, gql)))))

@@ -39,6 +39,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status      int
 	unavailable *atomic.Bool // set when a query found the database down
+	throttled   *atomic.Bool // set when a query waited in vain for its tenant's slot
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -65,6 +66,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 			// Retry-After, so that clients and load balancers retry it.
 			s.Header().Set("Retry-After", "1")
 			s.WriteHeader(http.StatusServiceUnavailable)
+		} else if s.throttled != nil && s.throttled.Load() {
+			s.Header().Set("Retry-After", "1")
+			s.WriteHeader(http.StatusTooManyRequests)
 		} else {
 			s.status = http.StatusOK
 		}
@@ -73,6 +77,16 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 type unavailableKey struct{}
+
+type throttledKey struct{}
+
+// throttledFrom records that the query of the request in ctx got no
+// connection slot of its tenant, for the status of its answer.
+func throttledFrom(ctx context.Context) {
+	if b, ok := ctx.Value(throttledKey{}).(*atomic.Bool); ok {
+		b.Store(true)
+	}
+}
 
 // unavailableFrom records that the query of the request in ctx found the
 // database unavailable, for the status of its answer.
@@ -106,7 +120,9 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 		ctx = withCostNote(ctx)
 		down := new(atomic.Bool)
 		ctx = context.WithValue(ctx, unavailableKey{}, down)
-		rec := &statusRecorder{ResponseWriter: w, unavailable: down}
+		throttled := new(atomic.Bool)
+		ctx = context.WithValue(ctx, throttledKey{}, throttled)
+		rec := &statusRecorder{ResponseWriter: w, unavailable: down, throttled: throttled}
 		if tooLarge(rec, r, cfg.MaxBodyBytes) {
 			log.LogAttrs(ctx, slog.LevelInfo, "request body too large", slog.String("request_id", id))
 			return
