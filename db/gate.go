@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrThrottled means a request waited for one of its tenant's connection
@@ -88,8 +89,8 @@ func WithGate(ctx context.Context, gates *Gates, key string) context.Context {
 	return context.WithValue(ctx, gateKey{}, &gate{gates: gates, key: key})
 }
 
-// enter takes the request's slot, waiting within ctx for one to be free;
-// the returned function gives it back.
+// enter takes the request's slot, waiting for one to be free (at most half
+// the time ctx has left); the returned function gives it back.
 func enter(ctx context.Context) (func(), error) {
 	g, _ := ctx.Value(gateKey{}).(*gate)
 	if g == nil {
@@ -98,12 +99,25 @@ func enter(ctx context.Context) (func(), error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.held == 0 {
+		// A request waits for a slot at most half the time it has left,
+		// so that it still has time for its work once it gets one; then
+		// it is refused as throttled, which a client may retry later.
+		wctx := ctx
+		if d, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(d)/2))
+			defer cancel()
+		}
 		s := g.gates.join(g.key)
 		select {
 		case s.ch <- struct{}{}:
-		case <-ctx.Done():
-			g.gates.leave(g.key, s)
-			return nil, &throttledError{cause: ctx.Err()}
+		default:
+			select {
+			case s.ch <- struct{}{}:
+			case <-wctx.Done():
+				g.gates.leave(g.key, s)
+				return nil, &throttledError{cause: wctx.Err()}
+			}
 		}
 		g.slots = s
 	}
