@@ -70,13 +70,13 @@ func preamble(sc Scope, writable bool, deadline time.Time, hasDeadline bool) (st
 // connection, and begins a request transaction on it. The caller gives the
 // slot back with release once the connection is back in the pool.
 func (s *Store) open(ctx context.Context, sc Scope, writable bool) (conn *sqlx.Conn, release func(), err error) {
-	release, err = enter(ctx)
+	leave, err := enter(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer func() {
 		if err != nil {
-			release()
+			leave()
 		}
 	}()
 	deadline, ok := ctx.Deadline()
@@ -94,7 +94,7 @@ func (s *Store) open(ctx context.Context, sc Scope, writable bool) (conn *sqlx.C
 		discard(conn)
 		return nil, nil, fmt.Errorf("open request transaction: %w", classify(err))
 	}
-	return conn, release, nil
+	return conn, leave, nil
 }
 
 // finish commits (or rolls back) the transaction on conn and returns the

@@ -75,7 +75,7 @@ func measure(set ast.SelectionSet, vars map[string]any, level int) (depth, cost 
 					c = satAdd(c, satMul(pageSize(s, vars), cc))
 				}
 			}
-			c = satMul(c, conditions(s, vars)) // search words and filter terms
+			c = weighConditions(c, s, vars) // search words and filter terms
 		case *ast.InlineFragment:
 			d, c = measure(s.SelectionSet, vars, level)
 		case *ast.FragmentSpread:

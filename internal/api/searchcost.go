@@ -13,24 +13,31 @@ import (
 // argument may hold unless configured otherwise.
 const DefaultMaxSearchTerms = 8
 
-// conditions is the weight of a list field's filter in the cost estimate:
-// every word of a search (each one its own search sub-query), every term
-// of a query and every other filter condition counts, so a 15-word search
-// costs about 15 times a 1-word one. It is 1 for a field without any.
-func conditions(f *ast.Field, vars map[string]any) int {
-	if f.Definition == nil || f.Definition.Arguments.ForName("first") == nil {
-		return 1
+// weighConditions adds the filter of a list field to its cost c: every
+// word of a search is a search sub-query of its own, so the words multiply
+// the cost (a 15-word search costs about 15 times a 1-word one); every other
+// condition, a predicate of the same statement, adds 1. A field without
+// any keeps its cost.
+func weighConditions(c int, f *ast.Field, vars map[string]any) int {
+	if c == 0 || f.Definition == nil || f.Definition.Arguments.ForName("first") == nil {
+		return c
 	}
 	args := f.ArgumentMap(vars)
-	n := filterConditions(args["filter"])
+	words, others := searchWords(args["filter"]), filterConditions(args["filter"])
 	if q, ok := args["query"].(string); ok {
-		n = satAdd(n, len(queryTerms(q)))
+		for _, t := range queryTerms(q) {
+			if strings.Contains(t, ":") {
+				others = satAdd(others, 1)
+			} else {
+				words = satAdd(words, 1)
+			}
+		}
 	}
-	return max(1, n)
+	return satAdd(satMul(c, max(1, words)), others)
 }
 
-// filterConditions counts the conditions of a filter input value: the words
-// of a search, and 1 for any other condition.
+// filterConditions counts the conditions of a filter input value other
+// than its searches.
 func filterConditions(v any) int {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -47,8 +54,6 @@ func filterConditions(v any) int {
 		case "not":
 			n = satAdd(n, filterConditions(x))
 		case "search":
-			s, _ := x.(string)
-			n = satAdd(n, len(strings.Fields(s)))
 		default:
 			if x != nil {
 				n = satAdd(n, 1)
@@ -59,8 +64,9 @@ func filterConditions(v any) int {
 }
 
 // queryTerms are the terms of a query argument (see internal/filter): its
-// white-space separated words less the keywords and parentheses. A quoted
-// phrase counts once per word, which errs on the side of cost.
+// white-space separated words less the keywords and parentheses. A bare
+// term is a search word; a quoted phrase counts once per word, which errs
+// on the side of cost.
 func queryTerms(q string) []string {
 	var terms []string
 	for _, w := range strings.Fields(q) {
