@@ -334,6 +334,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			CORSOrigins:           cfg.CORSOrigins,
 			CORSMaxAge:            cfg.CORSMaxAge,
 			MaxBatch:              cfg.MaxBatch,
+			TenantMaxConns:        cfg.DBTenantMaxConns,
+			MaxSearchTerms:        cfg.MaxSearchTerms,
 			Events:                events,
 			Metrics:               newMetrics(cfg),
 			Tracing:               tracer,

@@ -290,7 +290,7 @@ func mapError(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	if err := markUnavailable(err); errors.Is(err, ErrUnavailable) {
+	if err := classify(err); errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTimeout) {
 		return err
 	}
 	var pqErr *pq.Error

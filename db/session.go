@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,10 @@ const AppRole = "catalogue_app"
 // preamble renders the statements that open a request transaction. The
 // tenant IDs come from the authenticated scope, never from request text,
 // and are re-checked as UUIDs before they are written into the statement.
-func preamble(sc Scope, writable bool) (string, error) {
+// A deadline becomes the transaction's statement_timeout (milliseconds
+// left, computed here), so that PostgreSQL itself stops a statement that
+// outlives its request, even when the client connection is gone.
+func preamble(sc Scope, writable bool, deadline time.Time, hasDeadline bool) (string, error) {
 	all := "off"
 	if sc.all {
 		all = "on"
@@ -52,28 +56,45 @@ func preamble(sc Scope, writable bool) (string, error) {
 	if writable {
 		begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
 	}
-	return begin + "; SET LOCAL ROLE " + AppRole +
+	timeout := ""
+	if hasDeadline {
+		ms := max(1, time.Until(deadline).Milliseconds())
+		timeout = "; SET LOCAL statement_timeout = " + strconv.FormatInt(ms, 10)
+	}
+	return begin + timeout + "; SET LOCAL ROLE " + AppRole +
 		"; SELECT set_config('app.all_tenants', '" + all + "', true), set_config('app.tenant_ids', '" +
 		strings.Join(ids, ",") + "', true)", nil
 }
 
-// open takes a pool connection and begins a request transaction on it.
-func (s *Store) open(ctx context.Context, sc Scope, writable bool) (*sqlx.Conn, error) {
-	pre, err := preamble(sc, writable)
+// open takes a slot of the request's gate (see WithGate) and a pool
+// connection, and begins a request transaction on it. The caller gives the
+// slot back with release once the connection is back in the pool.
+func (s *Store) open(ctx context.Context, sc Scope, writable bool) (conn *sqlx.Conn, release func(), err error) {
+	leave, err := enter(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			leave()
+		}
+	}()
+	deadline, ok := ctx.Deadline()
+	pre, err := preamble(sc, writable, deadline, ok)
+	if err != nil {
+		return nil, nil, err
 	}
 	// The preamble holds tenant IDs: the trace shows its first word only.
 	defer track(ctx, true, "BEGIN")()
-	conn, err := s.x.Connx(ctx)
+	conn, err = s.x.Connx(ctx)
 	if err != nil {
-		return nil, markUnavailable(err)
+		return nil, nil, markUnavailable(err)
 	}
 	if _, err := conn.ExecContext(ctx, pre); err != nil {
 		discard(conn)
-		return nil, fmt.Errorf("open request transaction: %w", markUnavailable(err))
+		return nil, nil, fmt.Errorf("open request transaction: %w", classify(err))
 	}
-	return conn, nil
+	return conn, leave, nil
 }
 
 // finish commits (or rolls back) the transaction on conn and returns the
@@ -107,10 +128,11 @@ type Session struct {
 	store *Store
 	scope Scope
 
-	mu     sync.Mutex
-	conn   *sqlx.Conn
-	failed error
-	done   bool
+	mu      sync.Mutex
+	conn    *sqlx.Conn
+	release func() // gives back the gate slot of conn
+	failed  error
+	done    bool
 }
 
 // Session starts a request's read session within scope; nothing is sent
@@ -135,6 +157,7 @@ func (ss *Session) query(ctx context.Context, q string, args ...any) (*sqlx.Rows
 	if err != nil {
 		// A failed statement aborts the transaction: later statements of
 		// the request would only fail with a less useful message.
+		err = classify(err)
 		ss.failed = err
 		ss.mu.Unlock()
 		return nil, nil, err
@@ -152,12 +175,12 @@ func (ss *Session) begin(ctx context.Context) error {
 	case ss.conn != nil:
 		return nil
 	}
-	conn, err := ss.store.open(ctx, ss.scope, false)
+	conn, release, err := ss.store.open(ctx, ss.scope, false)
 	if err != nil {
 		ss.failed = err
 		return err
 	}
-	ss.conn = conn
+	ss.conn, ss.release = conn, release
 	return nil
 }
 
@@ -173,7 +196,8 @@ func (ss *Session) End(ctx context.Context) {
 	// A read-only transaction has nothing to commit: ROLLBACK ends it
 	// whether or not a statement failed.
 	_ = finish(ctx, ss.conn, false)
-	ss.conn = nil
+	ss.release()
+	ss.conn, ss.release = nil, nil
 }
 
 // Tx is one write transaction: READ COMMITTED, read-write, as AppRole
@@ -192,7 +216,7 @@ func (tx *Tx) mapper() *sqlx.DB { return tx.store.x }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sqlx.Rows, func(), error) {
 	rows, err := tx.conn.QueryxContext(ctx, tx.store.x.Rebind(q), args...)
-	return rows, func() {}, err
+	return rows, func() {}, classify(err)
 }
 
 // CommitError is a write whose COMMIT failed: nothing of it was stored.
@@ -208,10 +232,11 @@ func (e *CommitError) Unwrap() error { return e.cause }
 // database error, so constraint violations found at commit still match).
 // It is the only way the application writes.
 func (s *Store) InTx(ctx context.Context, scope Scope, fn func(*Tx) error) (err error) {
-	conn, err := s.open(ctx, scope, true)
+	conn, release, err := s.open(ctx, scope, true)
 	if err != nil {
 		return err
 	}
+	defer release()
 	tx := &Tx{store: s, scope: scope, conn: conn}
 	defer func() {
 		if p := recover(); p != nil {

@@ -28,7 +28,9 @@ func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.c
 // markUnavailable wraps err as ErrUnavailable when it says the database
 // cannot be reached, and returns it unchanged otherwise.
 func markUnavailable(err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || !unreachable(err) {
+	// A request refused a connection slot (see Gates) never reached the
+	// database: its context error is no sign of the database being away.
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled) || !unreachable(err) {
 		return err
 	}
 	return &unavailableError{cause: err}

@@ -31,6 +31,9 @@ const (
 	CodeInternal        = "INTERNAL"
 	CodeTimeout         = "TIMEOUT"
 	CodeUnavailable     = "SERVICE_UNAVAILABLE"
+	// CodeThrottled: the tenant already had as much database work running
+	// as it may; a query is answered 429 with Retry-After.
+	CodeThrottled = "THROTTLED"
 	// CodeEventsLost ends a subscription that may have missed events.
 	CodeEventsLost = "EVENTS_LOST"
 	// CodeCancelled is an answer nobody reads: the client hung up.
@@ -103,6 +106,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Query {
 				unavailableFrom(ctx)
 			}
+		case errors.Is(err, db.ErrThrottled):
+			gqlErr.Message = "too many requests of this tenant are using the database at once; try again shortly"
+			setCode(gqlErr, CodeThrottled)
+			if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Query {
+				throttledFrom(ctx)
+			}
+		case errors.Is(err, db.ErrTimeout):
+			gqlErr.Message = "the request took too long and was stopped"
+			setCode(gqlErr, CodeTimeout)
 		case eventsError(err) != nil:
 			e := eventsError(err)
 			gqlErr.Message = e.Error()

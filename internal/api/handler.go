@@ -55,6 +55,15 @@ type Config struct {
 	CORSOrigins []string
 	CORSMaxAge  time.Duration // how long a browser may reuse a preflight answer
 	MaxBatch    int           // most operations in one batched POST; DefaultMaxBatch if 0
+	// TenantMaxConns is how many pool connections the requests of one
+	// tenant may hold at once (platform administrators without a tenant
+	// share one bound); others wait for a slot of their tenant within
+	// their deadline. 0: a quarter of the pool's MaxOpenConns, at least 1
+	// (no bound for a pool without a maximum); negative: no bound.
+	TenantMaxConns int
+	// MaxSearchTerms is the most search words one filter or query
+	// argument may hold; DefaultMaxSearchTerms if 0.
+	MaxSearchTerms int
 	// Events feeds the subscriptions (nil: subscriptions answer an error).
 	Events *db.Events
 	// Metrics records every GraphQL operation and the connection pool and
@@ -91,6 +100,35 @@ func (c *Config) defaults() {
 		c.MaxResponseBytes = 16 << 20
 	}
 	c.DocumentLimits.Defaults()
+	if c.MaxSearchTerms <= 0 {
+		c.MaxSearchTerms = DefaultMaxSearchTerms
+	}
+}
+
+// tenantGates bounds the connections of each tenant (Config.TenantMaxConns).
+func tenantGates(store *db.Store, n int) *db.Gates {
+	if n == 0 {
+		if pool := store.DB().Stats().MaxOpenConnections; pool > 0 {
+			n = max(1, pool/4)
+		}
+	}
+	return db.NewGates(n)
+}
+
+// withTenantGate makes the request's transactions take a connection slot
+// of the principal's tenant (see db.Gates): one tenant's load waits for
+// that tenant's own connections and leaves the rest of the pool to others.
+func withTenantGate(gates *db.Gates, next http.Handler) http.Handler {
+	if gates == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := ""
+		if p, err := auth.From(r.Context()); err == nil {
+			key = p.TenantID
+		}
+		next.ServeHTTP(w, r.WithContext(db.WithGate(r.Context(), gates, key)))
+	})
 }
 
 // New returns the server's HTTP handler.
@@ -123,6 +161,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.Use(inputValues{schema: es.Schema()})
 	schemaCost, typeCost := introspectionCosts(es.Schema())
 	srv.Use(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost, SchemaCost: schemaCost, TypeCost: typeCost})
+	srv.Use(SearchLimit{Max: cfg.MaxSearchTerms})
 	srv.Use(deferNeedsStreaming{})
 	srv.Use(operationObserver{})
 	srv.SetErrorPresenter(presentError(log))
@@ -144,7 +183,8 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	// Its log lines carry the request ID; lookups that fail because the
 	// client hung up are not errors.
 	authLog := slog.New(requestLog{log.Handler()})
-	gql := auth.Middleware(cfg.Auth, authLog, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
+	gql := auth.Middleware(cfg.Auth, authLog, withTenantGate(tenantGates(store, cfg.TenantMaxConns),
+		loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv)))
 
 	mux := http.NewServeMux()
 	// A batch is split first; each of its operations, like a single one,

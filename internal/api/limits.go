@@ -101,6 +101,7 @@ func (m *measurer) set(set ast.SelectionSet) (depth, cost int) {
 					c = satAdd(c, satMul(pageSize(s, m.vars), cc))
 				}
 			}
+			c = weighConditions(c, s, m.vars) // search words and filter terms
 		case *ast.InlineFragment:
 			d, c = m.set(s.SelectionSet)
 		case *ast.FragmentSpread:

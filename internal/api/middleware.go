@@ -32,6 +32,9 @@ type note struct {
 	// unavailable is set when a query found the database down: its
 	// answer is HTTP 503 with Retry-After.
 	unavailable atomic.Bool
+	// throttled is set when a query waited in vain for a connection slot
+	// of its tenant: its answer is HTTP 429 with Retry-After.
+	throttled atomic.Bool
 }
 
 type noteKey struct{}
@@ -92,11 +95,22 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 			// Retry-After, so that clients and load balancers retry it.
 			s.Header().Set("Retry-After", "1")
 			s.WriteHeader(http.StatusServiceUnavailable)
+		} else if s.note != nil && s.note.throttled.Load() {
+			s.Header().Set("Retry-After", "1")
+			s.WriteHeader(http.StatusTooManyRequests)
 		} else {
 			s.status = http.StatusOK
 		}
 	}
 	return s.ResponseWriter.Write(b)
+}
+
+// throttledFrom records that the query of the request in ctx got no
+// connection slot of its tenant, for the status of its answer.
+func throttledFrom(ctx context.Context) {
+	if n := noteFrom(ctx); n != nil {
+		n.throttled.Store(true)
+	}
 }
 
 // unavailableFrom records that the query of the request in ctx found the

@@ -27,8 +27,12 @@ type Config struct {
 	SQLStats       bool
 	Playground     bool
 	DBMaxConns     int
-	LoaderWait     time.Duration
-	Seed           bool // seed an empty database with demo data at start-up; only the embedded one by default
+	// DBTenantMaxConns is how many pool connections one tenant's requests
+	// may hold at once; MaxSearchTerms the most search words per argument.
+	DBTenantMaxConns int
+	MaxSearchTerms   int
+	LoaderWait       time.Duration
+	Seed             bool // seed an empty database with demo data at start-up; only the embedded one by default
 	// Bearer tokens: an HS256 secret and/or RS256/ES256 public keys.
 	JWTSecret        string
 	JWTPublicKeyFile string
@@ -145,6 +149,8 @@ func Load() (Config, error) {
 	boolVar(&c.SQLStats, "SQL_STATS", c.DatabaseURL == "")
 	boolVar(&c.Playground, "PLAYGROUND", true)
 	intVar(&c.DBMaxConns, "DB_MAX_CONNS", 20)
+	intVar(&c.DBTenantMaxConns, "DB_TENANT_MAX_CONNS", max(1, c.DBMaxConns/4))
+	intVar(&c.MaxSearchTerms, "MAX_SEARCH_TERMS", 8)
 	durVar(&c.LoaderWait, "LOADER_WAIT", 2*time.Millisecond)
 	boolVar(&c.Seed, "SEED_DEMO", c.DatabaseURL == "")
 	durVar(&c.JWTLeeway, "JWT_LEEWAY", 30*time.Second)
