@@ -183,7 +183,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 				log.Info("empty database: demo data loaded", "took", time.Since(start).Round(time.Millisecond))
 			}
 		}
-		store := db.NewStore(x)
+		store, closeStandbys, err := openStore(ctx, cfg, log, x)
+		if err != nil {
+			return err
+		}
+		defer closeStandbys()
 		secret, err := jwtSecret(cfg)
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -79,6 +80,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundResponses(endReads(cfg))
+	srv.Use(readRouting{store: store})
 
 	// Every request needs credentials; its principal's tenant subtree is the
 	// scope of its database session.
@@ -90,6 +92,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 		return p.Scope()
 	}
 	gql := auth.Middleware(cfg.Auth, log, loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv))
+	gql = withTrail(gql)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", methods(gql))
@@ -167,7 +170,8 @@ func endReads(cfg Config) func(ctx context.Context, next graphql.ResponseHandler
 	}
 }
 
-// health answers 200 when the database answers, 503 otherwise.
+// health answers 200 when the database answers, 503 otherwise. With
+// standbys, the answer also reports their state and where reads went.
 func health(store *db.Store) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -176,6 +180,10 @@ func health(store *db.Store) http.HandlerFunc {
 		if err := store.DB().PingContext(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"status":"unavailable"}`))
+			return
+		}
+		if rep := store.Routing(); rep != nil {
+			_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "reads": rep})
 			return
 		}
 		_, _ = w.Write([]byte(`{"status":"ok"}`))

@@ -38,6 +38,14 @@ type Config struct {
 	// DevAuth makes the server mint a development token for the demo data
 	// and hand it to the playground; on by default with the embedded database.
 	DevAuth bool
+	// DatabaseReadURLs are hot standbys of DATABASE_URL's primary that
+	// serve query operations (DATABASE_READ_URL, comma-separated).
+	DatabaseReadURLs []string
+	// A standby further behind than ReadMaxLag or ReadMaxLagBytes is
+	// skipped; each is checked every ReadCheckInterval.
+	ReadMaxLag        time.Duration
+	ReadMaxLagBytes   int
+	ReadCheckInterval time.Duration
 }
 
 // Load reads the configuration from the environment.
@@ -100,6 +108,14 @@ func Load() (Config, error) {
 	boolVar(&c.Seed, "SEED_DEMO", true)
 	durVar(&c.JWTLeeway, "JWT_LEEWAY", 30*time.Second)
 	boolVar(&c.DevAuth, "DEV_AUTH", c.DatabaseURL == "")
+	for _, u := range strings.Split(os.Getenv("DATABASE_READ_URL"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.DatabaseReadURLs = append(c.DatabaseReadURLs, u)
+		}
+	}
+	durVar(&c.ReadMaxLag, "DB_READ_MAX_LAG", 5*time.Second)
+	intVar(&c.ReadMaxLagBytes, "DB_READ_MAX_LAG_BYTES", 16<<20)
+	durVar(&c.ReadCheckInterval, "DB_READ_CHECK_INTERVAL", 200*time.Millisecond)
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
