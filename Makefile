@@ -5,7 +5,7 @@ GO ?= go
 # Data folder of the cluster that `make run` starts and keeps between runs.
 DATA_DIR := .data/postgres
 
-.PHONY: run build test generate clean-data
+.PHONY: run build test cluster-test generate clean-data
 
 run:
 	$(GO) run .
@@ -20,6 +20,13 @@ generate:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+# Build a primary, a hot standby, PgBouncer (transaction mode), two servers
+# and HAProxy on loopback in a temporary folder, run the cluster test driver
+# against them (internal/cluster, -tags cluster), and remove it all. Installs
+# PgBouncer and HAProxy (Debian packages) if missing; see internal/cluster/run.sh.
+cluster-test:
+	GO="$(GO)" bash internal/cluster/run.sh
 
 # Stop the cluster of `make run` if it runs (as the postgres user when root,
 # as it was started), then delete all local data.
