@@ -24,12 +24,9 @@ die() {
 }
 
 as=()
-sudo=()
 if [ "$(id -u)" = 0 ]; then
 	id postgres >/dev/null 2>&1 || die "as root, PostgreSQL and PgBouncer must run as the OS user postgres, which does not exist"
 	as=(runuser -u postgres --)
-else
-	sudo=(sudo)
 fi
 
 # The PostgreSQL server binaries: the same search as pgembed.FindBinaries.
@@ -43,28 +40,9 @@ for b in initdb pg_ctl pg_basebackup psql; do
 	[ -x "$pg_bin/$b" ] || die "PostgreSQL binary $b not found (looked in '${pg_bin}'): install postgresql or set PG_BIN"
 done
 
-# PgBouncer and HAProxy, installed from Debian if missing. The packages'
-# own services must not start: this script runs its own instances.
-tool() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
-missing=()
-[ -n "$(tool pgbouncer)" ] || missing+=(pgbouncer)
-[ -n "$(tool haproxy)" ] || missing+=(haproxy)
-policy_made=""
-if [ ${#missing[@]} -gt 0 ]; then
-	say "installing ${missing[*]} (Debian packages)"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-		"${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
-		policy_made=1
-	fi
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	if [ -n "$policy_made" ]; then "${sudo[@]}" rm -f /usr/sbin/policy-rc.d; fi
-	policy_made=""
-fi
-pgbouncer=$(tool pgbouncer)
-haproxy=$(tool haproxy)
-[ -n "$pgbouncer" ] && [ -n "$haproxy" ] || die "pgbouncer or haproxy missing after installing them"
+# PgBouncer and HAProxy, installed from Debian if missing.
+read -r pgbouncer haproxy < <(bash internal/cluster/tools.sh) || true
+[ -n "${haproxy:-}" ] || die "PgBouncer and HAProxy are needed (see the message above)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/catalogue-cluster.XXXXXX")
 chmod 755 "$work"
@@ -90,7 +68,6 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM
 	stop_all
-	if [ -n "$policy_made" ]; then "${sudo[@]}" rm -f /usr/sbin/policy-rc.d; fi
 	if [ "$status" -ne 0 ]; then
 		for f in "$work"/*.log "$work"/bouncer/*.log; do
 			[ -s "$f" ] || continue
