@@ -995,8 +995,16 @@ def scale_section(w, work, nproc):
     prox = mean((r["ms"]["pgbouncer"] or 0) + (r["ms"]["haproxy"] or 0) for r in bs)
     prim_a = mean(r["ms"]["primary"] for r in as_)
     # An equal mix by count: each request of the mix is one of the shapes
-    # in turn, so A serves the harmonic mean of its shapes' rates.
-    base = len(as_) / sum(1 / r["wrk"]["rps"] for r in as_)
+    # in turn, so A serves the harmonic mean of its shapes' rates. Other
+    # processes on the machine lower that; the 1x load is instead what A's
+    # own processes would serve on the cores by themselves, from their CPU
+    # per request.
+    served = len(as_) / sum(1 / r["wrk"]["rps"] for r in as_)
+    work_a = mean(r["ms"]["servers"] + r["ms"]["primary"] + (r["ms"]["pgbouncer"] or 0) + (r["ms"]["haproxy"] or 0)
+                  for r in as_)
+    base = nproc * 1000 / work_a if work_a else served
+    busy = sum(r["cpu_s"]["busy"] for r in runs.values() if r)
+    others = sum(r["cpu_s"]["others"] for r in runs.values() if r)
     conns = int(senv.get("db_max_conns", "20"))
     pool = int(senv.get("bouncer_pool", "20"))
     gib = int(senv.get("db_bytes", "0")) / 2**30
@@ -1010,10 +1018,13 @@ def scale_section(w, work, nproc):
       " primary work**. What remains on the primary in B is the credential lookup of every request (it runs on the"
       " primary pool before the operation is known) and the standby checks; a credential cache takes most of it off.")
     w("")
-    w(f"The 1× load below is what topology A served here: {fmt(base, 0)} req/s of this mix (each request one of the"
-      f" shapes in turn) on {nproc} shared cores, wrk included."
-      f" Cores are counted at {int(util * 100)} % utilisation; writes are not in the measured mix: each adds its"
-      " transaction's CPU to the primary, and its WAL to every standby's replay.")
+    w(f"Processes outside both topologies took {pct(others / busy if busy else None)} of the machine's busy CPU time"
+      " during these runs (the *others* column), which lowers req/s more than CPU per request. The 1× load below is"
+      f" therefore what topology A's own processes (server, primary, PgBouncer, HAProxy) would serve on {nproc} cores"
+      f" by themselves at their measured CPU per request: {fmt(base, 0)} req/s of this mix (each request one of the"
+      f" shapes in turn; A served {fmt(served, 0)} req/s of it here, sharing the cores). Cores are counted at"
+      f" {int(util * 100)} % utilisation; writes are not in the measured mix: each adds its transaction's CPU to the"
+      " primary, and its WAL to every standby's replay.")
     w("")
     w("| load | req/s | server cores (processes of 2 cores) | standby cores | primary cores (credential lookups) | primary backends | standby backends (direct) |")
     w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
