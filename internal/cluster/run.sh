@@ -190,17 +190,23 @@ say "HAProxy on 127.0.0.1:$p_front"
 cat >"$work/haproxy.cfg" <<EOF
 global
     maxconn 1000
+    log stdout format raw local0
 
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 1s
     timeout client 30s
     timeout server 30s
     # A request that cannot reach its server (connection refused: the
     # process is gone) goes to another one at once; one already sent is
-    # not replayed, as it may not be idempotent.
+    # not replayed, as it may not be idempotent. Each request opens its own
+    # server connection: sent over an idle one kept from before a process
+    # died, it would fail as if it had been in flight.
     retries 2
     option redispatch 1
+    option http-server-close
 
 frontend api
     bind 127.0.0.1:$p_front
@@ -215,7 +221,8 @@ backend servers
     server app2 127.0.0.1:$p_app2 check
 EOF
 "$haproxy" -c -q -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 || die "haproxy rejects its configuration"
-"$haproxy" -D -f "$work/haproxy.cfg" -p "$work/haproxy.pid" >>"$work/haproxy.log" 2>&1
+"$haproxy" -db -f "$work/haproxy.cfg" >>"$work/haproxy.log" 2>&1 &
+echo $! >"$work/haproxy.pid"
 wait_for "HAProxy" 10 curl -fsS "http://127.0.0.1:$p_front/healthz"
 
 say "topology up after $(($(date +%s) - started))s; running the cluster test"
