@@ -14,7 +14,7 @@ RUN_PG_DIR := .data/postgres
 FEDERATION_DIR := test/federation
 FEDERATION_DEPS := $(FEDERATION_DIR)/node_modules/.package-lock.json
 
-.PHONY: run build test fuzz-short generate generate-client clean-data federation-deps
+.PHONY: run build test fuzz-short cluster-test generate generate-client clean-data federation-deps
 
 run:
 	$(GO) run .
@@ -61,6 +61,13 @@ $(FEDERATION_DEPS): $(FEDERATION_DIR)/package.json $(FEDERATION_DIR)/package-loc
 		exit 1; }
 	cd $(FEDERATION_DIR) && npm ci --no-audit --no-fund
 	@touch $@
+
+# Build a primary, a hot standby, PgBouncer (transaction mode), two servers
+# and HAProxy on loopback in a temporary folder, run the cluster test driver
+# against them (internal/cluster, -tags cluster), and remove it all. Installs
+# PgBouncer and HAProxy (Debian packages) if missing; see internal/cluster/run.sh.
+cluster-test:
+	GO="$(GO)" bash internal/cluster/run.sh
 
 # Stop the cluster of `make run` if it runs (as the postgres user when root,
 # as it was started), then delete all local data.

@@ -60,7 +60,7 @@ const devTokenTTL = time.Hour
 // this machine, a short-lived token of that owner in the playground's
 // headers; nil when the demo tenant has no such owner.
 func devCredentials(ctx context.Context, store *db.Store, secret []byte, log *slog.Logger) (func() (map[string]string, error), error) {
-	ss := store.Session(db.AllTenants())
+	ss := store.Session(db.AllTenants(), db.FromPrimary)
 	owner, err := db.TenantOwner(ctx, ss, demoTenant)
 	ss.End(ctx)
 	if errors.Is(err, db.ErrNotFound) {
@@ -105,7 +105,7 @@ func token(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	return withOwner(ctx, cfg, log, func(x *sqlx.DB) error {
 		id := *user
 		if _, err := uuid.Parse(id); err != nil {
-			ss := db.NewStore(x).Session(db.AllTenants())
+			ss := db.NewStore(x).Session(db.AllTenants(), db.FromPrimary)
 			id, err = db.UserIDByEmail(ctx, ss, *user)
 			ss.End(ctx)
 			if err != nil {

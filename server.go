@@ -290,7 +290,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return err
 		}
 		defer x.Close()
-		store := db.NewStore(x)
+		store, closeStandbys, err := openStore(ctx, cfg, log, x)
+		if err != nil {
+			return err
+		}
+		defer closeStandbys()
 		secret, err := jwtSecret(cfg)
 		if err != nil {
 			return err

@@ -174,10 +174,13 @@ def count_edges(obj):
 
 
 def cmd_free_port(a):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
-    s.close()
+    # Bound together, so that the ports differ.
+    socks = [socket.socket() for _ in range(a.count)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    print(" ".join(str(s.getsockname()[1]) for s in socks))
+    for s in socks:
+        s.close()
 
 
 def cmd_prepare(a):
@@ -866,6 +869,215 @@ def cpu_split(work, name, requests):
     return out
 
 
+# --------------------------------------------------------- scale-out
+
+SCALE_BEGIN = "<!-- scale-out: written by bench/bench.py (make bench with BENCH_SCALE) -->"
+SCALE_END = "<!-- /scale-out -->"
+# The tiers of the scale-out runs: the CPU groups bench/scale.sh measures.
+SCALE_TIERS = ("servers", "primary", "standby", "pgbouncer", "haproxy", "loadgen")
+
+
+def postgres_ticks(pg_dir):
+    """CPU ticks of a cluster: its postmaster, the backends that ended (in
+    the postmaster's children time) and the live ones."""
+    try:
+        with open(os.path.join(pg_dir, "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+    except (OSError, ValueError):
+        return 0
+    st = proc_stat(postmaster)
+    if not st:
+        return 0
+    total = st[1] + st[2]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            c = proc_stat(d)
+            if c and c[0] == postmaster:
+                total += c[1]
+    return total
+
+
+def cmd_scale_cpu(a):
+    import time
+    with open("/proc/stat") as f:
+        cols = [int(x) for x in f.readline().split()[1:]]
+    snap = {"time": time.time(), "busy": cols[0] + cols[1] + cols[2] + cols[5] + cols[6], "ticks_per_s": CLK_TCK}
+    snap["servers"] = sum((proc_stat(int(p)) or (0, 0, 0))[1] for p in a.servers.split(",") if p)
+    for kv in a.pid:
+        name, pid = kv.split("=", 1)
+        st = proc_stat(int(pid)) if pid else None
+        snap[name] = st[1] if st else 0
+    for kv in a.pg:
+        name, d = kv.split("=", 1)
+        snap[name] = postgres_ticks(d)
+    st = proc_stat(a.shell_pid)
+    snap["loadgen"] = st[2] if st else 0
+    with open(a.out, "w") as f:
+        json.dump(snap, f)
+
+
+def scale_run(sdir, topo, shape):
+    """req/s, latency and CPU ms per request by tier of one scale-out run."""
+    wrk_path = os.path.join(sdir, f"{topo}.{shape}.wrk.txt")
+    c0, c1 = (load_json(os.path.join(sdir, f"{topo}.{shape}.cpu{i}.json")) for i in (0, 1))
+    if not os.path.exists(wrk_path) or not c0 or not c1:
+        return None
+    r = {"wrk": parse_wrk(wrk_path)}
+    t = c0["ticks_per_s"]
+    n = r["wrk"]["requests"] or 0
+    r["elapsed"] = c1["time"] - c0["time"]
+    r["cpu_s"] = {k: (c1.get(k, 0) - c0.get(k, 0)) / t for k in SCALE_TIERS + ("busy",)}
+    r["cpu_s"]["others"] = max(0.0, r["cpu_s"]["busy"] - sum(r["cpu_s"][k] for k in SCALE_TIERS))
+    r["ms"] = {k: v * 1000 / n if n else None for k, v in r["cpu_s"].items()}
+    r["ms"]["work"] = sum(r["ms"][k] for k in ("servers", "primary", "standby", "pgbouncer", "haproxy")) if n else None
+    # Where the servers' reads went during the run, from their /healthz.
+    standby = primary = 0
+    for p in glob.glob(os.path.join(sdir, f"{topo}.{shape}.health1.*.json")):
+        h1 = load_json(p, {}).get("reads")
+        h0 = load_json(p.replace(".health1.", ".health0."), {}).get("reads")
+        if h1 and h0:
+            standby += h1["standby"] - h0["standby"]
+            primary += sum(h1["primary"].values()) - sum(h0["primary"].values())
+    r["standby_share"] = standby / (standby + primary) if standby + primary else None
+    return r
+
+
+def scale_section(w, work, nproc):
+    """The scale-out section, or nothing when the run made no scale-out."""
+    sdir = os.path.join(work, "scale")
+    senv = read_kv(os.path.join(sdir, "env.txt"))
+    if not senv:
+        return False
+    shapes = senv.get("shapes", "").split()
+    runs = {(topo, s): scale_run(sdir, topo, s) for topo in ("A", "B") for s in shapes}
+    if not any(runs.values()):
+        return False
+    w(SCALE_BEGIN)
+    w("## Scale-out: one process on the primary, two processes with a standby")
+    w("")
+    w(f"`BENCH_SCALE`: the same shapes, {senv.get('connections', '?')} connections, {senv.get('duration', '?')} s per run,"
+      " through HAProxy in front of the server processes, which reach the primary through PgBouncer (transaction"
+      " mode). **A**: one process, every read on the primary. **B**: two processes with `DATABASE_READ_URL` on a hot"
+      " standby of the same cluster (pg_basebackup, streaming), so that query reads go to the standby. Measured on"
+      f" {senv.get('date', '?')} at commit {senv.get('commit', '?')}, on the same {nproc} cores as everything else:"
+      " **every process of both topologies shares those cores**, so req/s shows what one machine does; the CPU per"
+      " request of each tier is what carries over to separate machines, and the capacity model below is built from it.")
+    w("")
+    w("| shape | topology | req/s | p50 | p99 | reads on the standby | CPU ms / request: servers | primary | standby | PgBouncer + HAProxy | wrk | others |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in shapes:
+        for topo in ("A", "B"):
+            r = runs[(topo, s)]
+            if not r:
+                w(f"| {s[1]}. {SHAPES[s]['short']} | {topo} | not run | | | | | | | | | |")
+                continue
+            m, wr = r["ms"], r["wrk"]
+            bad = ""
+            if wr["non2xx"] or wr["socket_errors"]:
+                bad = f" ({wr['non2xx']} non-2xx, {wr['socket_errors']} socket errors)"
+            w(f"| {s[1]}. {SHAPES[s]['short']} | {topo} | {fmt(wr['rps'])}{bad} | {ms(wr['p50'])} | {ms(wr['p99'])} |"
+              f" {pct(r['standby_share']) if topo == 'B' else '—'} | {ms(m['servers'])} | {ms(m['primary'])} |"
+              f" {ms(m['standby']) if topo == 'B' else '—'} | {ms((m['pgbouncer'] or 0) + (m['haproxy'] or 0))} |"
+              f" {ms(m['loadgen'])} | {ms(m['others'])} |")
+    w("")
+    # The model: the mean CPU per request of each tier in B over the shapes
+    # measured (an equal mix of them), and A's throughput as the 1× load.
+    bs = [runs[("B", s)] for s in shapes if runs[("B", s)] and runs[("B", s)]["wrk"]["requests"]]
+    as_ = [runs[("A", s)] for s in shapes if runs[("A", s)] and runs[("A", s)]["wrk"]["rps"]]
+    if not bs or not as_:
+        w(SCALE_END)
+        return True
+
+    def mean(xs):
+        xs = [x for x in xs if x is not None]
+        return sum(xs) / len(xs) if xs else None
+    app = mean(r["ms"]["servers"] for r in bs)
+    prim = mean(r["ms"]["primary"] for r in bs)
+    stby = mean(r["ms"]["standby"] for r in bs)
+    prox = mean((r["ms"]["pgbouncer"] or 0) + (r["ms"]["haproxy"] or 0) for r in bs)
+    prim_a = mean(r["ms"]["primary"] for r in as_)
+    # An equal mix by count: each request of the mix is one of the shapes
+    # in turn, so A serves the harmonic mean of its shapes' rates. Other
+    # processes on the machine lower that; the 1x load is instead what A's
+    # own processes would serve on the cores by themselves, from their CPU
+    # per request.
+    served = len(as_) / sum(1 / r["wrk"]["rps"] for r in as_)
+    work_a = mean(r["ms"]["servers"] + r["ms"]["primary"] + (r["ms"]["pgbouncer"] or 0) + (r["ms"]["haproxy"] or 0)
+                  for r in as_)
+    base = nproc * 1000 / work_a if work_a else served
+    busy = sum(r["cpu_s"]["busy"] for r in runs.values() if r)
+    others = sum(r["cpu_s"]["others"] for r in runs.values() if r)
+    conns = int(senv.get("db_max_conns", "20"))
+    pool = int(senv.get("bouncer_pool", "20"))
+    gib = int(senv.get("db_bytes", "0")) / 2**30
+    util = 0.6
+    w("### Capacity model")
+    w("")
+    w(f"CPU per request in B, averaged over the shapes above (an equal mix by count): server processes {ms(app)}, primary"
+      f" {ms(prim)} (in A, where it also serves the reads: {ms(prim_a)}), standby {ms(stby)}, PgBouncer + HAProxy"
+      f" {ms(prox)}. One core therefore serves about **{fmt(1000 / app if app else None, 0)} req/s of server work,"
+      f" {fmt(1000 / stby if stby else None, 0)} req/s of standby reads and {fmt(1000 / prim if prim else None, 0)} req/s of"
+      " primary work**. What remains on the primary in B is the credential lookup of every request (it runs on the"
+      " primary pool before the operation is known) and the standby checks; a credential cache takes most of it off.")
+    w("")
+    w(f"Processes outside both topologies took {pct(others / busy if busy else None)} of the machine's busy CPU time"
+      " during these runs (the *others* column), which lowers req/s more than CPU per request. The 1× load below is"
+      f" therefore what topology A's own processes (server, primary, PgBouncer, HAProxy) would serve on {nproc} cores"
+      f" by themselves at their measured CPU per request: {fmt(base, 0)} req/s of this mix (each request one of the"
+      f" shapes in turn; A served {fmt(served, 0)} req/s of it here, sharing the cores). Cores are counted at"
+      f" {int(util * 100)} % utilisation; writes are not in the measured mix: each adds its transaction's CPU to the"
+      " primary, and its WAL to every standby's replay.")
+    w("")
+    w("| load | req/s | server cores (processes of 2 cores) | standby cores | primary cores (credential lookups) | primary backends | standby backends (direct) |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for mult in (1, 10, 100):
+        rps = base * mult
+        c_app = rps * app / 1000 / util if app else None
+        c_sb = rps * stby / 1000 / util if stby else None
+        c_pr = rps * prim / 1000 / util if prim else None
+        procs = max(1, -(-c_app // 2)) if c_app else None
+        w(f"| {mult}× | {fmt(rps, 0)} | {fmt(c_app)} ({fmt(int(procs) if procs else None)}) | {fmt(c_sb)} | {fmt(c_pr)} |"
+          f" {pool} (PgBouncer pool) | {fmt(int(procs) * conns if procs else None)} |")
+    w("")
+    w(f"- **Connections per process**: up to `DB_MAX_CONNS` ({conns}) client connections to PgBouncer, which holds"
+      f" {pool} server connections to the primary whatever the number of processes, and up to {conns} direct"
+      " connections to each standby. Past a few dozen processes the standbys need a PgBouncer of their own"
+      " (transaction mode works there too), or `max_connections` grows with the fleet.")
+    w(f"- **Where the primary saturates**: at {fmt(1000 / prim if prim else None, 0)} req/s per primary core with"
+      " the reads on standbys (credential lookups), against"
+      f" {fmt(1000 / prim_a if prim_a else None, 0)} req/s per core when it serves the reads too (A). With"
+      " credentials cached, the primary's load is the writes alone, plus the WAL it streams to each standby.")
+    w(f"- **10× and 100× tenants**: every list reads through indexes that lead with the tenant and pages by keyset,"
+      " so the CPU per request stays about flat as tenants are added; the data does not. This database is"
+      f" {fmt(gib, 1, ' GiB')}; each standby holds all of it: {fmt(gib * 10, 0, ' GiB')} at 10×, {fmt(gib * 100, 0, ' GiB')}"
+      " at 100×, which a standby still holds on disk but no longer in memory. From there on, standbys multiply"
+      " reads, not memory: distributing the tenant tables by tenant tree ([docs/SHARDING.md](docs/SHARDING.md))"
+      " splits the data and the writes.")
+    w(SCALE_END)
+    return True
+
+
+def cmd_scale_report(a):
+    """Replaces the scale-out section of an existing report (or appends it),
+    leaving the rest as it was: for BENCH_SCALE=only runs."""
+    env = read_kv(os.path.join(a.work, "env.txt"))
+    nproc = int(env.get("nproc", os.cpu_count() or 1))
+    S = []
+    if not scale_section(S.append, a.work, nproc):
+        die("no scale-out measurements in " + os.path.join(a.work, "scale"))
+    text = read_text(a.out) if os.path.exists(a.out) else ""
+    section = "\n".join(S)
+    if SCALE_BEGIN in text and SCALE_END in text:
+        head, rest = text.split(SCALE_BEGIN, 1)
+        tail = rest.split(SCALE_END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    with open(a.out, "w") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
+    print("  wrote the scale-out section of " + a.out)
+
+
 # ----------------------------------------------------------- profile
 
 # Where the server's CPU samples go: each sample is assigned to the first
@@ -1278,6 +1490,7 @@ def cmd_report(a):
           f" machine during the shape 4 run and {pct(share(s1['cpu'], 'others'))} during shape 1's.")
         w("")
     limits_section(w, env, explain, shapes, nproc, share, deep, deep_cpu, t3)
+    scale_section(w, work, nproc)
     with open(a.out, "w") as f:
         f.write("\n".join(L))
     print("  wrote " + a.out)
@@ -1579,7 +1792,8 @@ def limits_section(w, env, explain, shapes, nproc, share, deep, deep_cpu, t3):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("free-port")
+    x = sub.add_parser("free-port")
+    x.add_argument("--count", type=int, default=1)
     x = sub.add_parser("prepare")
     for k in ("work", "url", "auth", "tenant-id", "fragment", "user-ids"):
         x.add_argument("--" + k, required=True)
@@ -1633,10 +1847,20 @@ def main():
     x = sub.add_parser("report")
     x.add_argument("--work", required=True)
     x.add_argument("--out", required=True)
+    x = sub.add_parser("scale-cpu")
+    x.add_argument("--out", required=True)
+    x.add_argument("--shell-pid", type=int, required=True)
+    x.add_argument("--servers", required=True, help="PIDs of the server processes, comma-separated")
+    x.add_argument("--pid", action="append", default=[], help="name=PID of another process")
+    x.add_argument("--pg", action="append", default=[], help="name=data folder of a PostgreSQL cluster")
+    x = sub.add_parser("scale-report")
+    x.add_argument("--work", required=True)
+    x.add_argument("--out", required=True)
     a = p.parse_args()
     {"free-port": cmd_free_port, "prepare": cmd_prepare, "scope": cmd_scope, "pg-prepare": cmd_pg_prepare,
      "pg-capture": cmd_pg_capture, "send": cmd_send, "probe": cmd_probe, "capture": cmd_capture,
-     "explain": cmd_explain, "cpu": cmd_cpu, "profile": cmd_profile, "report": cmd_report}[a.cmd](a)
+     "explain": cmd_explain, "cpu": cmd_cpu, "profile": cmd_profile, "report": cmd_report,
+     "scale-cpu": cmd_scale_cpu, "scale-report": cmd_scale_report}[a.cmd](a)
 
 
 if __name__ == "__main__":

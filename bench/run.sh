@@ -17,6 +17,13 @@
 # once the data is seeded:
 #   BENCH_SHAPES="1 5" BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_OUT=/tmp/b.md make bench
 #
+# BENCH_SCALE=1 adds the scale-out run (bench/scale.sh): the shapes through
+# HAProxy against one server process on the primary, then two processes with
+# a hot standby of the bench cluster, with the CPU of every tier; the report
+# gains a "Scale-out" section with a capacity model. BENCH_SCALE=only runs just
+# that and replaces the section in the existing BENCH_OUT, leaving the rest.
+# It installs PgBouncer and HAProxy (Debian packages) if missing.
+#
 # PostGraphile (bench/postgraphile: package.json and package-lock.json pin
 # postgraphile 5.x and the `node` package, the Node.js 22 it needs) is
 # installed with `npm ci` into bench/postgraphile/node_modules (git-ignored)
@@ -55,6 +62,8 @@ for n in ${BENCH_SHAPES:-1 2 3 4 5}; do
 		esac
 	done
 done
+SCALE=${BENCH_SCALE:-0}
+case "$SCALE" in 0 | 1 | only) ;; *) echo "bench: BENCH_SCALE must be 0, 1 or only" >&2; exit 2 ;; esac
 SHAPES=$(printf '%s\n' $SHAPES | sort -u | tr '\n' ' ')
 SHAPES=${SHAPES% }
 [ -n "$SHAPES" ] || { echo "bench: BENCH_SHAPES selects no shape" >&2; exit 2; }
@@ -286,6 +295,29 @@ q -v t="$TENANT_ID" <<<"SELECT user_id FROM memberships WHERE tenant_id = :'t'
 say "preparing and checking the shapes ($SHAPES)"
 $PY prepare --work "$WORK" --url "$URL/graphql" --auth "$AUTH" --tenant-id "$TENANT_ID" \
 	--fragment "$FRAGMENT" --user-ids "$WORK/s5.uuids" --depth "$DEPTH" --shapes "$SHAPES"
+
+# The scale-out run (bench/scale.sh), on the shapes just prepared.
+run_scale() {
+	{
+		echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "commit=$COMMIT"
+		echo "connections=$CONNS"
+		echo "duration=$DURATION"
+	} >"$WORK/scale.env.txt"
+	ROOT=$ROOT WORK=$WORK PG_DIR=$PG_DIR PG_BIN=$PG_BIN BIN=$BIN SCALE_SHAPES="$SHAPES" \
+		DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS \
+		JWT_SECRET="$(cat "$DATA_DIR/jwt-hs256.secret")" bash "$ROOT/bench/scale.sh"
+	cat "$WORK/scale.env.txt" >>"$WORK/scale/env.txt"
+}
+if [ "$SCALE" = only ]; then
+	run_scale
+	echo "nproc=$(nproc)" >"$WORK/env.txt"
+	case "$OUT" in /*) ;; *) OUT="$ROOT/$OUT" ;; esac
+	say "writing the scale-out section of $OUT"
+	$PY scale-report --work "$WORK" --out "$OUT"
+	info "done in $(( $(date +%s) - START )) s; raw outputs in $WORK/scale"
+	exit 0
+fi
 
 # ------------------------------------------------- capture the SQL
 say "capturing each shape's SQL from the PostgreSQL log (log_statement = all, briefly)"
@@ -540,6 +572,8 @@ if [ -n "$PERF" ]; then
 fi
 
 pgl_stop
+
+if [ "$SCALE" = 1 ]; then run_scale; fi
 
 say "statement costs (EXPLAIN ANALYZE)$(case " $SHAPES " in *" s3 "*) echo "; shape 3 with and without its trigram index" ;; esac)"
 $PY explain --work "$WORK" --psql "$PSQL" --shapes "$SHAPES"

@@ -68,7 +68,7 @@ func BenchmarkListPagesBatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := ReleasesByArtist.MustCompile()
-	ss := testStore.Session(AllTenants())
+	ss := testStore.Session(AllTenants(), FromPrimary)
 	defer ss.End(ctx)
 	b.ReportAllocs()
 	for b.Loop() {

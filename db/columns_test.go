@@ -49,7 +49,7 @@ func TestSelectListsComeApart(t *testing.T) {
 // AllColumns reads whole rows, as ByIDs does.
 func TestReadsSelectOnlyTheColumnsAsked(t *testing.T) {
 	ctx := context.Background()
-	ss := testStore.Session(AllTenants())
+	ss := testStore.Session(AllTenants(), FromPrimary)
 	defer ss.End(ctx)
 	var ids []string
 	if err := testStore.x.Select(&ids, `SELECT id FROM users WHERE first_name IS NOT NULL AND phone IS NOT NULL ORDER BY id LIMIT 5`); err != nil || len(ids) == 0 {

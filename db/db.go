@@ -27,9 +27,16 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
-// Store runs the application's SQL over one connection pool.
+// Store runs the application's SQL over the primary's connection pool and
+// routes read sessions that may use one to its standbys (standby.go).
 type Store struct {
-	x *sqlx.DB
+	x        *sqlx.DB
+	standbys []*standby
+	cfg      StandbyConfig
+	route    routing
+	// replayExpr reads a standby's replay position in a session's
+	// preamble; tests stand a primary in for a standby by changing it.
+	replayExpr string
 }
 
 // PoolConfig sizes the connection pool.
@@ -37,6 +44,9 @@ type PoolConfig struct {
 	MaxOpen     int
 	MaxIdle     int
 	MaxLifetime time.Duration
+	// Lazy skips the check that the server answers: a standby that is down
+	// at start-up must not keep the server from starting.
+	Lazy bool
 }
 
 // Open connects to PostgreSQL and checks the connection.
@@ -53,6 +63,9 @@ func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
 	}
 	if pc.MaxLifetime > 0 {
 		x.SetConnMaxLifetime(pc.MaxLifetime)
+	}
+	if pc.Lazy {
+		return x, nil
 	}
 	if err := x.PingContext(ctx); err != nil {
 		_ = x.Close()
@@ -78,8 +91,8 @@ func withBinaryParameters(dsn string) string {
 	return dsn + " binary_parameters=yes"
 }
 
-// NewStore wraps an open pool.
-func NewStore(x *sqlx.DB) *Store { return &Store{x: x} }
+// NewStore wraps an open pool of the primary, with no standbys.
+func NewStore(x *sqlx.DB) *Store { return NewStoreWithStandbys(x, nil, StandbyConfig{}) }
 
 // DB exposes the pool for start-up tasks (migrations, seeding, health).
 func (s *Store) DB() *sqlx.DB { return s.x }

@@ -14,7 +14,7 @@ import (
 func TestPreambleSetsStatementTimeoutFromDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
-	ss := testStore.Session(AllTenants())
+	ss := testStore.Session(AllTenants(), FromPrimary)
 	defer ss.End(ctx)
 	var got string
 	if err := getRow(ctx, ss, &got, `SHOW statement_timeout`); err != nil {

@@ -73,7 +73,7 @@ func TestRowLevelSecurityStopsUnscopedQueries(t *testing.T) {
 		}
 	}
 	for tenant, tree := range tenantTrees(t) {
-		ss := testStore.Session(TenantScope(tree...))
+		ss := testStore.Session(TenantScope(tree...), FromPrimary)
 		for table, q := range queries {
 			for _, got := range unscoped(t, ss, q) {
 				if !slices.Contains(tree, got) {
@@ -97,7 +97,7 @@ func TestRowLevelSecurityStopsUnscopedQueries(t *testing.T) {
 // A session with no tenants sees nothing, and one for all tenants sees all.
 func TestRowLevelSecurityDefaultDeny(t *testing.T) {
 	ctx := context.Background()
-	none := testStore.Session(TenantScope())
+	none := testStore.Session(TenantScope(), FromPrimary)
 	defer none.End(ctx)
 	if got := unscoped(t, none, `SELECT id::text FROM artists`); len(got) != 0 {
 		t.Errorf("a session without tenants saw %d artists", len(got))
@@ -105,7 +105,7 @@ func TestRowLevelSecurityDefaultDeny(t *testing.T) {
 	if got := unscoped(t, none, `SELECT id::text FROM users`); len(got) != 0 {
 		t.Errorf("a session without tenants saw %d users", len(got))
 	}
-	all := testStore.Session(AllTenants())
+	all := testStore.Session(AllTenants(), FromPrimary)
 	defer all.End(ctx)
 	var want int
 	if err := testStore.x.Get(&want, `SELECT count(*) FROM artists`); err != nil {
@@ -134,7 +134,7 @@ func TestForgottenScopeIsStoppedByTheDatabase(t *testing.T) {
 		ids[i] = a.ID
 	}
 	for tenant, tree := range trees {
-		ss := testStore.Session(TenantScope(tree...))
+		ss := testStore.Session(TenantScope(tree...), FromPrimary)
 		got, err := ByIDs(ctx, ss, ArtistNode, AllTenants(), ids)
 		if err != nil {
 			t.Fatal(err)

@@ -192,7 +192,7 @@ func TestRandomFiltersAndOrdersMatchSQLOracle(t *testing.T) {
 		tenants = append(tenants, id)
 	}
 	slices.Sort(tenants)
-	ss := testStore.Session(AllTenants())
+	ss := testStore.Session(AllTenants(), FromPrimary)
 	defer ss.End(ctx)
 
 	for i := range 40 {

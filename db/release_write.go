@@ -54,8 +54,9 @@ func ReplaceReleaseCredits(ctx context.Context, tx *Tx, releaseID string, artist
 	if err := execute(ctx, tx, `DELETE FROM release_artists WHERE release_id = ?`, releaseID); err != nil {
 		return err
 	}
-	return execute(ctx, tx, `INSERT INTO release_artists (release_id, artist_id, position)
-		SELECT ?, a, n FROM unnest(?::uuid[]) WITH ORDINALITY AS x(a, n)`, releaseID, pq.Array(artistIDs))
+	return execute(ctx, tx, `INSERT INTO release_artists (tenant_id, release_id, artist_id, position)
+		SELECT (SELECT tenant_id FROM releases WHERE id = ?), ?, a, n FROM unnest(?::uuid[]) WITH ORDINALITY AS x(a, n)`,
+		releaseID, releaseID, pq.Array(artistIDs))
 }
 
 // TrackIDsOfRelease lists the IDs of the release's tracks.
@@ -108,9 +109,9 @@ func ReplaceTrackCredits(ctx context.Context, tx *Tx, trackID string, primary, f
 		return err
 	}
 	all := append(append(make([]string, 0, len(primary)+len(featured)), primary...), featured...)
-	return execute(ctx, tx, `INSERT INTO track_artists (track_id, artist_id, role, position)
-		SELECT ?, a, CASE WHEN n <= ? THEN 'PRIMARY' ELSE 'FEATURED' END, n
-		FROM unnest(?::uuid[]) WITH ORDINALITY AS x(a, n)`, trackID, len(primary), pq.Array(all))
+	return execute(ctx, tx, `INSERT INTO track_artists (tenant_id, track_id, artist_id, role, position)
+		SELECT (SELECT tenant_id FROM tracks WHERE id = ?), ?, a, CASE WHEN n <= ? THEN 'PRIMARY' ELSE 'FEATURED' END, n
+		FROM unnest(?::uuid[]) WITH ORDINALITY AS x(a, n)`, trackID, trackID, len(primary), pq.Array(all))
 }
 
 // TrackSummary is what submitting a release checks of each track.

@@ -237,7 +237,7 @@ func TestOwnerBoundByRowLevelSecurity(t *testing.T) {
 
 	// Within a request transaction of one tenant the cross-tenant answers
 	// come back, and the transaction's own setting is as it was after.
-	ss := store.Session(TenantScope(multi.Tenant))
+	ss := store.Session(TenantScope(multi.Tenant), FromPrimary)
 	defer ss.End(ctx)
 	var foreign bool
 	if err := getRow(ctx, ss, &foreign, `SELECT user_has_foreign_memberships(?, ?::uuid[])`, multi.User, pq.Array([]string{multi.Tenant})); err != nil {
@@ -284,7 +284,7 @@ func TestTenantOwnerHoldsNoPlatformRole(t *testing.T) {
 		t.Errorf("%d platform administrators who may sign in, want the seed's 2", admins)
 	}
 
-	ss := testStore.Session(AllTenants())
+	ss := testStore.Session(AllTenants(), FromPrimary)
 	defer ss.End(ctx)
 	owner, err := TenantOwner(ctx, ss, "acme-music")
 	if err != nil {

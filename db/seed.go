@@ -598,8 +598,8 @@ WHERE i > $2::int AND $2::int > 1 AND ` + seedPct("'m2:' || i", 5)
 // Owners and admins sit in the Admins group; about 10% of members each in
 // A&R and (where the tenant has it) Marketing.
 var seedMembershipGroupsSQL = `
-INSERT INTO membership_groups (membership_id, group_id, created_at)
-SELECT m.id, md5('group:' || t.n || ':' || g.k)::uuid, m.created_at + interval '1 hour'
+INSERT INTO membership_groups (tenant_id, membership_id, group_id, created_at)
+SELECT m.tenant_id, m.id, md5('group:' || t.n || ':' || g.k)::uuid, m.created_at + interval '1 hour'
 FROM memberships AS m
 JOIN seed_tenant AS t ON t.id = m.tenant_id
 CROSS JOIN (VALUES (1), (2), (3)) AS g (k)
@@ -757,8 +757,8 @@ ORDER BY sr.r`
 // unless nartists is a multiple of 7, where 1 is used instead. With
 // nart <= nartists and j < 3 the picks are therefore distinct.
 const seedReleaseArtistsSQL = `
-INSERT INTO release_artists (id, release_id, artist_id, position, created_at)
-SELECT md5('release_artist:' || sr.r || ':' || j)::uuid, sr.id, sa.id, j + 1, sr.created_at
+INSERT INTO release_artists (id, tenant_id, release_id, artist_id, position, created_at)
+SELECT md5('release_artist:' || sr.r || ':' || j)::uuid, t.id, sr.id, sa.id, j + 1, sr.created_at
 FROM seed_release AS sr
 JOIN seed_tenant AS t ON t.n = sr.tn
 CROSS JOIN LATERAL generate_series(0, sr.nart - 1) AS j
@@ -787,8 +787,8 @@ CROSS JOIN LATERAL (SELECT sr.track_base + p AS g) AS x`
 
 // Every track credits its release's primary artists, in the same order.
 const seedPrimaryTrackArtistsSQL = `
-INSERT INTO track_artists (id, track_id, artist_id, role, position, created_at)
-SELECT md5('track_artist:' || tr.id || ':' || ra.position)::uuid, tr.id, ra.artist_id,
+INSERT INTO track_artists (id, tenant_id, track_id, artist_id, role, position, created_at)
+SELECT md5('track_artist:' || tr.id || ':' || ra.position)::uuid, tr.tenant_id, tr.id, ra.artist_id,
        'PRIMARY', ra.position, tr.created_at
 FROM tracks AS tr
 JOIN release_artists AS ra ON ra.release_id = tr.release_id`
@@ -797,8 +797,8 @@ JOIN release_artists AS ra ON ra.release_id = tr.release_id`
 // is already a primary artist of the release is dropped rather than
 // re-drawn, so slightly fewer than 15% end up with a feature.
 var seedFeaturedTrackArtistsSQL = `
-INSERT INTO track_artists (id, track_id, artist_id, role, position, created_at)
-SELECT md5('track_featured:' || x.g)::uuid, md5('track:' || x.g)::uuid, sa.id,
+INSERT INTO track_artists (id, tenant_id, track_id, artist_id, role, position, created_at)
+SELECT md5('track_featured:' || x.g)::uuid, t.id, md5('track:' || x.g)::uuid, sa.id,
        'FEATURED', sr.nart + 1, sr.created_at + p * interval '1 second'
 FROM seed_release AS sr
 JOIN seed_tenant AS t ON t.n = sr.tn

@@ -123,21 +123,27 @@ func finish(ctx context.Context, conn *sqlx.Conn, commit bool) error {
 // statement, so that a request that reads nothing takes no connection, and
 // all statements then share one snapshot: a page and its totalCount agree.
 // A pq connection runs one statement at a time, so concurrent loader
-// batches of the request take turns.
+// batches of the request take turns. Its hint decides whether a standby may
+// serve it (standby.go).
 type Session struct {
 	store *Store
 	scope Scope
+	hint  ReadHint
 
 	mu      sync.Mutex
 	conn    *sqlx.Conn
-	release func() // gives back the gate slot of conn
+	release func()   // gives back the gate slot of conn
+	on      *standby // the standby serving the session; nil: the primary
+	lost    bool     // the standby failed under the session
 	failed  error
 	done    bool
 }
 
-// Session starts a request's read session within scope; nothing is sent
-// until the first statement.
-func (s *Store) Session(scope Scope) *Session { return &Session{store: s, scope: scope} }
+// Session starts a request's read session within scope, on a standby or
+// the primary as hint allows; nothing is sent until the first statement.
+func (s *Store) Session(scope Scope, hint ReadHint) *Session {
+	return &Session{store: s, scope: scope, hint: hint}
+}
 
 // Scope is the tenant scope of the session.
 func (ss *Session) Scope() Scope { return ss.scope }
@@ -159,13 +165,43 @@ func (ss *Session) query(ctx context.Context, q string, args ...any) (*sqlx.Rows
 		// the request would only fail with a less useful message.
 		err = classify(err)
 		ss.failed = err
+		ss.noteFault(err)
 		ss.mu.Unlock()
 		return nil, nil, err
 	}
-	return rows, ss.mu.Unlock, nil
+	return rows, func() {
+		// The caller has read and closed the rows: an error met while
+		// reading them may be the standby's.
+		ss.noteFault(rows.Err())
+		ss.mu.Unlock()
+	}, nil
 }
 
-// begin opens the transaction on first use; the caller holds mu.
+// noteFault records that the standby serving the session failed under it,
+// and takes a standby whose connection broke out of rotation; the caller
+// holds mu.
+func (ss *Session) noteFault(err error) {
+	if ss.on == nil || !standbyFault(err) {
+		return
+	}
+	ss.lost = true
+	if connectionFault(err) {
+		ss.on.markDown(err, ss.store.cfg.Log)
+	}
+}
+
+// StandbyLost reports whether the session ran on a standby that failed
+// under it (lost connection, shutdown, conflict with recovery): the same
+// reads would succeed on the primary, so the caller may run its operation
+// again there.
+func (ss *Session) StandbyLost() bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.lost
+}
+
+// begin opens the transaction on first use, on a standby if the hint
+// allows and one qualifies, else on the primary; the caller holds mu.
 func (ss *Session) begin(ctx context.Context) error {
 	switch {
 	case ss.failed != nil:
@@ -175,12 +211,24 @@ func (ss *Session) begin(ctx context.Context) error {
 	case ss.conn != nil:
 		return nil
 	}
+	if ss.store.HasStandbys() {
+		if ss.hint.Standby {
+			if conn, sb, release := ss.store.openStandby(ctx, ss.scope, ss.hint.MinLSN); conn != nil {
+				ss.conn, ss.on, ss.release = conn, sb, release
+				TrailFrom(ctx).served(sb.name)
+				return nil
+			}
+		} else {
+			ss.store.route.forWrites.Add(1)
+		}
+	}
 	conn, release, err := ss.store.open(ctx, ss.scope, false)
 	if err != nil {
 		ss.failed = err
 		return err
 	}
 	ss.conn, ss.release = conn, release
+	TrailFrom(ctx).served("primary")
 	return nil
 }
 
@@ -248,10 +296,35 @@ func (s *Store) InTx(ctx context.Context, scope Scope, fn func(*Tx) error) (err 
 		_ = finish(ctx, conn, false)
 		return err
 	}
-	if err := finish(ctx, conn, true); err != nil {
+	if err := s.commit(ctx, conn); err != nil {
 		return &CommitError{cause: err}
 	}
 	return nil
+}
+
+// commit commits the write transaction on conn like finish. With standbys,
+// it also records the commit position in the request's Trail, so that the
+// response can tell the client how far a standby must have replayed to
+// show this write. Once COMMIT has returned, the commit record is in the
+// WAL and the insert position is at or past its end, on any connection to
+// the primary; the write and flush positions are not always (with
+// synchronous_commit off the commit may not be written yet). Both
+// statements go in one simple query: one round trip, and one server
+// connection even behind a pooler in transaction mode.
+func (s *Store) commit(ctx context.Context, conn *sqlx.Conn) error {
+	if !s.HasStandbys() {
+		return finish(ctx, conn, true)
+	}
+	defer track(ctx, true, "COMMIT")()
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var at LSN
+	if err := conn.QueryRowContext(fctx, `COMMIT; SELECT pg_current_wal_insert_lsn()::text`).Scan(&at); err != nil {
+		discard(conn)
+		return mapError(err)
+	}
+	TrailFrom(ctx).committed(at)
+	return conn.Close()
 }
 
 // discard closes a connection in an unknown state instead of pooling it.

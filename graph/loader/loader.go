@@ -31,6 +31,7 @@ type Loaders struct {
 	opts  Options
 
 	mu      sync.Mutex
+	hint    db.ReadHint // where the next read session may run
 	session *db.Session
 	pages   map[*db.ListSpec]any
 	aggs    map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]
@@ -60,7 +61,7 @@ func New(store *db.Store, scope db.Scope, opts Options) *Loaders {
 // reset starts a new read session and forgets every cached read and plan;
 // the caller holds mu or has the only reference.
 func (l *Loaders) reset() {
-	l.session = l.store.Session(l.scope)
+	l.session = l.store.Session(l.scope, l.hint)
 	l.pages = map[*db.ListSpec]any{}
 	l.aggs = map[*db.ListSpec]*dataloader.Loader[aggKey, []db.Bucket]{}
 	l.nodes = map[any]any{}
@@ -82,13 +83,26 @@ func (l *Loaders) Session() *db.Session {
 // Renew ends the current read session, giving its connection back, and
 // forgets every cached read, so that what is read next sees the database
 // as it is now. A mutation calls it before it writes: its payload, and the
-// next mutation's, then read what was committed.
+// next mutation's, then read what was committed, on the primary.
 func (l *Loaders) Renew(ctx context.Context) {
+	l.ReadFrom(ctx, db.FromPrimary)
+}
+
+// ReadFrom says where the request's reads may run from now on (the
+// loaders start on the primary; a query operation may let a standby serve
+// it). Like Renew, it ends the current read session and forgets what it
+// read, so call it before the first read or to start over.
+func (l *Loaders) ReadFrom(ctx context.Context, hint db.ReadHint) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.session.End(ctx)
+	l.hint = hint
 	l.reset()
 }
+
+// StandbyLost reports whether the standby serving the current read session
+// failed under it: the operation's reads would succeed on the primary.
+func (l *Loaders) StandbyLost() bool { return l.Session().StandbyLost() }
 
 // End ends the current read session. The response is complete: no more
 // reads will come.

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -170,6 +171,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.AroundResponses(limitResponse(cfg.MaxResponseBytes))
 	srv.AroundResponses(endReads(cfg))
 	srv.AroundRootFields(forgetCredentials(cfg.Auth))
+	srv.Use(readRouting{store: store})
 
 	// Every request needs credentials; its principal's tenant subtree is the
 	// scope of its database session.
@@ -185,6 +187,7 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	authLog := slog.New(requestLog{log.Handler()})
 	gql := auth.Middleware(cfg.Auth, authLog, withTenantGate(tenantGates(store, cfg.TenantMaxConns),
 		loader.Middleware(store, loader.Options{Wait: cfg.LoaderWait}, scopeOf, srv)))
+	gql = withTrail(gql)
 
 	mux := http.NewServeMux()
 	// A batch is split first; each of its operations, like a single one,
@@ -338,7 +341,8 @@ func forgetCredentials(authn *auth.Authenticator) graphql.RootFieldMiddleware {
 	}
 }
 
-// health answers 200 when the database answers, 503 otherwise.
+// health answers 200 when the database answers, 503 otherwise. With
+// standbys, the answer also reports their state and where reads went.
 func health(store *db.Store) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -347,6 +351,10 @@ func health(store *db.Store) http.HandlerFunc {
 		if err := store.DB().PingContext(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"status":"unavailable"}`))
+			return
+		}
+		if rep := store.Routing(); rep != nil {
+			_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "reads": rep})
 			return
 		}
 		_, _ = w.Write([]byte(`{"status":"ok"}`))

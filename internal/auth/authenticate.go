@@ -264,7 +264,7 @@ func (a *Authenticator) impersonate(ctx context.Context, p *Principal, target st
 	if p.UserID != "" {
 		// A read of its own across tenants: the pool's role sees nothing
 		// outside a session that names them.
-		ss := a.store.Session(db.AllTenants())
+		ss := a.store.Session(db.AllTenants(), db.FromPrimary)
 		users, err := db.ByIDs(ctx, ss, db.UserNode, db.AllTenants(), []string{p.UserID})
 		ss.End(ctx)
 		if err != nil {

@@ -91,6 +91,14 @@ type Config struct {
 	MaxIntrospectionFields int // MAX_INTROSPECTION_FIELDS
 	MaxIntrospectionDepth  int // MAX_INTROSPECTION_DEPTH
 	MaxResponseBytes       int // MAX_RESPONSE_BYTES
+	// DatabaseReadURLs are hot standbys of DATABASE_URL's primary that
+	// serve query operations (DATABASE_READ_URL, comma-separated).
+	DatabaseReadURLs []string
+	// A standby further behind than ReadMaxLag or ReadMaxLagBytes is
+	// skipped; each is checked every ReadCheckInterval.
+	ReadMaxLag        time.Duration
+	ReadMaxLagBytes   int
+	ReadCheckInterval time.Duration
 }
 
 // Load reads the configuration from the environment.
@@ -189,6 +197,14 @@ func Load() (Config, error) {
 	intVar(&c.MaxIntrospectionFields, "MAX_INTROSPECTION_FIELDS", 0)
 	intVar(&c.MaxIntrospectionDepth, "MAX_INTROSPECTION_DEPTH", 0)
 	intVar(&c.MaxResponseBytes, "MAX_RESPONSE_BYTES", 0)
+	for _, u := range strings.Split(os.Getenv("DATABASE_READ_URL"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.DatabaseReadURLs = append(c.DatabaseReadURLs, u)
+		}
+	}
+	durVar(&c.ReadMaxLag, "DB_READ_MAX_LAG", 5*time.Second)
+	intVar(&c.ReadMaxLagBytes, "DB_READ_MAX_LAG_BYTES", 16<<20)
+	durVar(&c.ReadCheckInterval, "DB_READ_CHECK_INTERVAL", 200*time.Millisecond)
 	if c.Port == 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Sprintf("PORT=%d is not a TCP port", c.Port))
 	}
