@@ -113,6 +113,9 @@ func newLogger(cfg config.Config) *slog.Logger {
 // which row-level security binds, serves requests.
 type databases struct {
 	owner, runtime string
+	// listen is the runtime role's URL for the LISTEN connection
+	// (DATABASE_LISTEN_URL; runtime when unset).
+	listen string
 }
 
 // withDatabases finds the URLs, DATABASE_URL (runtime) and
@@ -121,9 +124,12 @@ type databases struct {
 // makes its roles, and runs fn.
 func withDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(databases) error) error {
 	if cfg.DatabaseURL != "" {
-		dbs := databases{owner: cfg.DatabaseMigrateURL, runtime: cfg.DatabaseURL}
+		dbs := databases{owner: cfg.DatabaseMigrateURL, runtime: cfg.DatabaseURL, listen: cfg.DatabaseListenURL}
 		if dbs.owner == "" {
 			dbs.owner = dbs.runtime
+		}
+		if dbs.listen == "" {
+			dbs.listen = dbs.runtime
 		}
 		return fn(dbs)
 	}
@@ -148,7 +154,8 @@ func withDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, fn 
 	if err := embeddedRoles(ctx, cluster, dbname); err != nil {
 		return err
 	}
-	return fn(databases{owner: cluster.LoginURL(roles.Owner, dbname), runtime: cluster.LoginURL(roles.Runtime, dbname)})
+	runtime := cluster.LoginURL(roles.Runtime, dbname)
+	return fn(databases{owner: cluster.LoginURL(roles.Owner, dbname), runtime: runtime, listen: runtime})
 }
 
 // embeddedRoles creates the owner and runtime roles of the embedded cluster
@@ -315,7 +322,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		authn := auth.NewAuthenticator(store, verifier, auth.CacheConfig{TTL: cfg.AuthCacheTTL, Size: cfg.AuthCacheSize})
 		// One listening connection per process feeds every subscription.
 		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		events, err := db.ListenEvents(lctx, dbs.runtime, db.EventsConfig{Log: log})
+		events, err := db.ListenEvents(lctx, dbs.listen, db.EventsConfig{Log: log})
 		cancel()
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/jmoiron/sqlx"
 
 	"catalogue/db"
@@ -506,24 +507,179 @@ func testReadYourWrites(t *testing.T, top *topology, c *client) {
 // is delivered to LISTEN sessions, which a pooler in transaction mode does
 // not keep: the listener needs a direct connection to the primary).
 func testSubscriptionsAcrossProcesses(t *testing.T, top *topology, c *client) {
-	a, err := c.post(t.Context(), top.servers[0], `{ __schema { subscriptionType { name } } }`, nil, "")
+	ctx := t.Context()
+	a, b := top.servers[0], top.servers[1]
+
+	// A complete DRAFT release of acme-music, made through B.
+	art, err := c.post(ctx, b, `{ tenant(slug: "acme-music") { artists(first: 1, includeSubsidiaries: false) { edges { node { id } } } } }`, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s struct {
-		Schema struct {
-			SubscriptionType *struct{ Name string } `json:"subscriptionType"`
-		} `json:"__schema"`
+	var artists struct {
+		Tenant struct {
+			Artists struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
 	}
-	if err := json.Unmarshal(a.Data, &s); err != nil {
+	if err := json.Unmarshal(art.Data, &artists); err != nil || len(artists.Tenant.Artists.Edges) == 0 {
+		t.Fatalf("acme-music should have an artist: %s (%v)", art.Data, err)
+	}
+	title := "Subscribed across processes " + rand.Text()[:8]
+	saved, err := c.post(ctx, b, `mutation ($input: SaveReleaseInput!) { saveRelease(input: $input) { release { id version status } userErrors { message } } }`,
+		map[string]any{"input": map[string]any{
+			"title": title, "type": "SINGLE", "upc": "036000291452", "releaseDate": "2025-09-01",
+			"artworkUrl": "https://img.example.com/cover.jpg", "artistIds": []string{artists.Tenant.Artists.Edges[0].Node.ID},
+			"tracks": []any{map[string]any{"title": title + " (track)", "isrc": "USAC12500001", "durationSeconds": 200}},
+		}}, "")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Schema.SubscriptionType == nil {
-		t.Skip("TODO(subscriptions): the schema has no subscriptions yet (branch subs). When it does, this test must " +
-			"subscribe over a websocket on server 1, write through server 2, and assert that server 1 delivers the event")
+	var sr struct {
+		SaveRelease struct {
+			Release *struct {
+				ID      string
+				Version int
+				Status  string
+			}
+			UserErrors []struct{ Message string }
+		} `json:"saveRelease"`
 	}
-	t.Fatal("TODO(subscriptions): the schema now has subscriptions: subscribe over a websocket on " + top.servers[0] +
-		", write through " + top.servers[1] + " and assert the event arrives; then remove this line")
+	if err := json.Unmarshal(saved.Data, &sr); err != nil || sr.SaveRelease.Release == nil {
+		t.Fatalf("saveRelease: %s (%v)", saved.Data, err)
+	}
+	release := sr.SaveRelease.Release
+
+	// Subscribed on A, directly (not through HAProxy).
+	ws := dialWS(t, a)
+	ws.send(t, wsMessage{Type: "connection_init", Payload: map[string]any{"Authorization": "Bearer " + c.token}})
+	if m := ws.next(t); m.Type != "connection_ack" {
+		t.Fatalf("want connection_ack, got %s %s", m.Type, m.raw)
+	}
+	ws.send(t, wsMessage{ID: "1", Type: "subscribe", Payload: map[string]any{
+		"query":     `subscription ($release: ID) { releaseStatusChanged(releaseId: $release) { releaseId from to release { id status } } }`,
+		"variables": map[string]any{"release": release.ID},
+	}})
+	// A's messages are handled in order: once it answers a ping sent after
+	// the subscribe, the subscription is in place.
+	ws.send(t, wsMessage{Type: "ping"})
+	if m := ws.next(t); m.Type != "pong" {
+		t.Fatalf("want pong, got %s %s", m.Type, m.raw)
+	}
+
+	// The write, through B.
+	sent := time.Now()
+	sub, err := c.post(ctx, b, `mutation ($input: ReleaseTransitionInput!) { submitRelease(input: $input) { release { id status } userErrors { message } } }`,
+		map[string]any{"input": map[string]any{"id": release.ID, "expectedVersion": release.Version}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(sub.Data, []byte(`"SUBMITTED"`)) {
+		t.Fatalf("submitRelease: %s", sub.Data)
+	}
+
+	m := ws.next(t)
+	if m.Type != "next" || m.ID != "1" {
+		t.Fatalf("want the event (next, id 1), got %s %s", m.Type, m.raw)
+	}
+	var ev struct {
+		Data struct {
+			ReleaseStatusChanged struct {
+				ReleaseID string `json:"releaseId"`
+				From, To  string
+				Release   *struct{ ID, Status string }
+			} `json:"releaseStatusChanged"`
+		} `json:"data"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal(m.Payload, &ev); err != nil {
+		t.Fatal(err)
+	}
+	got := ev.Data.ReleaseStatusChanged
+	if len(ev.Errors) > 0 || got.ReleaseID != release.ID || got.From != "DRAFT" || got.To != "SUBMITTED" ||
+		got.Release == nil || got.Release.Status != "SUBMITTED" {
+		t.Errorf("event %s, want release %s from DRAFT to SUBMITTED with the release", m.raw, release.ID)
+	}
+	t.Logf("written through %s, delivered by %s %v later", b, a, time.Since(sent).Round(time.Millisecond))
+	ws.send(t, wsMessage{ID: "1", Type: "complete"})
+}
+
+// wsMessage is a graphql-transport-ws message.
+type wsMessage struct {
+	ID      string `json:"id,omitempty"`
+	Type    string `json:"type"`
+	Payload any    `json:"payload,omitempty"`
+}
+
+// wsConn is a graphql-transport-ws connection to one server.
+type wsConn struct {
+	conn *websocket.Conn
+}
+
+// subscriptionWait bounds each wait for a message of the server.
+const subscriptionWait = 10 * time.Second
+
+func dialWS(t *testing.T, base string) *wsConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), subscriptionWait)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/graphql", &websocket.DialOptions{
+		Subprotocols: []string{"graphql-transport-ws"},
+	})
+	if err != nil {
+		t.Fatalf("websocket to %s: %v", base, err)
+	}
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	return &wsConn{conn: conn}
+}
+
+func (w *wsConn) send(t *testing.T, m wsMessage) {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), subscriptionWait)
+	defer cancel()
+	if err := w.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		t.Fatalf("send %s: %v", m.Type, err)
+	}
+}
+
+// next waits, at most subscriptionWait, for the next message other than
+// a server ping (answered), and returns it with its payload undecoded.
+func (w *wsConn) next(t *testing.T) struct {
+	ID, Type string
+	Payload  json.RawMessage
+	raw      []byte
+} {
+	t.Helper()
+	deadline := time.Now().Add(subscriptionWait)
+	for {
+		ctx, cancel := context.WithDeadline(t.Context(), deadline)
+		_, b, err := w.conn.Read(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("no message within %v: %v", subscriptionWait, err)
+		}
+		var m struct {
+			ID      string          `json:"id"`
+			Type    string          `json:"type"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		if m.Type == "ping" {
+			w.send(t, wsMessage{Type: "pong"})
+			continue
+		}
+		return struct {
+			ID, Type string
+			Payload  json.RawMessage
+			raw      []byte
+		}{m.ID, m.Type, m.Payload, b}
+	}
 }
 
 // result is one request of a load run.

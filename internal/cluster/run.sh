@@ -7,6 +7,11 @@
 #                       └── bin/catalogue #2 ──┘                                      │ streaming
 #                                     └─────────── DATABASE_READ_URL ─────────── hot standby
 #
+# The servers connect as catalogue_server (DATABASE_URL through PgBouncer,
+# DATABASE_READ_URL, and DATABASE_LISTEN_URL straight to the primary for
+# LISTEN) and migrate as catalogue_owner (DATABASE_MIGRATE_URL, straight to
+# the primary); the superuser catalogue is only the driver's.
+#
 # Everything lives in one temporary folder and is stopped and removed on exit,
 # failure or interrupt included (trap EXIT). It never skips: if a piece of the
 # topology cannot be built, the target fails. As root, PostgreSQL and
@@ -95,6 +100,8 @@ for s in socks:
 print(*[s.getsockname()[1] for s in socks])')
 
 password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+owner_password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+runtime_password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 secret=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 printf '%s\n' "$password" >"$work/pwfile"
 if [ ${#as[@]} -gt 0 ]; then chown postgres: "$work/pwfile"; fi
@@ -129,7 +136,17 @@ say "primary on 127.0.0.1:$p_primary"
 	"${as[@]}" "$pg_bin/initdb" -D "$work/primary" -U catalogue --auth=scram-sha-256 --pwfile="$work/pwfile" \
 		-E UTF8 --no-locale --no-sync >"$work/initdb.log" 2>&1
 pg_start "$work/primary" "$p_primary" "-c wal_level=replica -c max_wal_senders=5"
-sql "$p_primary" "CREATE DATABASE catalogue"
+# The roles of README "Database roles": catalogue_owner owns the schema and
+# migrates (DATABASE_MIGRATE_URL, straight to the primary); catalogue_server,
+# which owns nothing and which row-level security binds, serves requests
+# (DATABASE_URL through PgBouncer, DATABASE_READ_URL on the standby). The
+# server grants it catalogue_app (which the owner may grant) at start-up.
+sql "$p_primary" "CREATE ROLE catalogue_owner LOGIN NOSUPERUSER BYPASSRLS INHERIT NOCREATEDB NOCREATEROLE PASSWORD '$owner_password'"
+sql "$p_primary" "CREATE ROLE catalogue_server LOGIN NOSUPERUSER NOBYPASSRLS INHERIT NOCREATEDB NOCREATEROLE PASSWORD '$runtime_password'"
+sql "$p_primary" "CREATE ROLE catalogue_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT"
+sql "$p_primary" "GRANT catalogue_app TO catalogue_owner WITH ADMIN OPTION"
+sql "$p_primary" "CREATE DATABASE catalogue OWNER catalogue_owner"
+"$pg_bin/psql" -X -h 127.0.0.1 -p "$p_primary" -U catalogue -d catalogue -qAtc "ALTER SCHEMA public OWNER TO catalogue_owner"
 
 say "hot standby on 127.0.0.1:$p_standby (pg_basebackup -R, streaming)"
 "${as[@]}" env PGPASSWORD="$password" "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$p_primary" -U catalogue \
@@ -140,7 +157,7 @@ wait_for "streaming replication" 30 streaming
 
 say "PgBouncer (transaction pooling) on 127.0.0.1:$p_bouncer"
 mkdir -p "$work/bouncer"
-printf '"catalogue" "%s"\n' "$password" >"$work/bouncer/userlist.txt"
+printf '"catalogue" "%s"\n"catalogue_server" "%s"\n' "$password" "$runtime_password" >"$work/bouncer/userlist.txt"
 cat >"$work/bouncer/pgbouncer.ini" <<EOF
 [databases]
 catalogue = host=127.0.0.1 port=$p_primary dbname=catalogue
@@ -165,16 +182,25 @@ if [ ${#as[@]} -gt 0 ]; then chown -R postgres: "$work/bouncer"; fi
 "${as[@]}" "$pgbouncer" -d "$work/bouncer/pgbouncer.ini"
 wait_for "PgBouncer" 10 "$pg_bin/psql" -X -h 127.0.0.1 -p "$p_bouncer" -U catalogue -d catalogue -qAtc "SELECT 1"
 
+# The superuser: the driver's own checks and PgBouncer's console.
 bouncer_url="postgres://catalogue:$password@127.0.0.1:$p_bouncer/catalogue?sslmode=disable"
 primary_url="postgres://catalogue:$password@127.0.0.1:$p_primary/catalogue?sslmode=disable"
 standby_url="postgres://catalogue:$password@127.0.0.1:$p_standby/catalogue?sslmode=disable&connect_timeout=2"
+# The servers' roles.
+migrate_url="postgres://catalogue_owner:$owner_password@127.0.0.1:$p_primary/catalogue?sslmode=disable"
+runtime_url="postgres://catalogue_server:$runtime_password@127.0.0.1:$p_bouncer/catalogue?sslmode=disable"
+runtime_read_url="postgres://catalogue_server:$runtime_password@127.0.0.1:$p_standby/catalogue?sslmode=disable&connect_timeout=2"
+# LISTEN needs a session of its own, which PgBouncer in transaction mode
+# does not keep: the listener connects to the primary directly.
+runtime_listen_url="postgres://catalogue_server:$runtime_password@127.0.0.1:$p_primary/catalogue?sslmode=disable"
 admin_url="postgres://catalogue:$password@127.0.0.1:$p_bouncer/pgbouncer?sslmode=disable"
 
-say "migrating and seeding through PgBouncer"
-DATABASE_URL=$bouncer_url LOG_LEVEL=warn bin/catalogue seed >"$work/seed.log" 2>&1
+say "migrating and seeding as catalogue_owner"
+DATABASE_URL=$runtime_url DATABASE_MIGRATE_URL=$migrate_url LOG_LEVEL=warn bin/catalogue seed >"$work/seed.log" 2>&1
 
 serve() { # n, port
-	env PORT="$2" DATABASE_URL="$bouncer_url" DATABASE_READ_URL="$standby_url" \
+	env PORT="$2" DATABASE_URL="$runtime_url" DATABASE_READ_URL="$runtime_read_url" \
+		DATABASE_MIGRATE_URL="$migrate_url" DATABASE_LISTEN_URL="$runtime_listen_url" \
 		SEED_DEMO=false DEV_AUTH=false PLAYGROUND=false JWT_HS256_SECRET="$secret" \
 		DB_MAX_CONNS=10 SHUTDOWN_TIMEOUT=2s LOG_LEVEL=info \
 		bin/catalogue serve >"$work/server$1.log" 2>&1 &

@@ -66,6 +66,12 @@ type Config struct {
 	// owns the schema, for migrations, seeding and the command-line tools;
 	// empty means DATABASE_URL. DATABASE_URL is then the runtime role's.
 	DatabaseMigrateURL string
+	// DatabaseListenURL (DATABASE_LISTEN_URL) is the runtime role's URL for
+	// the one connection that LISTENs for events (subscriptions); empty
+	// means DATABASE_URL. It must reach the primary directly, or through a
+	// pooler in session mode: a pooler in transaction mode does not keep
+	// the session that LISTEN needs.
+	DatabaseListenURL string
 	// Metrics records Prometheus metrics and serves them at /metrics;
 	// MetricsMaxOperations operation names get series of their own, any
 	// later one counts as "other".
@@ -179,6 +185,10 @@ func Load() (Config, error) {
 	c.DatabaseMigrateURL = os.Getenv("DATABASE_MIGRATE_URL")
 	if c.DatabaseMigrateURL != "" && c.DatabaseURL == "" {
 		errs = append(errs, "DATABASE_MIGRATE_URL is set without DATABASE_URL: the embedded database makes its own roles")
+	}
+	c.DatabaseListenURL = os.Getenv("DATABASE_LISTEN_URL")
+	if c.DatabaseListenURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, "DATABASE_LISTEN_URL is set without DATABASE_URL: the embedded database listens on its own")
 	}
 	boolVar(&c.Metrics, "METRICS", true)
 	intVar(&c.MetricsMaxOperations, "METRICS_MAX_OPERATIONS", 100)
