@@ -84,6 +84,11 @@ func (rr readRouting) InterceptOperation(ctx context.Context, next graphql.Opera
 		// part is out; one in a single part can be computed again.
 		if resp != nil && (resp.HasNext == nil || !*resp.HasNext) && reads.StandbyLost() {
 			rr.store.CountRerun()
+			// The failed attempt's errors are not the answer's: it must not
+			// be marked unavailable (503) for them.
+			if n := noteFrom(ctx); n != nil {
+				n.unavailable.Store(false)
+			}
 			reads.ReadFrom(ctx, db.FromPrimary)
 			respond = next(opCtx)
 			resp = respond(ctx)
