@@ -58,6 +58,18 @@ func RequestID(ctx context.Context) string {
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// withRequestID takes the client's X-Request-Id when it is well formed,
+// or makes one, answers it in the X-Request-Id header and puts it in the
+// request's context.
+func withRequestID(w http.ResponseWriter, r *http.Request) (context.Context, string) {
+	id := r.Header.Get("X-Request-Id")
+	if !validRequestID.MatchString(id) {
+		id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", id)
+	return context.WithValue(r.Context(), requestIDKey{}, id), id
+}
+
 func newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -126,12 +138,7 @@ func unavailableFrom(ctx context.Context) {
 func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID.MatchString(id) {
-			id = newRequestID()
-		}
-		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx, id := withRequestID(w, r)
 		var cancel context.CancelFunc
 		if streamed(r) {
 			// A streamed answer may take longer than one request may in

@@ -23,7 +23,7 @@ func weighConditions(c int, f *ast.Field, vars map[string]any) int {
 		return c
 	}
 	args := f.ArgumentMap(vars)
-	words, others := searchWords(args["filter"]), filterConditions(args["filter"])
+	words, others := filterWeight(args["filter"])
 	if q, ok := args["query"].(string); ok {
 		for _, t := range queryTerms(q) {
 			if strings.Contains(t, ":") {
@@ -36,31 +36,33 @@ func weighConditions(c int, f *ast.Field, vars map[string]any) int {
 	return satAdd(satMul(c, max(1, words)), others)
 }
 
-// filterConditions counts the conditions of a filter input value other
-// than its searches.
-func filterConditions(v any) int {
+// filterWeight walks a filter input value once and counts its free-text
+// search words and its other conditions.
+func filterWeight(v any) (words, conditions int) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return 0
+		return 0, 0
 	}
-	n := 0
+	add := func(w, c int) { words, conditions = satAdd(words, w), satAdd(conditions, c) }
 	for k, x := range m {
 		switch k {
 		case "and", "or":
 			list, _ := x.([]any)
 			for _, e := range list {
-				n = satAdd(n, filterConditions(e))
+				add(filterWeight(e))
 			}
 		case "not":
-			n = satAdd(n, filterConditions(x))
+			add(filterWeight(x))
 		case "search":
+			s, _ := x.(string)
+			add(len(strings.Fields(s)), 0)
 		default:
 			if x != nil {
-				n = satAdd(n, 1)
+				add(0, 1)
 			}
 		}
 	}
-	return n
+	return words, conditions
 }
 
 // queryTerms are the terms of a query argument (see internal/filter): its
@@ -77,30 +79,6 @@ func queryTerms(q string) []string {
 		terms = append(terms, w)
 	}
 	return terms
-}
-
-// searchWords counts the free-text search words of a filter value.
-func searchWords(v any) int {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return 0
-	}
-	n := 0
-	for k, x := range m {
-		switch k {
-		case "and", "or":
-			list, _ := x.([]any)
-			for _, e := range list {
-				n = satAdd(n, searchWords(e))
-			}
-		case "not":
-			n = satAdd(n, searchWords(x))
-		case "search":
-			s, _ := x.(string)
-			n = satAdd(n, len(strings.Fields(s)))
-		}
-	}
-	return n
 }
 
 // SearchLimit refuses an operation with a filter or query argument of more
@@ -132,7 +110,7 @@ func (l SearchLimit) check(set ast.SelectionSet, vars map[string]any, seen map[*
 		case *ast.Field:
 			if s.Definition != nil && s.Definition.Arguments.ForName("first") != nil {
 				args := s.ArgumentMap(vars)
-				if n := searchWords(args["filter"]); n > l.Max {
+				if n, _ := filterWeight(args["filter"]); n > l.Max {
 					return l.refuse(s, "filter", n)
 				}
 				if q, ok := args["query"].(string); ok {

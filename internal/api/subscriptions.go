@@ -107,12 +107,7 @@ func (s *streams) route(srv, gql, rest http.Handler) http.Handler {
 // when it ends.
 func (s *streams) serve(w http.ResponseWriter, r *http.Request, next http.Handler, kind string) {
 	start := time.Now()
-	id := r.Header.Get("X-Request-Id")
-	if !validRequestID.MatchString(id) {
-		id = newRequestID()
-	}
-	w.Header().Set("X-Request-Id", id)
-	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	ctx, id := withRequestID(w, r)
 	log := s.log.With(slog.String("request_id", id), slog.String("transport", kind))
 	if kind == "websocket" {
 		if origin := r.Header.Get("Origin"); !allowedOrigin(r, origin, s.origins) {
