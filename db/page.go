@@ -201,8 +201,9 @@ func decodeCursor(arg, raw string, c *Compiled) ([]any, error) {
 		return nil, bad("not a cursor of this API")
 	}
 	if p.List != spec.Name || p.Order != order.Name {
+		// The cursor's own names are the client's text: quoted bounded.
 		return nil, bad(fmt.Sprintf("it was made for %s ordered by %s, not for %s ordered by %s",
-			p.List, p.Order, spec.Name, order.Name))
+			truncate(p.List, 80), truncate(p.Order, 80), spec.Name, order.Name))
 	}
 	if p.Filter != c.filterHash {
 		return nil, bad("it was made for another filter; start again without after/before when the filter changes")
