@@ -10,19 +10,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"catalogue/db"
 	"catalogue/db/model"
 	"catalogue/internal/api"
-	"catalogue/internal/auth"
 )
 
 // TestMutationFieldCommitsBeforeTheNextRuns: the first field of a mutation
@@ -174,15 +170,7 @@ func TestImpersonationWithOneConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.SetMaxOpenConns(1)
-	store := db.NewStore(x)
-	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
-		SQLStats: true, RequestTimeout: 5 * time.Second, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
-	}))
-	defer srv.Close()
+	srv := newServer(t, x, api.Config{SQLStats: true, RequestTimeout: 5 * time.Second})
 
 	admin := credMember(t, "acme-music", "ADMIN")
 	member := credMember(t, "acme-music", "USER")

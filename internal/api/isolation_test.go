@@ -1,16 +1,12 @@
 package api_test
 
 import (
-	"log/slog"
 	mrand "math/rand/v2"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/lib/pq"
 
-	"catalogue/db"
 	"catalogue/internal/api"
-	"catalogue/internal/auth"
 )
 
 // TestTenantPredicatesHoldWithoutRowLevelSecurity runs the probes of
@@ -52,15 +48,7 @@ func TestTenantPredicatesHoldWithoutRowLevelSecurity(t *testing.T) {
 		t.Fatalf("with row-level security off the runtime role sees %d of %d artists", seen, all)
 	}
 
-	store := db.NewStore(rt)
-	verifier, err := auth.NewTokenVerifier(auth.TokenConfig{HS256Secret: tokenSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.New(store, slog.New(&captureHandler{store: serverLog}), api.Config{
-		SQLStats: true, Auth: auth.NewAuthenticator(store, verifier, auth.CacheConfig{}),
-	}))
-	defer srv.Close()
+	srv := newServer(t, rt, api.Config{SQLStats: true})
 
 	principals := credRolePrincipals(t, []string{"acme-music", "nordic-sound"}, "OWNER", "ADMIN", "USER")
 	rng := mrand.New(mrand.NewPCG(credSeed(t), 0x0ff5ec))
