@@ -41,6 +41,10 @@ type Config struct {
 	// DocumentLimits bound the shape of a document before it is validated.
 	DocumentLimits
 	SQLStats   bool // report statements and database time in each response's extensions
+	// ExecutorOnly leaves every field to gqlgen's executor instead of
+	// writing the subtrees graph.Render covers in one pass; the output is
+	// the same (tests compare the two).
+	ExecutorOnly bool
 	Playground bool
 	LoaderWait time.Duration
 	// Auth checks every /graphql request's credentials.
@@ -137,9 +141,8 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	cfg.defaults()
 	log = withRequestAttrs(log)
 	tp := tracerProvider(cfg.Tracing)
-	es := generated.NewExecutableSchema(generated.Config{
-		Resolvers: &graph.Resolver{Store: store, Events: cfg.Events},
-	})
+	resolver := &graph.Resolver{Store: store, Events: cfg.Events}
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolver})
 	srv := handler.New(es)
 	// Subscriptions: websocket and SSE first, as POST would take SSE requests.
 	streams := addStreams(srv, store, log, cfg)
@@ -171,6 +174,10 @@ func New(store *db.Store, log *slog.Logger, cfg Config) http.Handler {
 	srv.AroundResponses(limitResponse(cfg.MaxResponseBytes))
 	srv.AroundResponses(endReads(cfg))
 	srv.AroundRootFields(forgetCredentials(cfg.Auth))
+	srv.AroundFields(countFields)
+	if !cfg.ExecutorOnly {
+		srv.AroundFields(resolver.Render)
+	}
 	srv.Use(readRouting{store: store})
 
 	// Every request needs credentials; its principal's tenant subtree is the
@@ -324,6 +331,14 @@ var keepCredentials = map[string]bool{
 	"approveRelease": true, "rejectRelease": true, "queueRelease": true, "addDeliveryStores": true,
 	"removeDeliveryStores": true, "markReleaseDelivered": true, "takeDownRelease": true,
 	"grantBrandAccess": true, "revokeBrandAccess": true,
+}
+
+// countFields counts the fields the executor resolves, for the access log.
+func countFields(ctx context.Context, next graphql.Resolver) (any, error) {
+	if n := noteFrom(ctx); n != nil {
+		n.fields.Add(1)
+	}
+	return next(ctx)
 }
 
 // forgetCredentials drops the principals authn has cached once a mutation

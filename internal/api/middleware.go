@@ -35,6 +35,9 @@ type note struct {
 	// throttled is set when a query waited in vain for a connection slot
 	// of its tenant: its answer is HTTP 429 with Retry-After.
 	throttled atomic.Bool
+	// fields counts the fields gqlgen's executor resolved one by one (a
+	// subtree graph.Render writes counts as its one field).
+	fields atomic.Int64
 }
 
 type noteKey struct{}
@@ -167,6 +170,7 @@ func requestContext(log *slog.Logger, cfg Config, next http.Handler) http.Handle
 			slog.Int64("sql_overhead", stats.Overhead()),
 			slog.Int64("sql_credentials", stats.Credentials()),
 			slog.Duration("sql_duration", stats.Duration()),
+			slog.Int64("graphql_fields", noteFrom(ctx).fields.Load()),
 		}
 		if r.Context().Err() != nil {
 			// The client hung up: this line is all the log says of it.

@@ -1,0 +1,225 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"catalogue/db/model"
+)
+
+// The shapes Render writes (render.go): the fields of each type that need
+// no more than the row the plan read, the resolver of a nested list or a
+// contact check. A field missing here is written by gqlgen, with its whole
+// subtree; render_test.go checks every field here against gqlgen's output.
+
+// roots are the connection types a rendering may start at, by GraphQL type
+// name; nodeRoots the types node(id) may return.
+var (
+	roots     = map[string]root{}
+	nodeRoots []root
+)
+
+var pageInfoShape = &shape[model.PageInfo]{name: "PageInfo", fields: map[string]fieldOf[model.PageInfo]{
+	"hasNextPage":     flag(func(p *model.PageInfo) bool { return p.HasNextPage }),
+	"hasPreviousPage": flag(func(p *model.PageInfo) bool { return p.HasPreviousPage }),
+	"startCursor":     optStr(func(p *model.PageInfo) *string { return p.StartCursor }),
+	"endCursor":       optStr(func(p *model.PageInfo) *string { return p.EndCursor }),
+}}
+
+// nodeFields are the fields every Node type shares.
+func nodeFields[T any](global func(*T) string, id func(*T) string, created, updated func(*T) time.Time, more map[string]fieldOf[T]) map[string]fieldOf[T] {
+	more["id"] = str(global)
+	more["databaseId"] = str(id)
+	more["createdAt"] = instant(created)
+	more["updatedAt"] = instant(updated)
+	return more
+}
+
+var (
+	userShape = &shape[model.User]{name: "User", fields: nodeFields(
+		(*model.User).GlobalID, func(u *model.User) string { return u.ID },
+		func(u *model.User) time.Time { return u.CreatedAt }, func(u *model.User) time.Time { return u.UpdatedAt },
+		map[string]fieldOf[model.User]{
+			"email": resolved(func(ctx context.Context, _ *Resolver, u *model.User) (*string, error) {
+				return contact(ctx, u.ID, &u.Email)
+			}),
+			"phone": resolved(func(ctx context.Context, _ *Resolver, u *model.User) (*string, error) {
+				return contact(ctx, u.ID, u.Phone)
+			}),
+			"firstName":         optStr(func(u *model.User) *string { return u.FirstName }),
+			"lastName":          optStr(func(u *model.User) *string { return u.LastName }),
+			"fullName":          str((*model.User).FullName),
+			"nickname":          optStr(func(u *model.User) *string { return u.Nickname }),
+			"pictureUrl":        optStr(func(u *model.User) *string { return u.PictureURL }),
+			"location":          optStr(func(u *model.User) *string { return u.Location }),
+			"role":              optStr(func(u *model.User) *string { return u.Role }),
+			"genre":             optStr(func(u *model.User) *string { return u.Genre }),
+			"companyName":       optStr(func(u *model.User) *string { return u.CompanyName }),
+			"companyIpRights":   optFlag(func(u *model.User) *bool { return u.CompanyIPRights }),
+			"dspPlanSubscribed": flag(func(u *model.User) bool { return u.DspPlanSubscribed }),
+			"referralCode":      str(func(u *model.User) string { return u.ReferralCode }),
+			"lastLoginAt":       optInstant(func(u *model.User) *time.Time { return u.LastLoginAt }),
+			"expiresAt":         optInstant(func(u *model.User) *time.Time { return u.ExpiresAt }),
+			"isDeleted":         flag(func(u *model.User) bool { return u.IsDeleted }),
+			"channel":           marshaled(func(u *model.User) model.AccountChannel { return u.Channel }),
+		})}
+
+	membershipShape = &shape[model.Membership]{name: "Membership", fields: nodeFields(
+		(*model.Membership).GlobalID, func(m *model.Membership) string { return m.ID },
+		func(m *model.Membership) time.Time { return m.CreatedAt }, func(m *model.Membership) time.Time { return m.UpdatedAt },
+		map[string]fieldOf[model.Membership]{
+			"userId":     str((*model.Membership).UserGlobalID),
+			"role":       marshaled(func(m *model.Membership) model.MembershipRole { return m.Role }),
+			"status":     marshaled(func(m *model.Membership) model.MembershipStatus { return m.Status }),
+			"lastSeenAt": optInstant(func(m *model.Membership) *time.Time { return m.LastSeenAt }),
+			"version":    num(func(m *model.Membership) int { return m.Version }),
+		})}
+
+	artistShape = &shape[model.Artist]{name: "Artist", fields: nodeFields(
+		(*model.Artist).GlobalID, func(a *model.Artist) string { return a.ID },
+		func(a *model.Artist) time.Time { return a.CreatedAt }, func(a *model.Artist) time.Time { return a.UpdatedAt },
+		map[string]fieldOf[model.Artist]{
+			"name":         str(func(a *model.Artist) string { return a.Name }),
+			"genre":        optStr(func(a *model.Artist) *string { return a.Genre }),
+			"country":      optStr(func(a *model.Artist) *string { return a.Country }),
+			"biography":    optStr(func(a *model.Artist) *string { return a.Biography }),
+			"imageUrl":     optStr(func(a *model.Artist) *string { return a.ImageURL }),
+			"spotifyId":    optStr(func(a *model.Artist) *string { return a.SpotifyID }),
+			"appleMusicId": optStr(func(a *model.Artist) *string { return a.AppleMusicID }),
+			"soundCloudId": optStr(func(a *model.Artist) *string { return a.SoundCloudID }),
+			"version":      num(func(a *model.Artist) int { return a.Version }),
+		})}
+
+	releaseShape = &shape[model.Release]{name: "Release", fields: nodeFields(
+		(*model.Release).GlobalID, func(r *model.Release) string { return r.ID },
+		func(r *model.Release) time.Time { return r.CreatedAt }, func(r *model.Release) time.Time { return r.UpdatedAt },
+		map[string]fieldOf[model.Release]{
+			"title":           str(func(r *model.Release) string { return r.Title }),
+			"type":            marshaled(func(r *model.Release) model.ReleaseType { return r.Type }),
+			"status":          marshaled(func(r *model.Release) model.ReleaseStatus { return r.Status }),
+			"upc":             optStr(func(r *model.Release) *string { return r.Upc }),
+			"catalogNumber":   optStr(func(r *model.Release) *string { return r.CatalogNumber }),
+			"releaseDate":     optDate(func(r *model.Release) *model.Date { return r.ReleaseDate }),
+			"genre":           optStr(func(r *model.Release) *string { return r.Genre }),
+			"artworkUrl":      optStr(func(r *model.Release) *string { return r.ArtworkURL }),
+			"rejectionReason": optStr(func(r *model.Release) *string { return r.RejectionReason }),
+			"version":         num(func(r *model.Release) int { return r.Version }),
+		})}
+
+	trackShape = &shape[model.Track]{name: "Track", fields: nodeFields(
+		(*model.Track).GlobalID, func(t *model.Track) string { return t.ID },
+		func(t *model.Track) time.Time { return t.CreatedAt }, func(t *model.Track) time.Time { return t.UpdatedAt },
+		map[string]fieldOf[model.Track]{
+			"position":        num(func(t *model.Track) int { return t.Position }),
+			"title":           str(func(t *model.Track) string { return t.Title }),
+			"isrc":            optStr(func(t *model.Track) *string { return t.Isrc }),
+			"durationSeconds": optNum(func(t *model.Track) *int { return t.DurationSeconds }),
+			"explicit":        flag(func(t *model.Track) bool { return t.Explicit }),
+			"version":         num(func(t *model.Track) int { return t.Version }),
+		})}
+
+	tenantShape = &shape[model.Tenant]{name: "Tenant", fields: nodeFields(
+		(*model.Tenant).GlobalID, func(t *model.Tenant) string { return t.ID },
+		func(t *model.Tenant) time.Time { return t.CreatedAt }, func(t *model.Tenant) time.Time { return t.UpdatedAt },
+		map[string]fieldOf[model.Tenant]{
+			"slug": str(func(t *model.Tenant) string { return t.Slug }),
+			"name": str(func(t *model.Tenant) string { return t.Name }),
+		})}
+
+	labelShape = &shape[model.Label]{name: "Label", fields: nodeFields(
+		(*model.Label).GlobalID, func(l *model.Label) string { return l.ID },
+		func(l *model.Label) time.Time { return l.CreatedAt }, func(l *model.Label) time.Time { return l.UpdatedAt },
+		map[string]fieldOf[model.Label]{
+			"name":    str(func(l *model.Label) string { return l.Name }),
+			"version": num(func(l *model.Label) int { return l.Version }),
+		})}
+)
+
+// optDate is a nullable Date.
+func optDate[T any](get func(*T) *model.Date) fieldOf[T] {
+	return leaf(func(b *bytes.Buffer, v *T) bool {
+		if d := get(v); d != nil {
+			d.MarshalGQL(b)
+		} else {
+			b.WriteString("null")
+		}
+		return true
+	})
+}
+
+// edgeShape is the edge of a list whose node is the row.
+func edgeShape[T any](name string, node *shape[T]) *shape[model.Edge[T]] {
+	return &shape[model.Edge[T]]{name: name, fields: map[string]fieldOf[model.Edge[T]]{
+		"cursor": str(func(e *model.Edge[T]) string { return e.Cursor() }),
+		"node":   one(func(e *model.Edge[T]) *T { return e.Node }, node),
+	}}
+}
+
+// connectionShape is a connection type: edges, pageInfo, totalCount.
+func connectionShape[C, E any](name string, conn func(*C) *model.Conn, edges func(*C) []*E, edge *shape[E]) *shape[C] {
+	s := &shape[C]{name: name, fields: map[string]fieldOf[C]{
+		"edges":      list(edges, edge),
+		"pageInfo":   one(func(c *C) *model.PageInfo { return conn(c).PageInfo }, pageInfoShape),
+		"totalCount": count(conn),
+	}}
+	roots[name] = s
+	return s
+}
+
+var (
+	memberEdgeShape = &shape[model.TenantMemberEdge]{name: "TenantMemberEdge", fields: map[string]fieldOf[model.TenantMemberEdge]{
+		"cursor":     str(func(e *model.TenantMemberEdge) string { return e.Cursor() }),
+		"node":       one(func(e *model.TenantMemberEdge) *model.User { return e.Node }, userShape),
+		"membership": one(func(e *model.TenantMemberEdge) *model.Membership { return e.Membership }, membershipShape),
+	}}
+	memberConnShape = connectionShape("TenantMemberConnection",
+		func(c *model.TenantMemberConnection) *model.Conn { return &c.Conn },
+		func(c *model.TenantMemberConnection) []*model.TenantMemberEdge { return c.Edges }, memberEdgeShape)
+
+	membershipConnShape = connectionShape("MembershipConnection",
+		func(c *model.MembershipConnection) *model.Conn { return &c.Conn },
+		func(c *model.MembershipConnection) []*model.MembershipEdge { return c.Edges },
+		edgeShape("MembershipEdge", membershipShape))
+	artistConnShape = connectionShape("ArtistConnection",
+		func(c *model.ArtistConnection) *model.Conn { return &c.Conn },
+		func(c *model.ArtistConnection) []*model.ArtistEdge { return c.Edges },
+		edgeShape("ArtistEdge", artistShape))
+	releaseConnShape = connectionShape("ReleaseConnection",
+		func(c *model.ReleaseConnection) *model.Conn { return &c.Conn },
+		func(c *model.ReleaseConnection) []*model.ReleaseEdge { return c.Edges },
+		edgeShape("ReleaseEdge", releaseShape))
+	trackConnShape = connectionShape("TrackConnection",
+		func(c *model.TrackConnection) *model.Conn { return &c.Conn },
+		func(c *model.TrackConnection) []*model.TrackEdge { return c.Edges },
+		edgeShape("TrackEdge", trackShape))
+	labelConnShape = connectionShape("LabelConnection",
+		func(c *model.LabelConnection) *model.Conn { return &c.Conn },
+		func(c *model.LabelConnection) []*model.LabelEdge { return c.Edges },
+		edgeShape("LabelEdge", labelShape))
+	tenantConnShape = connectionShape("TenantConnection",
+		func(c *model.TenantConnection) *model.Conn { return &c.Conn },
+		func(c *model.TenantConnection) []*model.TenantEdge { return c.Edges },
+		edgeShape("TenantEdge", tenantShape))
+)
+
+func init() {
+	// The nested lists below the shapes, through their resolvers.
+	artistShape.fields["releases"] = connection(func(ctx context.Context, r *Resolver, a *model.Artist, la listArgs) (*model.ReleaseConnection, error) {
+		return r.Artist().Releases(ctx, a, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
+	}, releaseConnShape)
+	releaseShape.fields["tracks"] = connection(func(ctx context.Context, r *Resolver, rel *model.Release, la listArgs) (*model.TrackConnection, error) {
+		return r.Release().Tracks(ctx, rel, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
+	}, trackConnShape)
+	labelShape.fields["releases"] = connection(func(ctx context.Context, r *Resolver, l *model.Label, la listArgs) (*model.ReleaseConnection, error) {
+		return r.Label().Releases(ctx, l, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
+	}, releaseConnShape)
+	userShape.fields["memberships"] = connection(func(ctx context.Context, r *Resolver, u *model.User, la listArgs) (*model.MembershipConnection, error) {
+		return r.User().Memberships(ctx, u, la.first, la.after, la.last, la.before)
+	}, membershipConnShape)
+	userShape.fields["artists"] = connection(func(ctx context.Context, r *Resolver, u *model.User, la listArgs) (*model.ArtistConnection, error) {
+		return r.User().Artists(ctx, u, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
+	}, artistConnShape)
+
+	nodeRoots = []root{userShape, membershipShape, artistShape, releaseShape, trackShape, tenantShape, labelShape}
+}
