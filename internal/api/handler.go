@@ -40,13 +40,13 @@ type Config struct {
 	MaxResponseBytes int
 	// DocumentLimits bound the shape of a document before it is validated.
 	DocumentLimits
-	SQLStats   bool // report statements and database time in each response's extensions
+	SQLStats bool // report statements and database time in each response's extensions
 	// ExecutorOnly leaves every field to gqlgen's executor instead of
 	// writing the subtrees graph.Render covers in one pass; the output is
 	// the same (tests compare the two).
 	ExecutorOnly bool
-	Playground bool
-	LoaderWait time.Duration
+	Playground   bool
+	LoaderWait   time.Duration
 	// Auth checks every /graphql request's credentials.
 	Auth *auth.Authenticator
 	// PlaygroundCredentials, when set, gives the playground a development
