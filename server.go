@@ -178,7 +178,7 @@ func embeddedRoles(ctx context.Context, cluster *pgembed.Cluster, dbname string)
 // withOwner connects as the schema's owner and runs fn.
 func withOwner(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*sqlx.DB) error) error {
 	return withDatabases(ctx, cfg, log, func(dbs databases) error {
-		x, err := connect(ctx, log, "owner", dbs.owner, 4)
+		x, err := connect(ctx, log, "owner", dbs.owner, 4, 0)
 		if err != nil {
 			return err
 		}
@@ -187,9 +187,9 @@ func withOwner(ctx context.Context, cfg config.Config, log *slog.Logger, fn func
 	})
 }
 
-func connect(ctx context.Context, log *slog.Logger, role, url string, conns int) (*sqlx.DB, error) {
+func connect(ctx context.Context, log *slog.Logger, role, url string, conns, statements int) (*sqlx.DB, error) {
 	log.Info("connecting to database", "as", role, "url", config.MaskURL(url))
-	return db.Open(ctx, url, db.PoolConfig{MaxOpen: conns, MaxIdle: conns, MaxLifetime: time.Hour})
+	return db.Open(ctx, url, db.PoolConfig{MaxOpen: conns, MaxIdle: conns, MaxLifetime: time.Hour, Statements: statements})
 }
 
 func migrate(ctx context.Context, x *sqlx.DB, log *slog.Logger) error {
@@ -230,7 +230,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 // when asked and empty, and makes sure the runtime role may switch to the
 // request role.
 func prepare(ctx context.Context, cfg config.Config, log *slog.Logger, dbs databases) (_ *sqlx.DB, err error) {
-	x, err := connect(ctx, log, "runtime", dbs.runtime, cfg.DBMaxConns)
+	x, err := connect(ctx, log, "runtime", dbs.runtime, cfg.DBMaxConns, cfg.DBStatements)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func prepare(ctx context.Context, cfg config.Config, log *slog.Logger, dbs datab
 		return nil, err
 	}
 
-	owner, err := connect(ctx, log, "owner", dbs.owner, 2)
+	owner, err := connect(ctx, log, "owner", dbs.owner, 2, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, primary
 	}
 	for i, url := range cfg.DatabaseReadURLs {
 		log.Info("standby for reads", "name", "standby"+strconv.Itoa(i+1), "url", config.MaskURL(url))
-		p, err := db.Open(ctx, url, db.PoolConfig{MaxOpen: cfg.DBMaxConns, MaxIdle: cfg.DBMaxConns, MaxLifetime: time.Hour, Lazy: true})
+		p, err := db.Open(ctx, url, db.PoolConfig{MaxOpen: cfg.DBMaxConns, MaxIdle: cfg.DBMaxConns, MaxLifetime: time.Hour, Lazy: true, Statements: cfg.DBStatements})
 		if err != nil {
 			closeAll()
 			return nil, nil, err

@@ -107,7 +107,7 @@ standby_url="postgres://catalogue:$(python3 -c 'import sys, urllib.parse; print(
 
 serve() { # port, read url
 	env -u DATA_DIR PORT="$1" DATABASE_URL="$bouncer_url" DATABASE_READ_URL="$2" JWT_HS256_SECRET="$JWT_SECRET" \
-		SEED_DEMO=false DEV_AUTH=false PLAYGROUND=false SQL_STATS=false LOG_LEVEL=warn \
+		SEED_DEMO=false DEV_AUTH=false PLAYGROUND=false SQL_STATS=false DB_STATEMENT_CACHE=0 LOG_LEVEL=warn \
 		"$BIN" serve >>"$S/server.$1.log" 2>&1 &
 	servers+=($!)
 	for _ in $(seq 1 120); do

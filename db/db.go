@@ -47,14 +47,22 @@ type PoolConfig struct {
 	// Lazy skips the check that the server answers: a standby that is down
 	// at start-up must not keep the server from starting.
 	Lazy bool
+	// Statements is how many statements each connection keeps prepared
+	// (statements.go); 0 prepares none, as behind a transaction pooler.
+	Statements int
 }
+
+// DefaultStatements is the statements a server's connection keeps
+// prepared unless configured otherwise (DB_STATEMENT_CACHE).
+const DefaultStatements = 100
 
 // Open connects to PostgreSQL and checks the connection.
 func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
-	x, err := sqlx.Open("postgres", withBinaryParameters(url))
+	c, err := pq.NewConnector(withBinaryParameters(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	x := sqlx.NewDb(sql.OpenDB(statementConnector{Connector: c, max: pc.Statements}), "postgres")
 	if pc.MaxOpen > 0 {
 		x.SetMaxOpenConns(pc.MaxOpen)
 	}

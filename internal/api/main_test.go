@@ -55,6 +55,11 @@ func run(m *testing.M) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var err error
+	// Runtime pools are the server's: binary parameters, prepared
+	// statements.
+	testdb.RuntimePool = func(ctx context.Context, url string) (*sqlx.DB, error) {
+		return db.Open(ctx, url, db.PoolConfig{Statements: db.DefaultStatements, Lazy: true})
+	}
 	env, err = testdb.Setup(ctx, prepare)
 	if err != nil {
 		return 1, err

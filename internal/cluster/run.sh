@@ -196,13 +196,15 @@ runtime_listen_url="postgres://catalogue_server:$runtime_password@127.0.0.1:$p_p
 admin_url="postgres://catalogue:$password@127.0.0.1:$p_bouncer/pgbouncer?sslmode=disable"
 
 say "migrating and seeding as catalogue_owner"
-DATABASE_URL=$runtime_url DATABASE_MIGRATE_URL=$migrate_url LOG_LEVEL=warn bin/catalogue seed >"$work/seed.log" 2>&1
+# PgBouncer 1.18's transaction pooling does not carry prepared statements
+# from one server connection to another: the servers prepare none.
+DATABASE_URL=$runtime_url DATABASE_MIGRATE_URL=$migrate_url DB_STATEMENT_CACHE=0 LOG_LEVEL=warn bin/catalogue seed >"$work/seed.log" 2>&1
 
 serve() { # n, port
 	env PORT="$2" DATABASE_URL="$runtime_url" DATABASE_READ_URL="$runtime_read_url" \
 		DATABASE_MIGRATE_URL="$migrate_url" DATABASE_LISTEN_URL="$runtime_listen_url" \
 		SEED_DEMO=false DEV_AUTH=false PLAYGROUND=false JWT_HS256_SECRET="$secret" \
-		DB_MAX_CONNS=10 SHUTDOWN_TIMEOUT=2s LOG_LEVEL=info \
+		DB_MAX_CONNS=10 DB_STATEMENT_CACHE=0 SHUTDOWN_TIMEOUT=2s LOG_LEVEL=info \
 		bin/catalogue serve >"$work/server$1.log" 2>&1 &
 	echo $! >"$work/server$1.pid"
 }

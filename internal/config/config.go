@@ -27,6 +27,9 @@ type Config struct {
 	SQLStats       bool
 	Playground     bool
 	DBMaxConns     int
+	// DBStatements is how many statements each pool connection keeps
+	// prepared; 0 behind a pooler in transaction mode.
+	DBStatements int
 	// DBTenantMaxConns is how many pool connections one tenant's requests
 	// may hold at once; MaxSearchTerms the most search words per argument.
 	DBTenantMaxConns int
@@ -163,6 +166,7 @@ func Load() (Config, error) {
 	boolVar(&c.SQLStats, "SQL_STATS", c.DatabaseURL == "")
 	boolVar(&c.Playground, "PLAYGROUND", true)
 	intVar(&c.DBMaxConns, "DB_MAX_CONNS", 20)
+	intVar(&c.DBStatements, "DB_STATEMENT_CACHE", 100)
 	intVar(&c.DBTenantMaxConns, "DB_TENANT_MAX_CONNS", max(1, c.DBMaxConns/4))
 	intVar(&c.MaxSearchTerms, "MAX_SEARCH_TERMS", 8)
 	durVar(&c.LoaderWait, "LOADER_WAIT", 2*time.Millisecond)

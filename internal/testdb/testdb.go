@@ -245,6 +245,11 @@ func (e *Env) NewDatabase(ctx context.Context) (*sqlx.DB, string, error) {
 	return db, u, nil
 }
 
+// RuntimePool opens the runtime role's pools (Runtime); a test package
+// whose handler connects as the server does sets it to the server's own
+// opener (db.Open, which this package cannot import).
+var RuntimePool = func(_ context.Context, url string) (*sqlx.DB, error) { return sqlx.Open("postgres", url) }
+
 // Runtime opens a pool as the runtime role on the database of dbURL (a URL
 // Setup or NewDatabase returned) and returns it with its URL; Close closes
 // it.
@@ -254,7 +259,7 @@ func (e *Env) Runtime(ctx context.Context, dbURL string) (*sqlx.DB, string, erro
 		return nil, "", fmt.Errorf("testdb: %w", err)
 	}
 	ru := e.roleURL(strings.TrimPrefix(u.Path, "/"), e.runtime)
-	db, err := sqlx.Open("postgres", ru)
+	db, err := RuntimePool(ctx, ru)
 	if err != nil {
 		return nil, "", fmt.Errorf("testdb: %w", err)
 	}

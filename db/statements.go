@@ -1,0 +1,148 @@
+package db
+
+import (
+	"container/list"
+	"context"
+	"database/sql/driver"
+	"errors"
+
+	"github.com/lib/pq"
+)
+
+// Prepared statements. Planning a statement under row-level security costs
+// PostgreSQL more than running it: a lookup by ID plans its policies'
+// subqueries every time it is sent as a one-off query. Every pool
+// connection therefore keeps the statements with parameters it has run
+// prepared (at most PoolConfig.Statements of them, the least recently used
+// closed first), so that PostgreSQL can reuse their plans and a statement
+// costs one round trip: bind and execute. The plans depend on the role,
+// which is the same for every request (AppRole); the tenant IDs are
+// settings the policies read when they run, not part of the plan.
+//
+// A pooler in transaction mode (PgBouncer before 1.21) hands a client's
+// statements to any server connection and does not carry prepared
+// statements along: set PoolConfig.Statements (DB_STATEMENT_CACHE) to 0
+// behind one.
+
+// statementConnector makes connections that keep their statements.
+type statementConnector struct {
+	driver.Connector
+	max int
+}
+
+func (c statementConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	cn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newStatementConn(cn, c.max), nil
+}
+
+// pqConn is what database/sql uses of a lib/pq connection.
+type pqConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+// statementConn is a lib/pq connection with its prepared statements. Like
+// the connection, it is used by one goroutine at a time.
+type statementConn struct {
+	pqConn
+	max   int
+	bySQL map[string]*list.Element // of *prepared
+	lru   list.List                // most recently used first
+}
+
+type prepared struct {
+	sql  string
+	stmt driver.Stmt
+}
+
+func newStatementConn(cn driver.Conn, max int) driver.Conn {
+	pc, ok := cn.(pqConn)
+	if !ok || max <= 0 {
+		return cn
+	}
+	return &statementConn{pqConn: pc, max: max, bySQL: map[string]*list.Element{}}
+}
+
+// statement returns q prepared on the connection, preparing it (and
+// closing the least recently used statement when there are max) if needed.
+func (c *statementConn) statement(ctx context.Context, q string) (driver.Stmt, error) {
+	if e, ok := c.bySQL[q]; ok {
+		c.lru.MoveToFront(e)
+		return e.Value.(*prepared).stmt, nil
+	}
+	if c.lru.Len() >= c.max {
+		c.drop(c.lru.Back())
+	}
+	st, err := c.pqConn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.bySQL[q] = c.lru.PushFront(&prepared{sql: q, stmt: st})
+	return st, nil
+}
+
+func (c *statementConn) drop(e *list.Element) {
+	p := c.lru.Remove(e).(*prepared)
+	delete(c.bySQL, p.sql)
+	_ = p.stmt.Close()
+}
+
+// forget drops q's statement when err says PostgreSQL no longer holds it
+// as prepared (a DISCARD, a pooler) or its plan no longer fits the schema.
+func (c *statementConn) forget(q string, err error) {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return
+	}
+	switch pe.Code {
+	case "26000", // invalid_sql_statement_name: not prepared here
+		"0A000": // feature_not_supported: cached plan must not change result type
+		if e, ok := c.bySQL[q]; ok {
+			p := c.lru.Remove(e).(*prepared)
+			delete(c.bySQL, p.sql)
+		}
+	}
+}
+
+// QueryContext runs a statement with parameters prepared; one without
+// (the transaction control and preamble) as a simple query.
+func (c *statementConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) == 0 {
+		return c.pqConn.QueryContext(ctx, q, args)
+	}
+	st, err := c.statement(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		c.forget(q, err)
+	}
+	return rows, err
+}
+
+// ExecContext is QueryContext for statements that return no rows.
+func (c *statementConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) == 0 {
+		return c.pqConn.ExecContext(ctx, q, args)
+	}
+	st, err := c.statement(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	if err != nil {
+		c.forget(q, err)
+	}
+	return res, err
+}

@@ -1,0 +1,58 @@
+package db
+
+import "testing"
+
+// A connection keeps the statements with parameters it runs prepared, at
+// most PoolConfig.Statements of them, the least recently used dropped
+// first; statements without parameters (transaction control) are not
+// prepared; a statement PostgreSQL no longer holds (DISCARD ALL) is
+// prepared again instead of failing every later request.
+func TestConnectionsKeepTheirStatementsPrepared(t *testing.T) {
+	ctx := t.Context()
+	x, err := Open(ctx, testEnv.URL, PoolConfig{MaxOpen: 1, MaxIdle: 1, Statements: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	held := func() []string {
+		t.Helper()
+		var stmts []string
+		if err := x.SelectContext(ctx, &stmts, `SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT % AS probe%' ORDER BY statement`); err != nil {
+			t.Fatal(err)
+		}
+		return stmts
+	}
+	run := func(q string, args ...any) {
+		t.Helper()
+		var n int
+		if err := x.GetContext(ctx, &n, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	a, b, c := `SELECT $1::int AS probe_a`, `SELECT $1::int AS probe_b`, `SELECT $1::int AS probe_c`
+	run(a, 1)
+	run(a, 2)
+	run(`SELECT 1 AS probe_plain`)
+	if got := held(); len(got) != 1 || got[0] != a {
+		t.Fatalf("after one statement run twice and one without parameters, prepared: %q, want [%s]", got, a)
+	}
+	run(b, 1)
+	run(a, 3) // a is now the most recently used
+	run(c, 1) // drops b
+	if got := held(); len(got) != 2 || got[0] != a || got[1] != c {
+		t.Fatalf("prepared %q, want the two most recently used, [%s %s]", got, a, c)
+	}
+
+	if _, err := x.ExecContext(ctx, `DISCARD ALL`); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = x.GetContext(ctx, &n, a, 4)
+	if err == nil {
+		t.Fatal("a statement DISCARD ALL dropped ran without being prepared again: the cache is not in use")
+	}
+	run(a, 5) // the failure dropped it from the cache: prepared again
+	if got := held(); len(got) != 1 || got[0] != a {
+		t.Fatalf("after DISCARD ALL and a retry, prepared %q, want [%s]", got, a)
+	}
+}
