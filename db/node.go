@@ -28,8 +28,18 @@ func ByIDs[T any](ctx context.Context, s Querier, n *Node[T], sc Scope, ids []st
 // ColumnsByIDs is ByIDs reading only the columns cols of n's select list;
 // the others keep their zero values.
 func ColumnsByIDs[T any](ctx context.Context, s Querier, n *Node[T], sc Scope, cols Cols, ids []string) (map[string]*T, error) {
-	q := "SELECT " + n.IDCol + "::text AS _key, " + n.Columns().selectList(cols) + " FROM " + n.From + " WHERE " + n.IDCol + " = ANY(?::uuid[])"
-	args := []any{pq.Array(ids)}
+	q := "SELECT " + n.IDCol + "::text AS _key, " + n.Columns().selectList(cols) + " FROM " + n.From + " WHERE " + n.IDCol
+	var args []any
+	if len(ids) == 1 {
+		// A lone key is compared as one: PostgreSQL then plans the
+		// prepared statement once for every key (a generic plan), where
+		// an array of unknown length keeps it planning each time.
+		q += " = ?::uuid"
+		args = []any{ids[0]}
+	} else {
+		q += " = ANY(?::uuid[])"
+		args = []any{pq.Array(ids)}
+	}
 	if !sc.all {
 		q += " AND " + n.ScopePred
 		args = append(args, pq.Array(sc.tenants))

@@ -56,3 +56,34 @@ func TestConnectionsKeepTheirStatementsPrepared(t *testing.T) {
 		t.Fatalf("after DISCARD ALL and a retry, prepared %q, want [%s]", got, a)
 	}
 }
+
+// A lookup by one ID is planned once and reused (PostgreSQL's generic
+// plan), not planned again for every key as a lookup by an array of keys
+// of unknown length is.
+func TestALookupByIDIsPlannedOnce(t *testing.T) {
+	ctx := t.Context()
+	x, err := Open(ctx, testEnv.URL, PoolConfig{MaxOpen: 1, MaxIdle: 1, Statements: DefaultStatements})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	s := NewStore(x)
+	var ids []string
+	if err := x.SelectContext(ctx, &ids, `SELECT id::text FROM users ORDER BY id LIMIT 10`); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		got, err := ColumnsByIDs(ctx, s, UserNode, AllTenants(), AllColumns, []string{id})
+		if err != nil || got[id] == nil || got[id].ID != id {
+			t.Fatalf("user %s by id: %v, %v", id, got, err)
+		}
+	}
+	var generic, custom int
+	if err := x.QueryRowxContext(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM users%'`).
+		Scan(&generic, &custom); err != nil {
+		t.Fatalf("the lookup is not a prepared statement of the connection: %v", err)
+	}
+	if generic < len(ids)-5 {
+		t.Errorf("%d lookups by id made %d generic and %d custom plans: PostgreSQL plans every lookup", len(ids), generic, custom)
+	}
+}

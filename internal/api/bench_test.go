@@ -75,7 +75,7 @@ func BenchmarkShape5NodeByID(b *testing.B) {
 		{"uncached", auth.CacheConfig{}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			pool, err := db.Open(b.Context(), env.URL, db.PoolConfig{MaxOpen: 1, MaxIdle: 1})
+			pool, err := db.Open(b.Context(), env.URL, db.PoolConfig{MaxOpen: 1, MaxIdle: 1, Statements: db.DefaultStatements})
 			if err != nil {
 				b.Fatal(err)
 			}
