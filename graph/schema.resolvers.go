@@ -19,6 +19,9 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeA
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
+	if soleRootField(ctx) {
+		return primeNode(ctx, id)()
+	}
 	return loadNode(ctx, id)()
 }
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -167,4 +168,32 @@ func answer(t *testing.T, r *response) []byte {
 	}
 	slices.Sort(errs)
 	return fmt.Appendf(nil, "%s\nerrors: %s", doc.Data, strings.Join(errs, "\n"))
+}
+
+// A lone node(id:) reads its row at once: with nothing to batch it with,
+// waiting LOADER_WAIT for more keys would only delay it. The server here
+// waits a minute for a batch, so a request that waited would not answer
+// within the test's deadline; two node fields in one operation still share
+// one statement.
+func TestALoneNodeDoesNotWaitForABatch(t *testing.T) {
+	slug, tid := richestTenant(t)
+	srv := newServer(t, env.RuntimeDB, api.Config{LoaderWait: time.Minute, SQLStats: true})
+	owner := credPick(t, `SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id JOIN tenants t ON t.id = m.tenant_id
+		WHERE t.slug = $1 AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND `+credValidUser+` ORDER BY u.id LIMIT 1`, slug)
+	token := tokenFor(t, owner, slug)
+	ids := sqlIDs(t, model.TypeUser, `SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY user_id LIMIT 2`, tid)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	r, _, err := stallPost(ctx, srv, token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": ids[0]})
+	if err != nil {
+		t.Fatalf("a lone node(id:) waited for a batch: %v", err)
+	}
+	var one struct{ Node struct{ ID string } }
+	mustData(t, r, &one)
+	if one.Node.ID != ids[0] {
+		t.Fatalf("node(id: %s) answered %q", ids[0], one.Node.ID)
+	}
+	if n := r.statements(t); n != 1 {
+		t.Errorf("a lone node(id:) cost %d statements, want 1", n)
+	}
 }
