@@ -91,7 +91,7 @@ func nested[T any](ctx context.Context, list *db.List[T], parent string, a listA
 		buckets, err := loader.Facet(ctx, c, parent, name)
 		return bucketPtrs(buckets), err
 	}
-	return &result[T]{page: p, c: c, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: facets}}, nil
+	return &result[T]{page: p, c: c, conn: model.Conn{Info: func() *model.PageInfo { return pageInfo(p) }, Count: count}, facets: model.Facets{Load: facets}}, nil
 }
 
 // prepared is a list field's validated page arguments and compiled query,
@@ -158,7 +158,7 @@ func topLevel[T any](ctx context.Context, list *db.List[T], edge *object[T], a l
 	noFacets := func(ctx context.Context, name string) ([]*model.FacetBucket, error) {
 		return nil, fmt.Errorf("%s has no facets", list.Name)
 	}
-	return &result[T]{page: p, c: c, conn: model.Conn{PageInfo: pageInfo(p), Count: count}, facets: model.Facets{Load: noFacets}}, nil
+	return &result[T]{page: p, c: c, conn: model.Conn{Info: func() *model.PageInfo { return pageInfo(p) }, Count: count}, facets: model.Facets{Load: noFacets}}, nil
 }
 
 func bucketPtrs(b []db.Bucket) []*model.FacetBucket {

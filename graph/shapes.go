@@ -28,8 +28,15 @@ var pageInfoShape = &shape[model.PageInfo]{name: "PageInfo", fields: map[string]
 }}
 
 // nodeFields are the fields every Node type shares.
-func nodeFields[T any](global func(*T) string, id func(*T) string, created, updated func(*T) time.Time, more map[string]fieldOf[T]) map[string]fieldOf[T] {
-	more["id"] = str(global)
+func nodeFields[T any](typ model.NodeType, id func(*T) string, created, updated func(*T) time.Time, more map[string]fieldOf[T]) map[string]fieldOf[T] {
+	more["id"] = leaf(func(b *bytes.Buffer, v *T) bool {
+		// A global ID is base64url: nothing in it needs escaping.
+		var d [96]byte
+		b.WriteByte('"')
+		b.Write(model.AppendID(d[:0], typ, id(v)))
+		b.WriteByte('"')
+		return true
+	})
 	more["databaseId"] = str(id)
 	more["createdAt"] = instant(created)
 	more["updatedAt"] = instant(updated)
@@ -38,7 +45,7 @@ func nodeFields[T any](global func(*T) string, id func(*T) string, created, upda
 
 var (
 	userShape = &shape[model.User]{name: "User", fields: nodeFields(
-		(*model.User).GlobalID, func(u *model.User) string { return u.ID },
+		model.TypeUser, func(u *model.User) string { return u.ID },
 		func(u *model.User) time.Time { return u.CreatedAt }, func(u *model.User) time.Time { return u.UpdatedAt },
 		map[string]fieldOf[model.User]{
 			"email": resolved(func(ctx context.Context, _ *Resolver, u *model.User) (*string, error) {
@@ -66,7 +73,7 @@ var (
 		})}
 
 	membershipShape = &shape[model.Membership]{name: "Membership", fields: nodeFields(
-		(*model.Membership).GlobalID, func(m *model.Membership) string { return m.ID },
+		model.TypeMembership, func(m *model.Membership) string { return m.ID },
 		func(m *model.Membership) time.Time { return m.CreatedAt }, func(m *model.Membership) time.Time { return m.UpdatedAt },
 		map[string]fieldOf[model.Membership]{
 			"userId":     str((*model.Membership).UserGlobalID),
@@ -77,7 +84,7 @@ var (
 		})}
 
 	artistShape = &shape[model.Artist]{name: "Artist", fields: nodeFields(
-		(*model.Artist).GlobalID, func(a *model.Artist) string { return a.ID },
+		model.TypeArtist, func(a *model.Artist) string { return a.ID },
 		func(a *model.Artist) time.Time { return a.CreatedAt }, func(a *model.Artist) time.Time { return a.UpdatedAt },
 		map[string]fieldOf[model.Artist]{
 			"name":         str(func(a *model.Artist) string { return a.Name }),
@@ -92,7 +99,7 @@ var (
 		})}
 
 	releaseShape = &shape[model.Release]{name: "Release", fields: nodeFields(
-		(*model.Release).GlobalID, func(r *model.Release) string { return r.ID },
+		model.TypeRelease, func(r *model.Release) string { return r.ID },
 		func(r *model.Release) time.Time { return r.CreatedAt }, func(r *model.Release) time.Time { return r.UpdatedAt },
 		map[string]fieldOf[model.Release]{
 			"title":           str(func(r *model.Release) string { return r.Title }),
@@ -108,7 +115,7 @@ var (
 		})}
 
 	trackShape = &shape[model.Track]{name: "Track", fields: nodeFields(
-		(*model.Track).GlobalID, func(t *model.Track) string { return t.ID },
+		model.TypeTrack, func(t *model.Track) string { return t.ID },
 		func(t *model.Track) time.Time { return t.CreatedAt }, func(t *model.Track) time.Time { return t.UpdatedAt },
 		map[string]fieldOf[model.Track]{
 			"position":        num(func(t *model.Track) int { return t.Position }),
@@ -120,7 +127,7 @@ var (
 		})}
 
 	tenantShape = &shape[model.Tenant]{name: "Tenant", fields: nodeFields(
-		(*model.Tenant).GlobalID, func(t *model.Tenant) string { return t.ID },
+		model.TypeTenant, func(t *model.Tenant) string { return t.ID },
 		func(t *model.Tenant) time.Time { return t.CreatedAt }, func(t *model.Tenant) time.Time { return t.UpdatedAt },
 		map[string]fieldOf[model.Tenant]{
 			"slug": str(func(t *model.Tenant) string { return t.Slug }),
@@ -128,7 +135,7 @@ var (
 		})}
 
 	labelShape = &shape[model.Label]{name: "Label", fields: nodeFields(
-		(*model.Label).GlobalID, func(l *model.Label) string { return l.ID },
+		model.TypeLabel, func(l *model.Label) string { return l.ID },
 		func(l *model.Label) time.Time { return l.CreatedAt }, func(l *model.Label) time.Time { return l.UpdatedAt },
 		map[string]fieldOf[model.Label]{
 			"name":    str(func(l *model.Label) string { return l.Name }),
@@ -160,7 +167,7 @@ func edgeShape[T any](name string, node *shape[T]) *shape[model.Edge[T]] {
 func connectionShape[C, E any](name string, conn func(*C) *model.Conn, edges func(*C) []*E, edge *shape[E]) *shape[C] {
 	s := &shape[C]{name: name, fields: map[string]fieldOf[C]{
 		"edges":      list(edges, edge),
-		"pageInfo":   one(func(c *C) *model.PageInfo { return conn(c).PageInfo }, pageInfoShape),
+		"pageInfo":   one(func(c *C) *model.PageInfo { return conn(c).PageInfo() }, pageInfoShape),
 		"totalCount": count(conn),
 	}}
 	roots[name] = s

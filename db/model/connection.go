@@ -14,10 +14,19 @@ type PageInfo struct {
 // client selects totalCount, so a plain page costs no count query.
 type Counter func(ctx context.Context) (int, error)
 
-// Conn is what every connection type shares.
+// Conn is what every connection type shares. Its page information holds
+// cursors, which take an encoding each: it is made only when selected.
 type Conn struct {
-	PageInfo *PageInfo
-	Count    Counter
+	Info  func() *PageInfo
+	Count Counter
+}
+
+// PageInfo resolves the pageInfo field.
+func (c *Conn) PageInfo() *PageInfo {
+	if c.Info == nil {
+		return nil
+	}
+	return c.Info()
 }
 
 // TotalCount resolves the totalCount field lazily.

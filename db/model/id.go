@@ -39,7 +39,15 @@ var nodeTypes = map[NodeType]bool{
 // Relay convention, so clients treat it as opaque and IDs of different types
 // never collide.
 func EncodeID(t NodeType, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(string(t) + ":" + id))
+	var b [96]byte
+	return string(AppendID(b[:0], t, id))
+}
+
+// AppendID appends the global ID of a row to dst.
+func AppendID(dst []byte, t NodeType, id string) []byte {
+	var raw [80]byte
+	src := append(append(append(raw[:0], t...), ':'), id...)
+	return base64.RawURLEncoding.AppendEncode(dst, src)
 }
 
 // InvalidIDError reports a global ID that cannot be decoded or names the

@@ -73,7 +73,7 @@ func (ec *executionContext) _AuditLogConnection_pageInfo(ctx context.Context, fi
 			return ec.fieldContext_AuditLogConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -87,7 +87,7 @@ func (ec *executionContext) fieldContext_AuditLogConnection_pageInfo(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "AuditLogConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)

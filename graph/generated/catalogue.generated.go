@@ -1247,7 +1247,7 @@ func (ec *executionContext) _ArtistConnection_pageInfo(ctx context.Context, fiel
 			return ec.fieldContext_ArtistConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -1261,7 +1261,7 @@ func (ec *executionContext) fieldContext_ArtistConnection_pageInfo(_ context.Con
 	fc = &graphql.FieldContext{
 		Object:     "ArtistConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -1711,7 +1711,7 @@ func (ec *executionContext) _LabelConnection_pageInfo(ctx context.Context, field
 			return ec.fieldContext_LabelConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -1725,7 +1725,7 @@ func (ec *executionContext) fieldContext_LabelConnection_pageInfo(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "LabelConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -2490,7 +2490,7 @@ func (ec *executionContext) _ReleaseArtistConnection_pageInfo(ctx context.Contex
 			return ec.fieldContext_ReleaseArtistConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -2504,7 +2504,7 @@ func (ec *executionContext) fieldContext_ReleaseArtistConnection_pageInfo(_ cont
 	fc = &graphql.FieldContext{
 		Object:     "ReleaseArtistConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -2687,7 +2687,7 @@ func (ec *executionContext) _ReleaseConnection_pageInfo(ctx context.Context, fie
 			return ec.fieldContext_ReleaseConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -2701,7 +2701,7 @@ func (ec *executionContext) fieldContext_ReleaseConnection_pageInfo(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "ReleaseConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -3199,7 +3199,7 @@ func (ec *executionContext) _TrackArtistConnection_pageInfo(ctx context.Context,
 			return ec.fieldContext_TrackArtistConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -3213,7 +3213,7 @@ func (ec *executionContext) fieldContext_TrackArtistConnection_pageInfo(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "TrackArtistConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -3419,7 +3419,7 @@ func (ec *executionContext) _TrackConnection_pageInfo(ctx context.Context, field
 			return ec.fieldContext_TrackConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -3433,7 +3433,7 @@ func (ec *executionContext) fieldContext_TrackConnection_pageInfo(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "TrackConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)

@@ -96,7 +96,7 @@ func (ec *executionContext) _ArtistTrackConnection_pageInfo(ctx context.Context,
 			return ec.fieldContext_ArtistTrackConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -110,7 +110,7 @@ func (ec *executionContext) fieldContext_ArtistTrackConnection_pageInfo(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "ArtistTrackConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)

@@ -639,7 +639,7 @@ func (ec *executionContext) _BrandAccessConnection_pageInfo(ctx context.Context,
 			return ec.fieldContext_BrandAccessConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -653,7 +653,7 @@ func (ec *executionContext) fieldContext_BrandAccessConnection_pageInfo(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "BrandAccessConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -813,7 +813,7 @@ func (ec *executionContext) _BrandMemberConnection_pageInfo(ctx context.Context,
 			return ec.fieldContext_BrandMemberConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -827,7 +827,7 @@ func (ec *executionContext) fieldContext_BrandMemberConnection_pageInfo(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "BrandMemberConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -1597,7 +1597,7 @@ func (ec *executionContext) _MembershipConnection_pageInfo(ctx context.Context, 
 			return ec.fieldContext_MembershipConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -1611,7 +1611,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_pageInfo(_ context
 	fc = &graphql.FieldContext{
 		Object:     "MembershipConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
@@ -1771,7 +1771,7 @@ func (ec *executionContext) _TenantMemberConnection_pageInfo(ctx context.Context
 			return ec.fieldContext_TenantMemberConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
+			return obj.PageInfo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -1785,7 +1785,7 @@ func (ec *executionContext) fieldContext_TenantMemberConnection_pageInfo(_ conte
 	fc = &graphql.FieldContext{
 		Object:     "TenantMemberConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
