@@ -234,6 +234,26 @@ func (s *Store) openStandby(ctx context.Context, sc Scope, min LSN) (*sqlx.Conn,
 		if err != nil {
 			return nil, err
 		}
+		if min > 0 {
+			// The position a read must see is checked before the
+			// snapshot is taken: read in the statement that takes it, a
+			// commit replayed while that statement runs would pass the
+			// check and still be missing from the snapshot.
+			var before LSN
+			if err := conn.QueryRowContext(ctx, "SELECT "+s.replayExpr+"::text").Scan(&before); err != nil {
+				discard(conn)
+				return nil, err
+			}
+			switch {
+			case before == 0:
+				_ = conn.Close()
+				return nil, errNotStandby
+			case before < min:
+				sb.sawReplay(before)
+				_ = conn.Close()
+				return nil, errBehind
+			}
+		}
 		var all, ids string
 		var replayed LSN
 		if err := conn.QueryRowContext(ctx, pre).Scan(&all, &ids, &replayed); err != nil {
