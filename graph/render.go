@@ -257,46 +257,31 @@ func str[T any](get func(*T) string) fieldOf[T] {
 	return leaf(func(b *bytes.Buffer, v *T) bool { writeString(b, get(v)); return true })
 }
 
-func optStr[T any](get func(*T) *string) fieldOf[T] {
+// nullable is a nullable leaf: null, or its value as write writes it.
+func nullable[T, V any](get func(*T) *V, write func(*bytes.Buffer, V)) fieldOf[T] {
 	return leaf(func(b *bytes.Buffer, v *T) bool {
-		if s := get(v); s != nil {
-			writeString(b, *s)
+		if x := get(v); x != nil {
+			write(b, *x)
 		} else {
 			b.WriteString("null")
 		}
 		return true
 	})
 }
+
+func optStr[T any](get func(*T) *string) fieldOf[T] { return nullable(get, writeString) }
 
 func num[T any](get func(*T) int) fieldOf[T] {
 	return leaf(func(b *bytes.Buffer, v *T) bool { writeInt(b, get(v)); return true })
 }
 
-func optNum[T any](get func(*T) *int) fieldOf[T] {
-	return leaf(func(b *bytes.Buffer, v *T) bool {
-		if n := get(v); n != nil {
-			writeInt(b, *n)
-		} else {
-			b.WriteString("null")
-		}
-		return true
-	})
-}
+func optNum[T any](get func(*T) *int) fieldOf[T] { return nullable(get, writeInt) }
 
 func flag[T any](get func(*T) bool) fieldOf[T] {
 	return leaf(func(b *bytes.Buffer, v *T) bool { writeBool(b, get(v)); return true })
 }
 
-func optFlag[T any](get func(*T) *bool) fieldOf[T] {
-	return leaf(func(b *bytes.Buffer, v *T) bool {
-		if f := get(v); f != nil {
-			writeBool(b, *f)
-		} else {
-			b.WriteString("null")
-		}
-		return true
-	})
-}
+func optFlag[T any](get func(*T) *bool) fieldOf[T] { return nullable(get, writeBool) }
 
 // instant is a non-null DateTime; the zero time, which gqlgen writes as
 // null and reports, is for gqlgen.
@@ -304,13 +289,12 @@ func instant[T any](get func(*T) time.Time) fieldOf[T] {
 	return leaf(func(b *bytes.Buffer, v *T) bool { return writeTime(b, get(v)) })
 }
 
+// optInstant is a nullable DateTime; gqlgen writes the zero time as null.
 func optInstant[T any](get func(*T) *time.Time) fieldOf[T] {
-	return leaf(func(b *bytes.Buffer, v *T) bool {
-		if t := get(v); t != nil && !t.IsZero() {
-			return writeTime(b, *t)
+	return nullable(get, func(b *bytes.Buffer, t time.Time) {
+		if !writeTime(b, t) {
+			b.WriteString("null")
 		}
-		b.WriteString("null")
-		return true
 	})
 }
 

@@ -145,14 +145,7 @@ var (
 
 // optDate is a nullable Date.
 func optDate[T any](get func(*T) *model.Date) fieldOf[T] {
-	return leaf(func(b *bytes.Buffer, v *T) bool {
-		if d := get(v); d != nil {
-			d.MarshalGQL(b)
-		} else {
-			b.WriteString("null")
-		}
-		return true
-	})
+	return nullable(get, func(b *bytes.Buffer, d model.Date) { d.MarshalGQL(b) })
 }
 
 // edgeShape is the edge of a list whose node is the row.

@@ -42,13 +42,7 @@ func TestWrittenSubtreesAreTheExecutors(t *testing.T) {
 	executor := newServer(t, env.RuntimeDB, api.Config{ExecutorOnly: true, LoaderWait: 5 * time.Millisecond})
 	written := newServer(t, env.RuntimeDB, api.Config{LoaderWait: 5 * time.Millisecond})
 
-	owner := credPick(t, `SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id JOIN tenants t ON t.id = m.tenant_id
-		WHERE t.slug = $1 AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND `+credValidUser+` ORDER BY u.id LIMIT 1`, slug)
-	user := credPick(t, `SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id JOIN tenants t ON t.id = m.tenant_id
-		WHERE t.slug = $1 AND m.role = 'USER' AND m.status = 'ACTIVE' AND `+credValidUser+` ORDER BY u.id LIMIT 1`, slug)
-	if owner == "" || user == "" {
-		t.Fatalf("the richest tenant %s needs an active OWNER and USER (got %q, %q)", slug, owner, user)
-	}
+	owner, user := credMember(t, slug, "OWNER"), credMember(t, slug, "USER")
 	member := sqlIDs(t, model.TypeUser, `SELECT m.user_id FROM memberships m WHERE m.tenant_id = $1 ORDER BY m.user_id LIMIT 1`, tid)[0]
 	release := sqlIDs(t, model.TypeRelease, `SELECT id FROM releases WHERE tenant_id = $1 ORDER BY id LIMIT 1`, tid)[0]
 	tenant := gid(model.TypeTenant, tid)
@@ -178,9 +172,7 @@ func answer(t *testing.T, r *response) []byte {
 func TestALoneNodeDoesNotWaitForABatch(t *testing.T) {
 	slug, tid := richestTenant(t)
 	srv := newServer(t, env.RuntimeDB, api.Config{LoaderWait: time.Minute, SQLStats: true})
-	owner := credPick(t, `SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id JOIN tenants t ON t.id = m.tenant_id
-		WHERE t.slug = $1 AND m.role = 'OWNER' AND m.status = 'ACTIVE' AND `+credValidUser+` ORDER BY u.id LIMIT 1`, slug)
-	token := tokenFor(t, owner, slug)
+	token := tokenFor(t, credMember(t, slug, "OWNER"), slug)
 	ids := sqlIDs(t, model.TypeUser, `SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY user_id LIMIT 2`, tid)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
