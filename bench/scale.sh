@@ -80,7 +80,12 @@ for _ in $(seq 1 300); do
 done
 
 say "scale-out: PgBouncer (transaction pooling) in front of the primary, on port $p_bouncer"
-printf '"catalogue" "%s"\n' "$PGPASSWORD" >"$S/userlist.txt"
+# The servers connect as the runtime role the bench server made
+# (catalogue_server, bound by row-level security; the server refuses a
+# superuser), with the password pgembed derives for it from the cluster's.
+RUNTIME_ROLE=catalogue_server
+RUNTIME_PASSWORD=$(python3 -c 'import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), b"pgembed role password\x00" + sys.argv[2].encode(), hashlib.sha256).hexdigest())' "$PGPASSWORD" "$RUNTIME_ROLE")
+printf '"catalogue" "%s"\n"%s" "%s"\n' "$PGPASSWORD" "$RUNTIME_ROLE" "$RUNTIME_PASSWORD" >"$S/userlist.txt"
 cat >"$S/pgbouncer.ini" <<EOF
 [databases]
 postgres = host=127.0.0.1 port=$PGPORT dbname=postgres
@@ -102,8 +107,8 @@ if [ ${#as[@]} -gt 0 ]; then chown postgres: "$S/userlist.txt" "$S/pgbouncer.ini
 "${as[@]}" "$pgbouncer" -d "$S/pgbouncer.ini"
 for _ in $(seq 1 50); do [ -f "$S/pgbouncer.pid" ] && break; sleep 0.1; done
 
-bouncer_url="postgres://catalogue:$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PGPASSWORD")@127.0.0.1:$p_bouncer/postgres?sslmode=disable"
-standby_url="postgres://catalogue:$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PGPASSWORD")@127.0.0.1:$p_standby/postgres?sslmode=disable&connect_timeout=2"
+bouncer_url="postgres://$RUNTIME_ROLE:$RUNTIME_PASSWORD@127.0.0.1:$p_bouncer/postgres?sslmode=disable"
+standby_url="postgres://$RUNTIME_ROLE:$RUNTIME_PASSWORD@127.0.0.1:$p_standby/postgres?sslmode=disable&connect_timeout=2"
 
 serve() { # port, read url
 	env -u DATA_DIR PORT="$1" DATABASE_URL="$bouncer_url" DATABASE_READ_URL="$2" JWT_HS256_SECRET="$JWT_SECRET" \
