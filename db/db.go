@@ -62,7 +62,7 @@ func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	x := sqlx.NewDb(sql.OpenDB(statementConnector{Connector: c, max: pc.Statements}), "postgres")
+	x := sqlx.NewDb(sql.OpenDB(statementConnector{Connector: c, max: pc.Statements, off: new(atomic.Bool)}), "postgres")
 	if pc.MaxOpen > 0 {
 		x.SetMaxOpenConns(pc.MaxOpen)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"sync/atomic"
 
 	"github.com/lib/pq"
 )
@@ -22,12 +23,15 @@ import (
 // A pooler in transaction mode (PgBouncer before 1.21) hands a client's
 // statements to any server connection and does not carry prepared
 // statements along: set PoolConfig.Statements (DB_STATEMENT_CACHE) to 0
-// behind one.
+// behind one. A pool that meets a statement PostgreSQL does not hold, or
+// one another client prepared under the same name, stops preparing: the
+// statement that met it fails, later ones run unprepared.
 
 // statementConnector makes connections that keep their statements.
 type statementConnector struct {
 	driver.Connector
 	max int
+	off *atomic.Bool // set once the pool has met a pooler
 }
 
 func (c statementConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -35,7 +39,7 @@ func (c statementConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newStatementConn(cn, c.max), nil
+	return newStatementConn(cn, c.max, c.off), nil
 }
 
 // pqConn is what database/sql uses of a lib/pq connection.
@@ -56,6 +60,7 @@ type pqConn interface {
 type statementConn struct {
 	pqConn
 	max   int
+	off   *atomic.Bool
 	bySQL map[string]*list.Element // of *prepared
 	lru   list.List                // most recently used first
 }
@@ -65,12 +70,12 @@ type prepared struct {
 	stmt driver.Stmt
 }
 
-func newStatementConn(cn driver.Conn, max int) driver.Conn {
+func newStatementConn(cn driver.Conn, max int, off *atomic.Bool) driver.Conn {
 	pc, ok := cn.(pqConn)
-	if !ok || max <= 0 {
+	if !ok || max <= 0 || off.Load() {
 		return cn
 	}
-	return &statementConn{pqConn: pc, max: max, bySQL: map[string]*list.Element{}}
+	return &statementConn{pqConn: pc, max: max, off: off, bySQL: map[string]*list.Element{}}
 }
 
 // statement returns q prepared on the connection, preparing it (and
@@ -97,8 +102,10 @@ func (c *statementConn) drop(e *list.Element) {
 	_ = p.stmt.Close()
 }
 
-// forget drops q's statement when err says PostgreSQL no longer holds it
-// as prepared (a DISCARD, a pooler) or its plan no longer fits the schema.
+// forget drops q's statement when err says its plan no longer fits the
+// schema, and stops the pool preparing when err says a pooler stands
+// between it and PostgreSQL: a statement prepared on this connection is
+// gone, or another client's statement holds its name.
 func (c *statementConn) forget(q string, err error) {
 	var pe *pq.Error
 	if !errors.As(err, &pe) {
@@ -106,7 +113,10 @@ func (c *statementConn) forget(q string, err error) {
 	}
 	switch pe.Code {
 	case "26000", // invalid_sql_statement_name: not prepared here
-		"0A000": // feature_not_supported: cached plan must not change result type
+		"42P05": // duplicate_prepared_statement
+		c.off.Store(true)
+		fallthrough
+	case "0A000": // feature_not_supported: cached plan must not change result type
 		if e, ok := c.bySQL[q]; ok {
 			p := c.lru.Remove(e).(*prepared)
 			delete(c.bySQL, p.sql)
@@ -117,11 +127,12 @@ func (c *statementConn) forget(q string, err error) {
 // QueryContext runs a statement with parameters prepared; one without
 // (the transaction control and preamble) as a simple query.
 func (c *statementConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 {
+	if len(args) == 0 || c.off.Load() {
 		return c.pqConn.QueryContext(ctx, q, args)
 	}
 	st, err := c.statement(ctx, q)
 	if err != nil {
+		c.forget(q, err)
 		return nil, err
 	}
 	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
@@ -133,11 +144,12 @@ func (c *statementConn) QueryContext(ctx context.Context, q string, args []drive
 
 // ExecContext is QueryContext for statements that return no rows.
 func (c *statementConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 {
+	if len(args) == 0 || c.off.Load() {
 		return c.pqConn.ExecContext(ctx, q, args)
 	}
 	st, err := c.statement(ctx, q)
 	if err != nil {
+		c.forget(q, err)
 		return nil, err
 	}
 	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
