@@ -416,6 +416,28 @@ func list[T, C any](get func(*T) []*C, s *shape[C]) fieldOf[T] {
 	}
 }
 
+// refOf is an object field its resolver loads: a to-one reference, a
+// cache hit when the plan read the level. nil is null where the schema
+// allows it; where it does not, the field is for gqlgen to report.
+func refOf[T, C any](load func(ctx context.Context, r *Resolver, v *T) (*C, error), s *shape[C], nonNull bool) fieldOf[T] {
+	return func(ctx context.Context, r *Resolver, f graphql.CollectedField) (emit[T], bool) {
+		e, ok := s.compile(ctx, r, f.Selections)
+		return func(b *bytes.Buffer, v *T) bool {
+			c, err := load(ctx, r, v)
+			switch {
+			case err != nil:
+				return false
+			case c == nil && nonNull:
+				return false
+			case c == nil:
+				b.WriteString("null")
+				return true
+			}
+			return e(b, c)
+		}, ok
+	}
+}
+
 // connection is a nested list field: its resolver, called with the
 // field's arguments, reads the page through the loaders (a cache hit when
 // the plan read the level).

@@ -134,6 +134,22 @@ var (
 			"name": str(func(t *model.Tenant) string { return t.Name }),
 		})}
 
+	brandShape = &shape[model.Brand]{name: "Brand", fields: nodeFields(
+		model.TypeBrand, func(b *model.Brand) string { return b.ID },
+		func(b *model.Brand) time.Time { return b.CreatedAt }, func(b *model.Brand) time.Time { return b.UpdatedAt },
+		map[string]fieldOf[model.Brand]{
+			"name":    str(func(b *model.Brand) string { return b.Name }),
+			"version": num(func(b *model.Brand) int { return b.Version }),
+		})}
+
+	groupShape = &shape[model.Group]{name: "Group", fields: nodeFields(
+		model.TypeGroup, func(g *model.Group) string { return g.ID },
+		func(g *model.Group) time.Time { return g.CreatedAt }, func(g *model.Group) time.Time { return g.UpdatedAt },
+		map[string]fieldOf[model.Group]{
+			"name":    str(func(g *model.Group) string { return g.Name }),
+			"isAdmin": flag(func(g *model.Group) bool { return g.IsAdmin }),
+		})}
+
 	labelShape = &shape[model.Label]{name: "Label", fields: nodeFields(
 		model.TypeLabel, func(l *model.Label) string { return l.ID },
 		func(l *model.Label) time.Time { return l.CreatedAt }, func(l *model.Label) time.Time { return l.UpdatedAt },
@@ -197,6 +213,40 @@ var (
 		func(c *model.LabelConnection) *model.Conn { return &c.Conn },
 		func(c *model.LabelConnection) []*model.LabelEdge { return c.Edges },
 		edgeShape("LabelEdge", labelShape))
+	brandConnShape = connectionShape("BrandConnection",
+		func(c *model.BrandConnection) *model.Conn { return &c.Conn },
+		func(c *model.BrandConnection) []*model.BrandEdge { return c.Edges },
+		edgeShape("BrandEdge", brandShape))
+	groupConnShape = connectionShape("GroupConnection",
+		func(c *model.GroupConnection) *model.Conn { return &c.Conn },
+		func(c *model.GroupConnection) []*model.GroupEdge { return c.Edges },
+		edgeShape("GroupEdge", groupShape))
+	releaseArtistConnShape = connectionShape("ReleaseArtistConnection",
+		func(c *model.ReleaseArtistConnection) *model.Conn { return &c.Conn },
+		func(c *model.ReleaseArtistConnection) []*model.ReleaseArtistEdge { return c.Edges },
+		&shape[model.ReleaseArtistEdge]{name: "ReleaseArtistEdge", fields: map[string]fieldOf[model.ReleaseArtistEdge]{
+			"cursor":   str(func(e *model.ReleaseArtistEdge) string { return e.Cursor() }),
+			"node":     one(func(e *model.ReleaseArtistEdge) *model.Artist { return e.Node }, artistShape),
+			"position": num(func(e *model.ReleaseArtistEdge) int { return e.Position }),
+		}})
+	trackArtistConnShape = connectionShape("TrackArtistConnection",
+		func(c *model.TrackArtistConnection) *model.Conn { return &c.Conn },
+		func(c *model.TrackArtistConnection) []*model.TrackArtistEdge { return c.Edges },
+		&shape[model.TrackArtistEdge]{name: "TrackArtistEdge", fields: map[string]fieldOf[model.TrackArtistEdge]{
+			"cursor":   str(func(e *model.TrackArtistEdge) string { return e.Cursor() }),
+			"node":     one(func(e *model.TrackArtistEdge) *model.Artist { return e.Node }, artistShape),
+			"role":     marshaled(func(e *model.TrackArtistEdge) model.TrackArtistRole { return e.Role }),
+			"position": num(func(e *model.TrackArtistEdge) int { return e.Position }),
+		}})
+	artistTrackConnShape = connectionShape("ArtistTrackConnection",
+		func(c *model.ArtistTrackConnection) *model.Conn { return &c.Conn },
+		func(c *model.ArtistTrackConnection) []*model.ArtistTrackEdge { return c.Edges },
+		&shape[model.ArtistTrackEdge]{name: "ArtistTrackEdge", fields: map[string]fieldOf[model.ArtistTrackEdge]{
+			"cursor":   str(func(e *model.ArtistTrackEdge) string { return e.Cursor() }),
+			"node":     one(func(e *model.ArtistTrackEdge) *model.Track { return e.Node }, trackShape),
+			"role":     marshaled(func(e *model.ArtistTrackEdge) model.TrackArtistRole { return e.Role }),
+			"position": num(func(e *model.ArtistTrackEdge) int { return e.Position }),
+		}})
 	tenantConnShape = connectionShape("TenantConnection",
 		func(c *model.TenantConnection) *model.Conn { return &c.Conn },
 		func(c *model.TenantConnection) []*model.TenantEdge { return c.Edges },
@@ -221,5 +271,75 @@ func init() {
 		return r.User().Artists(ctx, u, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
 	}, artistConnShape)
 
-	nodeRoots = []root{userShape, membershipShape, artistShape, releaseShape, trackShape, tenantShape, labelShape}
+	// The lists of the catalogue's objects.
+	artistShape.fields["tracks"] = connection(func(ctx context.Context, r *Resolver, a *model.Artist, la listArgs) (*model.ArtistTrackConnection, error) {
+		return r.Artist().Tracks(ctx, a, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
+	}, artistTrackConnShape)
+	releaseShape.fields["artists"] = connection(func(ctx context.Context, r *Resolver, rel *model.Release, la listArgs) (*model.ReleaseArtistConnection, error) {
+		return r.Release().Artists(ctx, rel, la.first, la.after, la.last, la.before)
+	}, releaseArtistConnShape)
+	trackShape.fields["artists"] = connection(func(ctx context.Context, r *Resolver, t *model.Track, la listArgs) (*model.TrackArtistConnection, error) {
+		return r.Track().Artists(ctx, t, la.first, la.after, la.last, la.before)
+	}, trackArtistConnShape)
+	brandShape.fields["artists"] = connection(func(ctx context.Context, r *Resolver, b *model.Brand, la listArgs) (*model.ArtistConnection, error) {
+		return r.Brand().Artists(ctx, b, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
+	}, artistConnShape)
+
+	// The to-one references, through their resolvers.
+	artistShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Tenant, error) {
+		return r.Artist().Tenant(ctx, a)
+	}, tenantShape, true)
+	artistShape.fields["brand"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Brand, error) {
+		return r.Artist().Brand(ctx, a)
+	}, brandShape, false)
+	artistShape.fields["user"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
+		return r.Artist().User(ctx, a)
+	}, userShape, false)
+	releaseShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Tenant, error) {
+		return r.Release().Tenant(ctx, rel)
+	}, tenantShape, true)
+	releaseShape.fields["label"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Label, error) {
+		return r.Release().Label(ctx, rel)
+	}, labelShape, false)
+	releaseShape.fields["brand"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Brand, error) {
+		return r.Release().Brand(ctx, rel)
+	}, brandShape, false)
+	trackShape.fields["release"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.Release, error) {
+		return r.Track().Release(ctx, t)
+	}, releaseShape, true)
+	labelShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, l *model.Label) (*model.Tenant, error) {
+		return r.Label().Tenant(ctx, l)
+	}, tenantShape, true)
+	brandShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, b *model.Brand) (*model.Tenant, error) {
+		return r.Brand().Tenant(ctx, b)
+	}, tenantShape, true)
+	groupShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, g *model.Group) (*model.Tenant, error) {
+		return r.Group().Tenant(ctx, g)
+	}, tenantShape, true)
+	membershipShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, m *model.Membership) (*model.Tenant, error) {
+		return r.Membership().Tenant(ctx, m)
+	}, tenantShape, true)
+	membershipShape.fields["user"] = refOf(func(ctx context.Context, r *Resolver, m *model.Membership) (*model.User, error) {
+		return r.Membership().User(ctx, m)
+	}, userShape, false)
+	artistShape.fields["createdBy"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
+		return r.Artist().CreatedBy(ctx, a)
+	}, userShape, false)
+	artistShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
+		return r.Artist().UpdatedBy(ctx, a)
+	}, userShape, false)
+	releaseShape.fields["createdBy"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.User, error) {
+		return r.Release().CreatedBy(ctx, rel)
+	}, userShape, false)
+	releaseShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.User, error) {
+		return r.Release().UpdatedBy(ctx, rel)
+	}, userShape, false)
+	trackShape.fields["createdBy"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
+		return r.Track().CreatedBy(ctx, t)
+	}, userShape, false)
+	trackShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
+		return r.Track().UpdatedBy(ctx, t)
+	}, userShape, false)
+
+	nodeRoots = []root{userShape, membershipShape, artistShape, releaseShape, trackShape, tenantShape, labelShape, brandShape, groupShape}
 }

@@ -85,11 +85,29 @@ func TestWrittenSubtreesAreTheExecutors(t *testing.T) {
 			map[string]any{"id": release}, 2},
 		{"viewer's memberships and artists", `{ viewer { user { id memberships(first: 5) { totalCount edges { node { ` + renderMembershipFields + ` } } }
 			artists(first: 5) { totalCount edges { node { id name } } } } } }`, nil, 8},
-		// Handed back: Release.label is not written, so the executor
-		// answers each releases connection (the tracks lists below it
-		// are still written, one field each).
+		{"references and credits", `query($slug: String!) { tenant(slug: $slug) { releases(first: 10) { edges { node {
+			id title tenant { id slug name } label { id name version tenant { slug } } brand { id name version tenant { name } }
+			createdBy { id email } updatedBy { id }
+			artists(first: 3) { totalCount ` + renderPageInfo + ` edges { cursor position node { id name brand { name } user { id email } } } }
+			tracks(first: 3) { edges { node { title release { id title } createdBy { id } updatedBy { id }
+				artists(first: 2) { totalCount edges { cursor role position node { name } } } } } } } } } } }`,
+			map[string]any{"slug": slug}, 6},
+		{"brands and groups", `query($slug: String!) { tenant(slug: $slug) {
+			brands(first: 5) { totalCount ` + renderPageInfo + ` edges { cursor node { id databaseId name version createdAt updatedAt
+				tenant { slug } artists(first: 2) { totalCount edges { node { name } } } } } }
+			groups(first: 5) { totalCount edges { cursor node { id databaseId name isAdmin createdAt tenant { slug } } } } } }`,
+			map[string]any{"slug": slug}, 8},
+		{"an artist's tracks", `query($slug: String!) { tenant(slug: $slug) { artists(first: 8) { edges { node {
+			name tenant { name } createdBy { id } updatedBy { id }
+			tracks(first: 3) { totalCount ` + renderPageInfo + ` edges { cursor role position node { title release { title label { name } } } } } } } } } }`,
+			map[string]any{"slug": slug}, 6},
+		{"memberships with their tenant and user", `{ viewer { user { memberships(first: 5) { edges { node {
+			role tenant { slug } user { id email } } } } } } }`, nil, 8},
+		// Handed back: Release.deliveryStores is not written, so the
+		// executor answers each releases connection (the tracks lists
+		// below it are still written, one field each).
 		{"a field it does not write", `query($slug: String!) { tenant(slug: $slug) { releases(first: 5) { edges { node {
-			title label { name } tracks(first: 2) { edges { node { title } } } } } } } }`,
+			title deliveryStores tracks(first: 2) { edges { node { title } } } } } } } }`,
 			map[string]any{"slug": slug}, 0},
 		// Handed back: a malformed cursor is an error on each tracks field.
 		{"an error below a list", `query($slug: String!) { tenant(slug: $slug) { artists(first: 3) { edges { node {
