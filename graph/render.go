@@ -398,11 +398,20 @@ func one[T, C any](get func(*T) *C, s *shape[C]) fieldOf[T] {
 
 // list is a non-null list of non-null objects that v holds.
 func list[T, C any](get func(*T) []*C, s *shape[C]) fieldOf[T] {
+	return loadedList(func(_ context.Context, _ *Resolver, v *T) ([]*C, error) { return get(v), nil }, s)
+}
+
+// loadedList is a non-null list of non-null objects its resolver loads.
+func loadedList[T, C any](load func(ctx context.Context, r *Resolver, v *T) ([]*C, error), s *shape[C]) fieldOf[T] {
 	return func(ctx context.Context, r *Resolver, f graphql.CollectedField) (emit[T], bool) {
 		e, ok := s.compile(ctx, r, f.Selections)
 		return func(b *bytes.Buffer, v *T) bool {
+			cs, err := load(ctx, r, v)
+			if err != nil {
+				return false
+			}
 			b.WriteByte('[')
-			for i, c := range get(v) {
+			for i, c := range cs {
 				if i > 0 {
 					b.WriteByte(',')
 				}

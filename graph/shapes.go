@@ -188,6 +188,9 @@ var (
 		"cursor":     str(func(e *model.TenantMemberEdge) string { return e.Cursor() }),
 		"node":       one(func(e *model.TenantMemberEdge) *model.User { return e.Node }, userShape),
 		"membership": one(func(e *model.TenantMemberEdge) *model.Membership { return e.Membership }, membershipShape),
+		"memberships": loadedList(func(ctx context.Context, _ *Resolver, e *model.TenantMemberEdge) ([]*model.Membership, error) {
+			return e.Memberships(ctx)
+		}, membershipShape),
 	}}
 	memberConnShape = connectionShape("TenantMemberConnection",
 		func(c *model.TenantMemberConnection) *model.Conn { return &c.Conn },

@@ -61,7 +61,8 @@ func TestWrittenSubtreesAreTheExecutors(t *testing.T) {
 			edges { cursor node { ` + renderUserFields + ` } membership { ` + renderMembershipFields + ` } } } } } }`,
 			map[string]any{"t": tenant}, 4},
 		{"members with subsidiaries, newest last", `query($t: ID!) { node(id: $t) { ... on Tenant { members(last: 25, orderBy: [{field: CREATED_AT, direction: ASC}]) {
-			totalCount ` + renderPageInfo + ` edges { cursor node { id email lastName } membership { role status } } } } } }`,
+			totalCount ` + renderPageInfo + ` edges { cursor node { id email lastName } membership { role status }
+			memberships { id role status tenant { slug } } } } } } }`,
 			map[string]any{"t": tenant}, 4},
 		{"artists, releases, tracks", `query($slug: String!, $n: Int!, $withTracks: Boolean!) { tenant(slug: $slug) {
 			artists(first: 20, includeSubsidiaries: false) { totalCount ` + renderPageInfo + ` edges { cursor node {
