@@ -54,7 +54,7 @@ func TestRestartUnderLoad(t *testing.T) {
 	port := cluster.Port
 	t.Cleanup(func() { _ = cluster.Stop() })
 
-	x, err := db.Open(ctx, cluster.URL("postgres"), db.PoolConfig{MaxOpen: 8, MaxIdle: 8, MaxLifetime: time.Hour})
+	x, err := db.Open(ctx, cluster.URL("postgres"), db.PoolConfig{MaxOpen: 8, MaxIdle: 8, MaxLifetime: time.Hour, Statements: db.DefaultStatements})
 	if err != nil {
 		t.Fatal(err)
 	}
