@@ -13,8 +13,9 @@ import (
 // contact check. A field missing here is written by gqlgen, with its whole
 // subtree; render_test.go checks every field here against gqlgen's output.
 
-// roots are the connection types a rendering may start at, by GraphQL type
-// name; nodeRoots the types node(id) may return.
+// roots are the types a rendering may start at, by GraphQL type name: the
+// connections and Tenant (tenant(slug:)); nodeRoots the types node(id) may
+// return.
 var (
 	roots     = map[string]root{}
 	nodeRoots []root
@@ -288,6 +289,35 @@ func init() {
 		return r.Brand().Artists(ctx, b, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy)
 	}, artistConnShape)
 
+	// A tenant's lists.
+	tenantShape.fields["members"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.TenantMemberConnection, error) {
+		return r.Tenant().Members(ctx, t, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy, la.subsidiaries)
+	}, memberConnShape)
+	tenantShape.fields["artists"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.ArtistConnection, error) {
+		return r.Tenant().Artists(ctx, t, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy, la.subsidiaries)
+	}, artistConnShape)
+	tenantShape.fields["releases"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.ReleaseConnection, error) {
+		return r.Tenant().Releases(ctx, t, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy, la.subsidiaries)
+	}, releaseConnShape)
+	tenantShape.fields["tracks"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.TrackConnection, error) {
+		return r.Tenant().Tracks(ctx, t, la.first, la.after, la.last, la.before, la.offset, la.filter, la.query, la.orderBy, la.subsidiaries)
+	}, trackConnShape)
+	tenantShape.fields["labels"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.LabelConnection, error) {
+		return r.Tenant().Labels(ctx, t, la.first, la.after, la.last, la.before, la.offset, la.orderBy, la.subsidiaries)
+	}, labelConnShape)
+	tenantShape.fields["brands"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.BrandConnection, error) {
+		return r.Tenant().Brands(ctx, t, la.first, la.after, la.last, la.before, la.offset, la.orderBy, la.subsidiaries)
+	}, brandConnShape)
+	tenantShape.fields["groups"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.GroupConnection, error) {
+		return r.Tenant().Groups(ctx, t, la.first, la.after, la.last, la.before)
+	}, groupConnShape)
+	tenantShape.fields["subsidiaries"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.TenantConnection, error) {
+		return r.Tenant().Subsidiaries(ctx, t, la.first, la.after, la.last, la.before)
+	}, tenantConnShape)
+	tenantShape.fields["parent"] = refOf(func(ctx context.Context, r *Resolver, t *model.Tenant) (*model.Tenant, error) {
+		return r.Tenant().Parent(ctx, t)
+	}, tenantShape, false)
+
 	// The to-one references, through their resolvers.
 	artistShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Tenant, error) {
 		return r.Artist().Tenant(ctx, a)
@@ -343,6 +373,9 @@ func init() {
 	trackShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
 		return r.Track().UpdatedBy(ctx, t)
 	}, userShape, false)
+
+	// tenant(slug:) starts a rendering too.
+	roots["Tenant"] = tenantShape
 
 	nodeRoots = []root{userShape, membershipShape, artistShape, releaseShape, trackShape, tenantShape, labelShape, brandShape, groupShape}
 }

@@ -80,6 +80,12 @@ func TestWrittenSubtreesAreTheExecutors(t *testing.T) {
 			map[string]any{"slug": slug}, 6},
 		{"tenants", `{ tenants(first: 3) { totalCount ` + renderPageInfo + ` edges { cursor node { id databaseId slug name createdAt updatedAt } } } }`,
 			nil, 2},
+		{"tenants and their lists", `{ tenants(first: 3) { edges { node { slug parent { slug } subsidiaries(first: 2) { totalCount edges { node { slug } } }
+			members(first: 3) { totalCount edges { node { email } membership { role } } }
+			artists(first: 2, includeSubsidiaries: false) { totalCount edges { node { name } } }
+			releases(first: 2) { totalCount edges { node { title } } } tracks(first: 2) { totalCount edges { node { title } } }
+			labels(first: 2) { totalCount edges { node { name } } } brands(first: 2) { totalCount edges { node { name } } }
+			groups(first: 2) { totalCount edges { node { name isAdmin } } } } } } }`, nil, 2},
 		{"node of a user", `query($id: ID!) { node(id: $id) { __typename id ... on User { ` + renderUserFields + ` } } }`,
 			map[string]any{"id": member}, 2},
 		{"node of a release", `query($id: ID!) { node(id: $id) { ... on Release { ` + renderReleaseFields + ` } } }`,
