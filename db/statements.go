@@ -96,11 +96,15 @@ func (c *statementConn) statement(ctx context.Context, q string) (driver.Stmt, e
 	return st, nil
 }
 
-func (c *statementConn) drop(e *list.Element) {
+// remove takes a statement out of the cache; the caller closes it when
+// PostgreSQL still holds it.
+func (c *statementConn) remove(e *list.Element) driver.Stmt {
 	p := c.lru.Remove(e).(*prepared)
 	delete(c.bySQL, p.sql)
-	_ = p.stmt.Close()
+	return p.stmt
 }
+
+func (c *statementConn) drop(e *list.Element) { _ = c.remove(e).Close() }
 
 // forget drops q's statement when err says its plan no longer fits the
 // schema, and stops the pool preparing when err says a pooler stands
@@ -118,43 +122,39 @@ func (c *statementConn) forget(q string, err error) {
 		fallthrough
 	case "0A000": // feature_not_supported: cached plan must not change result type
 		if e, ok := c.bySQL[q]; ok {
-			p := c.lru.Remove(e).(*prepared)
-			delete(c.bySQL, p.sql)
+			c.remove(e)
 		}
 	}
 }
 
-// QueryContext runs a statement with parameters prepared; one without
-// (the transaction control and preamble) as a simple query.
-func (c *statementConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+// prepareOr runs q with args prepared, or through plain when it has no
+// parameters (the transaction control and preamble, sent as simple
+// queries) or the pool no longer prepares.
+func prepareOr[R any](c *statementConn, ctx context.Context, q string, args []driver.NamedValue,
+	plain func() (R, error), withStmt func(driver.Stmt) (R, error)) (R, error) {
 	if len(args) == 0 || c.off.Load() {
-		return c.pqConn.QueryContext(ctx, q, args)
+		return plain()
 	}
 	st, err := c.statement(ctx, q)
-	if err != nil {
-		c.forget(q, err)
-		return nil, err
+	if err == nil {
+		var res R
+		if res, err = withStmt(st); err == nil {
+			return res, nil
+		}
 	}
-	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
-	if err != nil {
-		c.forget(q, err)
-	}
-	return rows, err
+	c.forget(q, err)
+	var none R
+	return none, err
 }
 
-// ExecContext is QueryContext for statements that return no rows.
+func (c *statementConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	return prepareOr(c, ctx, q, args,
+		func() (driver.Rows, error) { return c.pqConn.QueryContext(ctx, q, args) },
+		func(st driver.Stmt) (driver.Rows, error) { return st.(driver.StmtQueryContext).QueryContext(ctx, args) })
+}
+
 func (c *statementConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 || c.off.Load() {
-		return c.pqConn.ExecContext(ctx, q, args)
-	}
-	st, err := c.statement(ctx, q)
-	if err != nil {
-		c.forget(q, err)
-		return nil, err
-	}
-	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
-	if err != nil {
-		c.forget(q, err)
-	}
-	return res, err
+	return prepareOr(c, ctx, q, args,
+		func() (driver.Result, error) { return c.pqConn.ExecContext(ctx, q, args) },
+		func(st driver.Stmt) (driver.Result, error) { return st.(driver.StmtExecContext).ExecContext(ctx, args) })
 }
