@@ -172,6 +172,24 @@ func TestReadRouting(t *testing.T) {
 	}
 }
 
+// A read that must see a commit checks the standby's replay position
+// before its transaction takes a snapshot. The fake standby here reports a
+// position past the commit only inside the read transaction (as a real one
+// does when the commit is replayed while the snapshot is being taken): a
+// check made there would pass, and the snapshot could miss the commit.
+func TestReadYourWritesIsCheckedBeforeTheSnapshot(t *testing.T) {
+	behind, ahead := mustLSN(t, "1/0"), mustLSN(t, "9/0")
+	s := fakeStandbyStore(t, ahead, nil)
+	s.replayExpr = "(CASE WHEN current_setting('transaction_isolation') = 'repeatable read' THEN '" + ahead.String() +
+		"' ELSE '" + behind.String() + "' END)::pg_lsn"
+	if got := readOnce(t, s, FromStandby(mustLSN(t, "5/0"))); got != "primary" {
+		t.Errorf("a read that must see 5/0, on a standby at %s before the snapshot, was served by %q, want primary", behind, got)
+	}
+	if got := readOnce(t, s, FromStandby(behind)); got != "standby1" {
+		t.Errorf("a read that must see %s, which the standby has replayed, was served by %q, want standby1", behind, got)
+	}
+}
+
 // TestReadRoutingStandbyDown: a standby that refuses connections costs the
 // query nothing but a failed connection attempt; it reads on the primary
 // and the standby leaves the rotation until a check finds it back.
