@@ -96,17 +96,6 @@ func loadNode(ctx context.Context, gid string) func() (model.Node, error) {
 	return r.load(ctx, id)
 }
 
-// primeNode is loadNode reading the row at once, without waiting for other
-// keys to batch it with (see soleRootField).
-func primeNode(ctx context.Context, gid string) func() (model.Node, error) {
-	if typ, id, err := model.DecodeID(gid); err == nil {
-		if r, ok := readerOf(ctx, typ); ok {
-			r.prime(ctx, []string{id})
-		}
-	}
-	return loadNode(ctx, gid)
-}
-
 // soleRootField reports whether the current field is the only one the
 // operation selects at its root. Its loads then have nothing to be batched
 // with: waiting for more keys (LoaderWait) would only delay them.
