@@ -66,14 +66,10 @@ func (o *object[T]) plan(ctx context.Context, fc *graphql.FieldContext, rows []*
 }
 
 // collect lists the fields a selection set selects on o's type, after
-// fragments (inline, named, on the type or on Node) and @skip/@include;
-// aliases stay separate fields.
+// fragments (inline, named, on the type, its interfaces or its unions) and
+// @skip/@include; aliases stay separate fields.
 func (o *object[T]) collect(ctx context.Context, sel ast.SelectionSet) []graphql.CollectedField {
-	satisfies := []string{o.name}
-	if o.node {
-		satisfies = append(satisfies, "Node")
-	}
-	return graphql.CollectFields(graphql.GetOperationContext(ctx), sel, satisfies)
+	return graphql.CollectFields(graphql.GetOperationContext(ctx), sel, implementors(o.name))
 }
 
 // planRoot plans what the current root field selects below row, the
