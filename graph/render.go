@@ -66,7 +66,7 @@ func (s *shape[T]) compile(ctx context.Context, r *Resolver, sel ast.SelectionSe
 		if i > 0 {
 			key.WriteByte(',')
 		}
-		graphql.MarshalString(f.Alias).MarshalGQL(&key)
+		writeString(&key, f.Alias)
 		key.WriteByte(':')
 		keys[i] = key.Bytes()
 		if f.Name == "__typename" {
@@ -244,7 +244,7 @@ func implementors(name string) []string {
 
 func constant[T any](s string) emit[T] {
 	var b bytes.Buffer
-	graphql.MarshalString(s).MarshalGQL(&b)
+	writeString(&b, s)
 	out := b.Bytes()
 	return func(b *bytes.Buffer, _ *T) bool { b.Write(out); return true }
 }
@@ -387,13 +387,7 @@ func resolved[T any](get func(ctx context.Context, r *Resolver, v *T) (*string, 
 
 // one is a non-null object field whose value v holds.
 func one[T, C any](get func(*T) *C, s *shape[C]) fieldOf[T] {
-	return func(ctx context.Context, r *Resolver, f graphql.CollectedField) (emit[T], bool) {
-		e, ok := s.compile(ctx, r, f.Selections)
-		return func(b *bytes.Buffer, v *T) bool {
-			c := get(v)
-			return c != nil && e(b, c)
-		}, ok
-	}
+	return loadedObject(func(_ context.Context, _ *Resolver, v *T) (*C, error) { return get(v), nil }, s, true)
 }
 
 // list is a non-null list of non-null objects that v holds.
@@ -425,10 +419,10 @@ func loadedList[T, C any](load func(ctx context.Context, r *Resolver, v *T) ([]*
 	}
 }
 
-// refOf is an object field its resolver loads: a to-one reference, a
+// loadedObject is an object field its resolver loads: a to-one reference, a
 // cache hit when the plan read the level. nil is null where the schema
 // allows it; where it does not, the field is for gqlgen to report.
-func refOf[T, C any](load func(ctx context.Context, r *Resolver, v *T) (*C, error), s *shape[C], nonNull bool) fieldOf[T] {
+func loadedObject[T, C any](load func(ctx context.Context, r *Resolver, v *T) (*C, error), s *shape[C], nonNull bool) fieldOf[T] {
 	return func(ctx context.Context, r *Resolver, f graphql.CollectedField) (emit[T], bool) {
 		e, ok := s.compile(ctx, r, f.Selections)
 		return func(b *bytes.Buffer, v *T) bool {
@@ -453,11 +447,7 @@ func refOf[T, C any](load func(ctx context.Context, r *Resolver, v *T) (*C, erro
 func connection[T, C any](load func(ctx context.Context, r *Resolver, v *T, a listArgs) (*C, error), s *shape[C]) fieldOf[T] {
 	return func(ctx context.Context, r *Resolver, f graphql.CollectedField) (emit[T], bool) {
 		a := listArgsOf(graphql.GetFieldContext(ctx).Args)
-		e, ok := s.compile(ctx, r, f.Selections)
-		return func(b *bytes.Buffer, v *T) bool {
-			c, err := load(ctx, r, v, a)
-			return err == nil && c != nil && e(b, c)
-		}, ok
+		return loadedObject(func(ctx context.Context, r *Resolver, v *T) (*C, error) { return load(ctx, r, v, a) }, s, true)(ctx, r, f)
 	}
 }
 

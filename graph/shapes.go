@@ -49,12 +49,8 @@ var (
 		model.TypeUser, func(u *model.User) string { return u.ID },
 		func(u *model.User) time.Time { return u.CreatedAt }, func(u *model.User) time.Time { return u.UpdatedAt },
 		map[string]fieldOf[model.User]{
-			"email": resolved(func(ctx context.Context, _ *Resolver, u *model.User) (*string, error) {
-				return contact(ctx, u.ID, &u.Email)
-			}),
-			"phone": resolved(func(ctx context.Context, _ *Resolver, u *model.User) (*string, error) {
-				return contact(ctx, u.ID, u.Phone)
-			}),
+			"email":             resolved(func(ctx context.Context, r *Resolver, u *model.User) (*string, error) { return r.User().Email(ctx, u) }),
+			"phone":             resolved(func(ctx context.Context, r *Resolver, u *model.User) (*string, error) { return r.User().Phone(ctx, u) }),
 			"firstName":         optStr(func(u *model.User) *string { return u.FirstName }),
 			"lastName":          optStr(func(u *model.User) *string { return u.LastName }),
 			"fullName":          str((*model.User).FullName),
@@ -174,7 +170,11 @@ func edgeShape[T any](name string, node *shape[T]) *shape[model.Edge[T]] {
 }
 
 // connectionShape is a connection type: edges, pageInfo, totalCount.
-func connectionShape[C, E any](name string, conn func(*C) *model.Conn, edges func(*C) []*E, edge *shape[E]) *shape[C] {
+func connectionShape[C, E any, PC interface {
+	*C
+	Connection() *model.Conn
+}](name string, edges func(*C) []*E, edge *shape[E]) *shape[C] {
+	conn := func(c *C) *model.Conn { return PC(c).Connection() }
 	s := &shape[C]{name: name, fields: map[string]fieldOf[C]{
 		"edges":      list(edges, edge),
 		"pageInfo":   one(func(c *C) *model.PageInfo { return conn(c).PageInfo() }, pageInfoShape),
@@ -194,39 +194,30 @@ var (
 		}, membershipShape),
 	}}
 	memberConnShape = connectionShape("TenantMemberConnection",
-		func(c *model.TenantMemberConnection) *model.Conn { return &c.Conn },
 		func(c *model.TenantMemberConnection) []*model.TenantMemberEdge { return c.Edges }, memberEdgeShape)
 
 	membershipConnShape = connectionShape("MembershipConnection",
-		func(c *model.MembershipConnection) *model.Conn { return &c.Conn },
 		func(c *model.MembershipConnection) []*model.MembershipEdge { return c.Edges },
 		edgeShape("MembershipEdge", membershipShape))
 	artistConnShape = connectionShape("ArtistConnection",
-		func(c *model.ArtistConnection) *model.Conn { return &c.Conn },
 		func(c *model.ArtistConnection) []*model.ArtistEdge { return c.Edges },
 		edgeShape("ArtistEdge", artistShape))
 	releaseConnShape = connectionShape("ReleaseConnection",
-		func(c *model.ReleaseConnection) *model.Conn { return &c.Conn },
 		func(c *model.ReleaseConnection) []*model.ReleaseEdge { return c.Edges },
 		edgeShape("ReleaseEdge", releaseShape))
 	trackConnShape = connectionShape("TrackConnection",
-		func(c *model.TrackConnection) *model.Conn { return &c.Conn },
 		func(c *model.TrackConnection) []*model.TrackEdge { return c.Edges },
 		edgeShape("TrackEdge", trackShape))
 	labelConnShape = connectionShape("LabelConnection",
-		func(c *model.LabelConnection) *model.Conn { return &c.Conn },
 		func(c *model.LabelConnection) []*model.LabelEdge { return c.Edges },
 		edgeShape("LabelEdge", labelShape))
 	brandConnShape = connectionShape("BrandConnection",
-		func(c *model.BrandConnection) *model.Conn { return &c.Conn },
 		func(c *model.BrandConnection) []*model.BrandEdge { return c.Edges },
 		edgeShape("BrandEdge", brandShape))
 	groupConnShape = connectionShape("GroupConnection",
-		func(c *model.GroupConnection) *model.Conn { return &c.Conn },
 		func(c *model.GroupConnection) []*model.GroupEdge { return c.Edges },
 		edgeShape("GroupEdge", groupShape))
 	releaseArtistConnShape = connectionShape("ReleaseArtistConnection",
-		func(c *model.ReleaseArtistConnection) *model.Conn { return &c.Conn },
 		func(c *model.ReleaseArtistConnection) []*model.ReleaseArtistEdge { return c.Edges },
 		&shape[model.ReleaseArtistEdge]{name: "ReleaseArtistEdge", fields: map[string]fieldOf[model.ReleaseArtistEdge]{
 			"cursor":   str(func(e *model.ReleaseArtistEdge) string { return e.Cursor() }),
@@ -234,7 +225,6 @@ var (
 			"position": num(func(e *model.ReleaseArtistEdge) int { return e.Position }),
 		}})
 	trackArtistConnShape = connectionShape("TrackArtistConnection",
-		func(c *model.TrackArtistConnection) *model.Conn { return &c.Conn },
 		func(c *model.TrackArtistConnection) []*model.TrackArtistEdge { return c.Edges },
 		&shape[model.TrackArtistEdge]{name: "TrackArtistEdge", fields: map[string]fieldOf[model.TrackArtistEdge]{
 			"cursor":   str(func(e *model.TrackArtistEdge) string { return e.Cursor() }),
@@ -243,7 +233,6 @@ var (
 			"position": num(func(e *model.TrackArtistEdge) int { return e.Position }),
 		}})
 	artistTrackConnShape = connectionShape("ArtistTrackConnection",
-		func(c *model.ArtistTrackConnection) *model.Conn { return &c.Conn },
 		func(c *model.ArtistTrackConnection) []*model.ArtistTrackEdge { return c.Edges },
 		&shape[model.ArtistTrackEdge]{name: "ArtistTrackEdge", fields: map[string]fieldOf[model.ArtistTrackEdge]{
 			"cursor":   str(func(e *model.ArtistTrackEdge) string { return e.Cursor() }),
@@ -252,7 +241,6 @@ var (
 			"position": num(func(e *model.ArtistTrackEdge) int { return e.Position }),
 		}})
 	tenantConnShape = connectionShape("TenantConnection",
-		func(c *model.TenantConnection) *model.Conn { return &c.Conn },
 		func(c *model.TenantConnection) []*model.TenantEdge { return c.Edges },
 		edgeShape("TenantEdge", tenantShape))
 )
@@ -314,63 +302,63 @@ func init() {
 	tenantShape.fields["subsidiaries"] = connection(func(ctx context.Context, r *Resolver, t *model.Tenant, la listArgs) (*model.TenantConnection, error) {
 		return r.Tenant().Subsidiaries(ctx, t, la.first, la.after, la.last, la.before)
 	}, tenantConnShape)
-	tenantShape.fields["parent"] = refOf(func(ctx context.Context, r *Resolver, t *model.Tenant) (*model.Tenant, error) {
+	tenantShape.fields["parent"] = loadedObject(func(ctx context.Context, r *Resolver, t *model.Tenant) (*model.Tenant, error) {
 		return r.Tenant().Parent(ctx, t)
 	}, tenantShape, false)
 
 	// The to-one references, through their resolvers.
-	artistShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Tenant, error) {
+	artistShape.fields["tenant"] = loadedObject(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Tenant, error) {
 		return r.Artist().Tenant(ctx, a)
 	}, tenantShape, true)
-	artistShape.fields["brand"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Brand, error) {
+	artistShape.fields["brand"] = loadedObject(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.Brand, error) {
 		return r.Artist().Brand(ctx, a)
 	}, brandShape, false)
-	artistShape.fields["user"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
+	artistShape.fields["user"] = loadedObject(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
 		return r.Artist().User(ctx, a)
 	}, userShape, false)
-	releaseShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Tenant, error) {
+	releaseShape.fields["tenant"] = loadedObject(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Tenant, error) {
 		return r.Release().Tenant(ctx, rel)
 	}, tenantShape, true)
-	releaseShape.fields["label"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Label, error) {
+	releaseShape.fields["label"] = loadedObject(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Label, error) {
 		return r.Release().Label(ctx, rel)
 	}, labelShape, false)
-	releaseShape.fields["brand"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Brand, error) {
+	releaseShape.fields["brand"] = loadedObject(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.Brand, error) {
 		return r.Release().Brand(ctx, rel)
 	}, brandShape, false)
-	trackShape.fields["release"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.Release, error) {
+	trackShape.fields["release"] = loadedObject(func(ctx context.Context, r *Resolver, t *model.Track) (*model.Release, error) {
 		return r.Track().Release(ctx, t)
 	}, releaseShape, true)
-	labelShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, l *model.Label) (*model.Tenant, error) {
+	labelShape.fields["tenant"] = loadedObject(func(ctx context.Context, r *Resolver, l *model.Label) (*model.Tenant, error) {
 		return r.Label().Tenant(ctx, l)
 	}, tenantShape, true)
-	brandShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, b *model.Brand) (*model.Tenant, error) {
+	brandShape.fields["tenant"] = loadedObject(func(ctx context.Context, r *Resolver, b *model.Brand) (*model.Tenant, error) {
 		return r.Brand().Tenant(ctx, b)
 	}, tenantShape, true)
-	groupShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, g *model.Group) (*model.Tenant, error) {
+	groupShape.fields["tenant"] = loadedObject(func(ctx context.Context, r *Resolver, g *model.Group) (*model.Tenant, error) {
 		return r.Group().Tenant(ctx, g)
 	}, tenantShape, true)
-	membershipShape.fields["tenant"] = refOf(func(ctx context.Context, r *Resolver, m *model.Membership) (*model.Tenant, error) {
+	membershipShape.fields["tenant"] = loadedObject(func(ctx context.Context, r *Resolver, m *model.Membership) (*model.Tenant, error) {
 		return r.Membership().Tenant(ctx, m)
 	}, tenantShape, true)
-	membershipShape.fields["user"] = refOf(func(ctx context.Context, r *Resolver, m *model.Membership) (*model.User, error) {
+	membershipShape.fields["user"] = loadedObject(func(ctx context.Context, r *Resolver, m *model.Membership) (*model.User, error) {
 		return r.Membership().User(ctx, m)
 	}, userShape, false)
-	artistShape.fields["createdBy"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
+	artistShape.fields["createdBy"] = loadedObject(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
 		return r.Artist().CreatedBy(ctx, a)
 	}, userShape, false)
-	artistShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
+	artistShape.fields["updatedBy"] = loadedObject(func(ctx context.Context, r *Resolver, a *model.Artist) (*model.User, error) {
 		return r.Artist().UpdatedBy(ctx, a)
 	}, userShape, false)
-	releaseShape.fields["createdBy"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.User, error) {
+	releaseShape.fields["createdBy"] = loadedObject(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.User, error) {
 		return r.Release().CreatedBy(ctx, rel)
 	}, userShape, false)
-	releaseShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.User, error) {
+	releaseShape.fields["updatedBy"] = loadedObject(func(ctx context.Context, r *Resolver, rel *model.Release) (*model.User, error) {
 		return r.Release().UpdatedBy(ctx, rel)
 	}, userShape, false)
-	trackShape.fields["createdBy"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
+	trackShape.fields["createdBy"] = loadedObject(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
 		return r.Track().CreatedBy(ctx, t)
 	}, userShape, false)
-	trackShape.fields["updatedBy"] = refOf(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
+	trackShape.fields["updatedBy"] = loadedObject(func(ctx context.Context, r *Resolver, t *model.Track) (*model.User, error) {
 		return r.Track().UpdatedBy(ctx, t)
 	}, userShape, false)
 

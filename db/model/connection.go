@@ -21,6 +21,9 @@ type Conn struct {
 	Count Counter
 }
 
+// Connection is the part every connection type shares.
+func (c *Conn) Connection() *Conn { return c }
+
 // PageInfo resolves the pageInfo field.
 func (c *Conn) PageInfo() *PageInfo {
 	if c.Info == nil {
